@@ -1,0 +1,60 @@
+"""authsession: NextAuth.js / Auth.js for Python.
+
+Sign-in with OAuth, email and credentials, encrypted JWT sessions, and server-side session
+access (:func:`get_server_session`), wire-compatible with next-auth 4 and Auth.js 5.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from authsession._core.http import AuthRequest, AuthResponse, Cookie
+from authsession.errors import AuthError, ConfigurationError, CredentialsSignin
+from authsession.options import AuthOptions, JWTOptions, Pages, SessionOptions
+from authsession.types import Account, Session, SessionUser, User
+
+if TYPE_CHECKING:
+    from starlette.requests import HTTPConnection
+    from starlette.responses import Response
+
+__version__ = "0.1.0"
+
+
+async def get_server_session(
+    request: HTTPConnection, response: Response | None, options: AuthOptions
+) -> Session | None:
+    """The session of the user making ``request``, or ``None`` when nobody is signed in.
+
+    The Python form of NextAuth's ``getServerSession(req, res, authOptions)`` for Starlette
+    and FastAPI; refreshed cookies are written to ``response``. It never raises for a bad
+    cookie. Flask and Django have their own in :mod:`authsession.integrations`.
+    """
+    scope: Any = getattr(request, "scope", None)
+    if not isinstance(scope, dict):
+        raise TypeError(
+            "get_server_session() takes a Starlette/FastAPI request; for Flask or Django use "
+            "authsession.integrations.flask / authsession.integrations.django"
+        )
+    from authsession.integrations.starlette import get_server_session as starlette_session
+
+    return await starlette_session(request, response, options)
+
+
+__all__ = [
+    "Account",
+    "AuthError",
+    "AuthOptions",
+    "AuthRequest",
+    "AuthResponse",
+    "ConfigurationError",
+    "Cookie",
+    "CredentialsSignin",
+    "JWTOptions",
+    "Pages",
+    "Session",
+    "SessionOptions",
+    "SessionUser",
+    "User",
+    "__version__",
+    "get_server_session",
+]

@@ -1,0 +1,1 @@
+"""One module per REST action; each exposes ``get``/``post`` taking the request context."""

@@ -1,0 +1,174 @@
+"""Per-request state every action works from: URLs, cookies, CSRF, callbackUrl, output."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from authsession._core.callback_url import default_redirect, is_http_url, origin_of
+from authsession._core.csrf import CsrfCheck, check_csrf, csrf_secret
+from authsession._core.http import AuthRequest, AuthResponse, Cookie
+from authsession.errors import ConfigurationError, InvalidCallbackUrl
+
+if TYPE_CHECKING:
+    from authsession.options import AuthOptions, CookieSet
+
+NO_CACHE = {
+    "Content-Type": "application/json",
+    "Cache-Control": "private, no-cache, no-store",
+    "Pragma": "no-cache",
+    "Expires": "0",
+}
+JSON = {"Content-Type": "application/json"}
+
+
+@dataclass(slots=True)
+class Context:
+    options: AuthOptions
+    request: AuthRequest
+    action: str
+    provider_id: str | None
+    origin: str
+    base_url: str
+    secure: bool
+    cookies: CookieSet
+    now: float
+    json_mode: bool = False
+    csrf: CsrfCheck | None = None
+    callback_url: str = ""
+    out: list[Cookie] = field(default_factory=list)
+
+    @property
+    def body(self) -> Mapping[str, Any]:
+        return self.request.body or {}
+
+    @property
+    def v4(self) -> bool:
+        return self.options.format == "v4"
+
+    @property
+    def csrf_verified(self) -> bool:
+        return self.csrf is not None and self.csrf.verified
+
+    def set_cookie(self, cookie: Cookie) -> None:
+        self.out.append(cookie)
+
+    def respond(self, response: AuthResponse) -> AuthResponse:
+        response.cookies[:0] = self.out
+        return response
+
+    def redirect(self, url: str, *, status: int = 302) -> AuthResponse:
+        """A redirect, or ``{"url": ...}`` JSON when the client asked for it (v4 ``json=true``,
+        v5 ``X-Auth-Return-Redirect``). ``status`` is the v4 internal status for JSON mode."""
+        if self.json_mode:
+            code = status if self.v4 and status != 302 else 200
+            return self.respond(AuthResponse(status=code, body=json.dumps({"url": url}), headers=dict(JSON)))
+        return self.respond(AuthResponse(status=302, redirect=url))
+
+    def json(self, payload: Any, *, status: int = 200, headers: Mapping[str, str] = JSON) -> AuthResponse:
+        return self.respond(AuthResponse(status=status, body=json.dumps(payload), headers=dict(headers)))
+
+    def html(self, body: str, *, status: int = 200) -> AuthResponse:
+        return self.respond(AuthResponse(status=status, body=body, headers={"Content-Type": "text/html"}))
+
+    def url(self, action: str, **query: str | None) -> str:
+        """``<base>/<action>`` with the non-empty ``query`` values, URL-encoded."""
+        params = {k: v for k, v in query.items() if v is not None}
+        return f"{self.base_url}/{action}" + (f"?{urlencode(params)}" if params else "")
+
+    def page_url(self, page: str | None, action: str, **query: str | None) -> str:
+        """A user page (``pages.sign_in`` ...) or the built-in one, with ``query`` appended."""
+        if page is None:
+            return self.url(action, **query)
+        params = {k: v for k, v in query.items() if v is not None}
+        target = page if "://" in page else f"{self.origin}{page}"
+        if not params:
+            return target
+        return f"{target}{'&' if '?' in target else '?'}{urlencode(params)}"
+
+    def expires_iso(self, max_age: int) -> str:
+        return iso_time(self.now + max_age)
+
+
+def iso_time(timestamp: float) -> str:
+    """``Date.prototype.toISOString()``: UTC, milliseconds, ``Z``."""
+    moment = datetime.fromtimestamp(timestamp, UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def build_context(
+    request: AuthRequest, options: AuthOptions, action: str, provider_id: str | None, now: float | None = None
+) -> Context:
+    origin = options.origin or origin_of(request.url)
+    if origin is None:
+        raise ConfigurationError(f"Cannot tell the site's origin from {request.url!r}: set AuthOptions(url=...)")
+    base_url = origin + options.base_path
+    secure = options.use_secure_cookies
+    if secure is None:
+        secure = base_url.startswith("https://")
+    cookies = options.cookie_set(secure)
+    ctx = Context(
+        options=options,
+        request=request,
+        action=action,
+        provider_id=provider_id,
+        origin=origin,
+        base_url=base_url,
+        secure=secure,
+        cookies=cookies,
+        now=time.time() if now is None else now,
+    )
+    body = request.body or {}
+    if options.format == "v4":
+        ctx.json_mode = body.get("json") == "true"
+    else:
+        ctx.json_mode = "x-auth-return-redirect" in request.headers
+    return ctx
+
+
+def init_csrf(ctx: Context) -> None:
+    """Reuse or mint the CSRF token, and set its cookie when it is new (protocol §3)."""
+    template = ctx.cookies.csrf_token
+    ctx.csrf = check_csrf(
+        ctx.request.cookies.get(template.name),
+        csrf_secret(ctx.options.secrets),
+        body_token=ctx.body.get("csrfToken"),
+        is_post=ctx.request.method == "POST",
+    )
+    if ctx.csrf.new_cookie_value is not None:
+        ctx.set_cookie(replace(template, value=ctx.csrf.new_cookie_value))
+
+
+async def init_callback_url(ctx: Context) -> None:
+    """Resolve callbackUrl from the body, the query or the cookie, through ``redirect`` (§4.3)."""
+    template = ctx.cookies.callback_url
+    cookie_value = ctx.request.cookies.get(template.name)
+    given = ctx.body.get("callbackUrl") or ctx.request.query.get("callbackUrl")
+    if given is not None and not isinstance(given, str):
+        given = None
+    for candidate in (given, cookie_value):
+        if candidate and not is_http_url(candidate, ctx.base_url):
+            raise InvalidCallbackUrl(f"Invalid callback URL. Received: {candidate!r}")
+    raw = given or cookie_value
+    if raw:
+        resolved = await redirect_callback(ctx, raw)
+    else:
+        resolved = ctx.origin
+    ctx.callback_url = resolved
+    if resolved != cookie_value:
+        ctx.set_cookie(replace(template, value=resolved))
+
+
+async def redirect_callback(ctx: Context, url: str) -> str:
+    callback = ctx.options.callbacks.get("redirect")
+    if callback is None:
+        return default_redirect(url, ctx.origin)
+    result = await callback(url=url, base_url=ctx.origin)
+    if not isinstance(result, str) or not is_http_url(result, ctx.base_url):
+        raise InvalidCallbackUrl(f"The redirect callback returned {result!r}, not an http(s) URL")
+    return result if not result.startswith("/") else ctx.origin + result

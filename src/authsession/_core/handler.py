@@ -1,0 +1,144 @@
+"""The one entry point of the core: ``handle(AuthRequest, AuthOptions) -> AuthResponse``.
+
+It parses ``<base_path>/<action>[/<provider>]``, builds the request context (CSRF token,
+callbackUrl), dispatches on ``(method, action)`` and turns every error into NextAuth's answer
+for the configured format. Nothing here does I/O except through user callbacks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
+
+from authsession._core.actions import (
+    callback,
+    csrf,
+    error,
+    log,
+    providers,
+    session,
+    signin,
+    signout,
+    verify_request,
+)
+from authsession._core.context import Context, build_context, init_callback_url, init_csrf
+from authsession._core.http import AuthRequest, AuthResponse
+from authsession.errors import (
+    AuthError,
+    ConfigurationError,
+    CredentialsSignin,
+    InvalidCallbackUrl,
+    MissingSecret,
+    UnknownAction,
+)
+from authsession.options import AuthOptions
+
+logger = logging.getLogger("authsession")
+
+Action = Callable[[Context], Awaitable[AuthResponse]]
+
+ROUTES: dict[tuple[str, str], Action] = {
+    ("GET", "providers"): providers.get,
+    ("GET", "csrf"): csrf.get,
+    ("GET", "session"): session.get,
+    ("POST", "session"): session.post,
+    ("GET", "signin"): signin.get,
+    ("POST", "signin"): signin.post,
+    ("GET", "callback"): callback.handle,
+    ("POST", "callback"): callback.handle,
+    ("GET", "signout"): signout.get,
+    ("POST", "signout"): signout.post,
+    ("GET", "error"): error.get,
+    ("GET", "verify-request"): verify_request.get,
+    ("POST", "_log"): log.post,
+}
+V4_ACTIONS = frozenset(action for _, action in ROUTES)
+V5_ACTIONS = (V4_ACTIONS - {"_log"}) | {"webauthn-options"}
+# Actions whose GET renders a page, so a configuration error shows the error page, not JSON.
+HTML_ACTIONS = frozenset({"signin", "signout", "error", "verify-request"})
+ASSERTIONS = (InvalidCallbackUrl, MissingSecret)
+PROVIDER_ACTIONS = frozenset({"signin", "callback", "webauthn-options"})
+
+
+def parse_action(path: str, base_path: str) -> tuple[str, str | None] | None:
+    """``(action, provider_id)`` of a path under ``base_path``, or ``None`` if it is not one."""
+    if not path.startswith(base_path + "/"):
+        return None
+    segments = path[len(base_path) + 1 :].split("/")
+    if len(segments) == 1 or (len(segments) == 2 and segments[1] == ""):
+        return segments[0], None
+    if len(segments) == 2 or (len(segments) == 3 and segments[2] == ""):
+        return segments[0], segments[1]
+    return None
+
+
+async def handle(request: AuthRequest, options: AuthOptions, *, now: float | None = None) -> AuthResponse:
+    """Answer one request to the auth API the way NextAuth (``v4``) or Auth.js (``v5``) would."""
+    method = request.method.upper()
+    parsed = parse_action(urlsplit(request.url).path, options.base_path)
+    v4 = options.format == "v4"
+    known = V4_ACTIONS if v4 else V5_ACTIONS
+    if (
+        parsed is None
+        or parsed[0] not in known
+        or (not v4 and parsed[1] is not None and parsed[0] not in PROVIDER_ACTIONS)
+    ):
+        logger.info("Unknown auth route %s %s", method, urlsplit(request.url).path)
+        return bad_request(method, v4)
+    action, provider_id = parsed
+    route = ROUTES.get((method, action))
+    if route is None and (v4 or method not in ("GET", "POST")):
+        return bad_request(method, v4)
+    try:
+        ctx = build_context(request, options, action, provider_id, now)
+    except ConfigurationError as exc:
+        logger.error("%s: %s", exc.type, exc)
+        return config_error_json(v4)
+    try:
+        if route is None or (not v4 and action == "signin" and method == "GET" and provider_id):
+            raise UnknownAction(f"Cannot handle {method} {action}" + (f"/{provider_id}" if provider_id else ""))
+        init_csrf(ctx)
+        await init_callback_url(ctx)
+        return await route(ctx)
+    except AuthError as exc:
+        return on_error(ctx, exc, method)
+    except Exception as exc:
+        logger.exception("Unexpected error in %s %s", method, action)
+        return on_error(ctx, ConfigurationError(str(exc)), method)
+
+
+def bad_request(method: str, v4: bool) -> AuthResponse:
+    if v4:
+        text = f"Error: This action with HTTP {method} is not supported by NextAuth.js"
+        return AuthResponse(status=400, body=text, headers={"Content-Type": "text/plain"})
+    return AuthResponse(status=400, body=json.dumps("Bad request."), headers={"Content-Type": "application/json"})
+
+
+def config_error_json(v4: bool) -> AuthResponse:
+    verb = "is" if v4 else "was"
+    message = f"There {verb} a problem with the server configuration. Check the server logs for more information."
+    return AuthResponse(status=500, body=json.dumps({"message": message}), headers={"Content-Type": "application/json"})
+
+
+def on_error(ctx: Context, exc: AuthError, method: str) -> AuthResponse:
+    """NextAuth's answer to an error: sign-in errors go to the sign-in page, others to the
+    error page as ``Configuration`` unless allowlisted. The browser never sees details."""
+    if isinstance(exc, ConfigurationError | UnknownAction):
+        logger.error("%s: %s", exc.type, exc)
+    else:
+        logger.info("%s: %s", exc.type, exc)
+    if ctx.action == "session" and method == "POST":
+        return ctx.json({} if ctx.v4 else None, status=400)
+    # Assertion failures (and any v4 server error) answer JSON 500 except on a GET of a page.
+    server_error = isinstance(exc, ASSERTIONS) or (ctx.v4 and isinstance(exc, ConfigurationError))
+    if server_error and (method == "POST" or ctx.action not in HTML_ACTIONS):
+        return ctx.respond(config_error_json(ctx.v4))
+    code = exc.client_type
+    if exc.kind == "signin":
+        extra = {"code": exc.code} if isinstance(exc, CredentialsSignin) else {}
+        url = ctx.page_url(ctx.options.pages.sign_in, "signin", error=code, **extra)
+    else:
+        url = ctx.page_url(ctx.options.pages.error, "error", error=code)
+    return ctx.redirect(url)

@@ -1,0 +1,32 @@
+"""The built-in HTML pages: sign-in, sign-out, error and verify-request.
+
+Pure functions from data to an HTML string (no I/O, no templates, no JavaScript needed);
+every interpolated value is escaped, and theme values are validated when the
+:class:`Theme` is created.
+"""
+
+from authsession._core.pages.error import render_error
+from authsession._core.pages.signin import (
+    DEFAULT_SIGNIN_ERROR_MESSAGE,
+    SIGNIN_ERROR_MESSAGES,
+    CredentialField,
+    PageProvider,
+    ProviderStyle,
+    render_signin,
+)
+from authsession._core.pages.signout import render_signout
+from authsession._core.pages.theme import Theme
+from authsession._core.pages.verify_request import render_verify_request
+
+__all__ = [
+    "DEFAULT_SIGNIN_ERROR_MESSAGE",
+    "SIGNIN_ERROR_MESSAGES",
+    "CredentialField",
+    "PageProvider",
+    "ProviderStyle",
+    "Theme",
+    "render_error",
+    "render_signin",
+    "render_signout",
+    "render_verify_request",
+]

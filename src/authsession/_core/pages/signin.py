@@ -1,0 +1,226 @@
+"""The built-in sign-in page (``GET <base>/signin``), protocol §4.4 and the error texts of §8.
+
+Each provider gets a plain HTML form, so the page works without JavaScript: OAuth, OIDC and
+WebAuthn providers a button posting to ``<base>/signin/<id>``, the email provider an address
+field posting there too, and a credentials provider its fields posting to ``<base>/callback/<id>``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal
+
+from authsession._core.pages.layout import escape, render_document, safe_url
+from authsession._core.pages.theme import Theme, validate_color, validate_image_url
+
+ProviderType = Literal["oauth", "oidc", "email", "credentials", "webauthn"]
+
+_TRY_ANOTHER_ACCOUNT = "Try signing in with a different account."
+
+#: The message shown for each sign-in error code (``?error=<code>``); other codes get
+#: :data:`DEFAULT_SIGNIN_ERROR_MESSAGE`. Holds both the v4 names and the v5 ones.
+SIGNIN_ERROR_MESSAGES: Mapping[str, str] = MappingProxyType(
+    {
+        "Signin": _TRY_ANOTHER_ACCOUNT,
+        "OAuthSignin": _TRY_ANOTHER_ACCOUNT,
+        "OAuthCallback": _TRY_ANOTHER_ACCOUNT,
+        "OAuthCallbackError": _TRY_ANOTHER_ACCOUNT,
+        "OAuthCreateAccount": _TRY_ANOTHER_ACCOUNT,
+        "EmailCreateAccount": _TRY_ANOTHER_ACCOUNT,
+        "Callback": _TRY_ANOTHER_ACCOUNT,
+        "OAuthAccountNotLinked": ("To confirm your identity, sign in with the same account you used originally."),
+        "EmailSignin": "The e-mail could not be sent.",
+        "CredentialsSignin": "Sign in failed. Check the details you provided are correct.",
+        "SessionRequired": "Please sign in to access this page.",
+        "MissingCSRF": "The sign in form has expired. Please try again.",
+    }
+)
+DEFAULT_SIGNIN_ERROR_MESSAGE = "Unable to sign in."
+
+_BUTTON_ONLY_TYPES = frozenset({"oauth", "oidc", "webauthn"})
+_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderStyle:
+    """A provider's button look: a logo (http(s) URL or ``/`` path), background and text colours.
+
+    Values are validated like :class:`Theme`'s and raise :class:`ValueError` when not allowed.
+    """
+
+    logo: str | None = None
+    bg: str | None = None
+    text: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.logo is not None:
+            validate_image_url(self.logo, option="style.logo")
+        if self.bg is not None:
+            validate_color(self.bg, option="style.bg")
+        if self.text is not None:
+            validate_color(self.text, option="style.text")
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialField:
+    """One input of a credentials provider's form; ``name`` is the form field it posts."""
+
+    name: str
+    label: str
+    type: str = "text"
+    placeholder: str | None = None
+    required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PageProvider:
+    """What the sign-in page needs to know about one configured provider."""
+
+    id: str
+    name: str
+    type: ProviderType
+    signin_url: str
+    callback_url: str
+    fields: tuple[CredentialField, ...] = ()
+    style: ProviderStyle | None = None
+
+
+class _IdMaker:
+    """Unique, attribute-safe element ids, so each ``<label for>`` finds its input."""
+
+    def __init__(self) -> None:
+        self._used: set[str] = set()
+
+    def make(self, *parts: str) -> str:
+        base = "-".join(_ID_UNSAFE.sub("-", part).strip("-") or "x" for part in ("input", *parts))
+        candidate, n = base, 1
+        while candidate in self._used:
+            n += 1
+            candidate = f"{base}-{n}"
+        self._used.add(candidate)
+        return candidate
+
+
+def _hidden_inputs(csrf_token: str, callback_url: str) -> str:
+    return (
+        f'<input type="hidden" name="csrfToken" value="{escape(csrf_token)}">'
+        f'<input type="hidden" name="callbackUrl" value="{escape(callback_url)}">'
+    )
+
+
+def _submit_button(provider: PageProvider) -> str:
+    style = provider.style
+    css_vars = []
+    logo = ""
+    if style is not None:
+        if style.bg:
+            css_vars.append(f"--provider-bg:{style.bg}")
+        if style.text:
+            css_vars.append(f"--provider-text:{style.text}")
+        if style.logo:
+            logo = f'<img class="button__logo" src="{escape(style.logo)}" alt="" width="20" height="20">'
+    style_attr = f' style="{escape(";".join(css_vars))}"' if css_vars else ""
+    return (
+        f'<button type="submit" class="button"{style_attr}>'
+        f"{logo}<span>Sign in with {escape(provider.name)}</span></button>"
+    )
+
+
+def _autocomplete(field: CredentialField) -> str | None:
+    if field.type == "password":
+        return "current-password"
+    if field.type == "email":
+        return "email"
+    if field.name.lower() == "username":
+        return "username"
+    return None
+
+
+def _button_form(provider: PageProvider, csrf_token: str, callback_url: str) -> str:
+    return (
+        f'<form method="post" action="{safe_url(provider.signin_url)}">'
+        f"{_hidden_inputs(csrf_token, callback_url)}{_submit_button(provider)}</form>"
+    )
+
+
+def _email_form(provider: PageProvider, csrf_token: str, callback_url: str, email: str | None, ids: _IdMaker) -> str:
+    input_id = ids.make(provider.id, "email")
+    value = f' value="{escape(email)}"' if email else ""
+    return (
+        f'<form method="post" action="{safe_url(provider.signin_url)}">'
+        f"{_hidden_inputs(csrf_token, callback_url)}"
+        f'<div class="field"><label for="{input_id}">Email</label>'
+        f'<input id="{input_id}" type="email" name="email" autocomplete="email" '
+        f'placeholder="email@example.com" required{value}></div>'
+        f"{_submit_button(provider)}</form>"
+    )
+
+
+def _credentials_form(provider: PageProvider, csrf_token: str, callback_url: str, ids: _IdMaker) -> str:
+    inputs = []
+    for field in provider.fields:
+        input_id = ids.make(provider.id, field.name)
+        attrs = [f'id="{input_id}"', f'name="{escape(field.name)}"', f'type="{escape(field.type)}"']
+        if field.placeholder:
+            attrs.append(f'placeholder="{escape(field.placeholder)}"')
+        autocomplete = _autocomplete(field)
+        if autocomplete:
+            attrs.append(f'autocomplete="{autocomplete}"')
+        if field.required:
+            attrs.append("required")
+        inputs.append(
+            f'<div class="field"><label for="{input_id}">{escape(field.label)}</label><input {" ".join(attrs)}></div>'
+        )
+    return (
+        f'<form method="post" action="{safe_url(provider.callback_url)}">'
+        f"{_hidden_inputs(csrf_token, callback_url)}{''.join(inputs)}"
+        f"{_submit_button(provider)}</form>"
+    )
+
+
+def render_signin(
+    *,
+    providers: Sequence[PageProvider],
+    csrf_token: str,
+    callback_url: str,
+    error: str | None,
+    theme: Theme,
+    email: str | None = None,
+) -> str:
+    """The sign-in page: one form per provider, and the message for ``error`` when it is set.
+
+    ``error`` comes from the query string, so it only selects one of
+    :data:`SIGNIN_ERROR_MESSAGES`; the code itself is never written into the page.
+    ``email`` pre-fills the email provider's address field.
+    """
+    ids = _IdMaker()
+    # Adjacent button-only providers share one stack; a divider sets off each form with inputs.
+    blocks: list[list[str]] = []
+    previous_was_button = False
+    for provider in providers:
+        if provider.type in _BUTTON_ONLY_TYPES:
+            form = _button_form(provider, csrf_token, callback_url)
+            if previous_was_button:
+                blocks[-1].append(form)
+            else:
+                blocks.append([form])
+            previous_was_button = True
+            continue
+        if provider.type == "email":
+            form = _email_form(provider, csrf_token, callback_url, email, ids)
+        else:
+            form = _credentials_form(provider, csrf_token, callback_url, ids)
+        blocks.append([form])
+        previous_was_button = False
+
+    divider = '\n<div class="divider"><span>or</span></div>\n'
+    body = divider.join(f'<div class="provider-group">{"".join(forms)}</div>' for forms in blocks)
+    alert = ""
+    if error:
+        message = SIGNIN_ERROR_MESSAGES.get(error, DEFAULT_SIGNIN_ERROR_MESSAGE)
+        alert = f'<div class="alert" role="alert"><p>{escape(message)}</p></div>\n'
+    content = f"<h1>Sign in</h1>\n{alert}{body}"
+    return render_document(title="Sign In", content=content, theme=theme)

@@ -1,0 +1,323 @@
+"""The look of the built-in pages: the :class:`Theme` options and the one stylesheet.
+
+Protocol: ``spec/nextauth-protocol.md`` §4.2 (the body carries ``__next-auth-theme-<scheme>``).
+Colours and logo URLs end up inside a ``<style>`` block or an attribute, where HTML escaping
+alone does not stop CSS injection, so they are checked against a strict grammar up front.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlsplit
+
+ColorScheme = Literal["auto", "dark", "light"]
+
+DEFAULT_BRAND_COLOR = "#2f5bd3"
+DEFAULT_BUTTON_TEXT = "#ffffff"
+
+_HEX_COLOR = re.compile(r"#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
+# Only digits, units, separators and keywords such as ``none``/``deg`` between the parentheses:
+# no quotes, semicolons, braces or parentheses that could end the declaration.
+_FUNCTION_COLOR = re.compile(r"(?:rgba?|hsla?)\([-+0-9a-zA-Z.,%/ ]*\)", re.IGNORECASE)
+_NAMED_COLOR = re.compile(r"[a-zA-Z]{3,32}")
+
+
+def validate_color(value: str, *, option: str) -> str:
+    """Return ``value`` if it is a CSS colour of an allowed form, else raise :class:`ValueError`."""
+    if _HEX_COLOR.fullmatch(value) or _FUNCTION_COLOR.fullmatch(value) or _NAMED_COLOR.fullmatch(value):
+        return value
+    raise ValueError(
+        f"{option}={value!r} is not an allowed CSS colour: use a hex colour such as '#2f5bd3', "
+        "an rgb()/rgba()/hsl()/hsla() value such as 'rgb(47 91 211)', or a plain colour name such as 'teal'"
+    )
+
+
+def validate_image_url(value: str, *, option: str) -> str:
+    """Return ``value`` if it is an absolute http(s) URL or a path starting with ``/``."""
+    if not any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        parts = urlsplit(value)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return value
+        if value.startswith("/") and not value.startswith("//") and not parts.scheme:
+            return value
+    raise ValueError(
+        f"{option}={value!r} is not an allowed image URL: use an absolute https:// (or http://) URL "
+        "such as 'https://example.com/logo.png', or a path on your site starting with '/' such as '/logo.svg'"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """How the built-in sign-in, sign-out, error and verify-request pages look.
+
+    ``color_scheme`` picks light, dark, or ``"auto"`` to follow the visitor's system setting.
+    ``brand_color`` colours the buttons and links; ``button_text`` is the text colour on those
+    buttons; ``logo`` is shown above each page.
+
+    Colours must be a hex value, an ``rgb()``/``hsl()`` value or a plain colour name, and the logo
+    an absolute http(s) URL or a path starting with ``/``; anything else raises
+    :class:`ValueError` when the theme is created, because these values are written into the
+    page's stylesheet and markup.
+    """
+
+    color_scheme: ColorScheme = "auto"
+    brand_color: str | None = None
+    logo: str | None = None
+    button_text: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.color_scheme not in ("auto", "dark", "light"):
+            raise ValueError(f"color_scheme={self.color_scheme!r} is not allowed: use 'auto', 'dark' or 'light'")
+        if self.brand_color is not None:
+            validate_color(self.brand_color, option="brand_color")
+        if self.button_text is not None:
+            validate_color(self.button_text, option="button_text")
+        if self.logo is not None:
+            validate_image_url(self.logo, option="logo")
+
+
+def theme_variables(theme: Theme) -> str:
+    """The CSS rule that sets the theme's colours; its values were validated by :class:`Theme`."""
+    brand = theme.brand_color or DEFAULT_BRAND_COLOR
+    text = theme.button_text or DEFAULT_BUTTON_TEXT
+    return f":root{{--brand-color:{brand};--button-text-color:{text}}}"
+
+
+STYLESHEET = """
+:root {
+  --brand-color: #2f5bd3;
+  --button-text-color: #ffffff;
+}
+.__next-auth-theme-auto,
+.__next-auth-theme-light {
+  color-scheme: light;
+  --page-bg: #f3f4f7;
+  --card-bg: #ffffff;
+  --card-border: #e2e5eb;
+  --card-shadow: 0 1px 2px rgb(16 24 40 / 0.04), 0 8px 24px rgb(16 24 40 / 0.06);
+  --text: #171a21;
+  --text-muted: #5a6272;
+  --input-bg: #ffffff;
+  --input-border: #c9ced8;
+  --divider: #e2e5eb;
+  --button-edge: rgb(16 24 40 / 0.10);
+  --alert-bg: #fdf0f0;
+  --alert-border: #f3c4c4;
+  --alert-text: #8c1d1d;
+  --link-color: var(--brand-color);
+}
+.__next-auth-theme-dark {
+  color-scheme: dark;
+  --page-bg: #0e1014;
+  --card-bg: #171a20;
+  --card-border: #262a33;
+  --card-shadow: 0 1px 2px rgb(0 0 0 / 0.3), 0 8px 24px rgb(0 0 0 / 0.35);
+  --text: #e8eaef;
+  --text-muted: #9aa2b1;
+  --input-bg: #0e1014;
+  --input-border: #353b46;
+  --divider: #2a2f38;
+  --button-edge: rgb(255 255 255 / 0.14);
+  --alert-bg: #2e1618;
+  --alert-border: #5a2629;
+  --alert-text: #ffc2c2;
+  --link-color: color-mix(in srgb, var(--brand-color) 55%, #ffffff);
+}
+/* The same values as the dark theme above: keep the two blocks in step. */
+@media (prefers-color-scheme: dark) {
+  .__next-auth-theme-auto {
+    color-scheme: dark;
+    --page-bg: #0e1014;
+    --card-bg: #171a20;
+    --card-border: #262a33;
+    --card-shadow: 0 1px 2px rgb(0 0 0 / 0.3), 0 8px 24px rgb(0 0 0 / 0.35);
+    --text: #e8eaef;
+    --text-muted: #9aa2b1;
+    --input-bg: #0e1014;
+    --input-border: #353b46;
+    --divider: #2a2f38;
+    --button-edge: rgb(255 255 255 / 0.14);
+    --alert-bg: #2e1618;
+    --alert-border: #5a2629;
+    --alert-text: #ffc2c2;
+    --link-color: color-mix(in srgb, var(--brand-color) 55%, #ffffff);
+  }
+}
+*,
+*::before,
+*::after {
+  box-sizing: border-box;
+}
+html {
+  -webkit-text-size-adjust: 100%;
+  text-size-adjust: 100%;
+}
+body {
+  margin: 0;
+  min-height: 100vh;
+  background: var(--page-bg);
+  color: var(--text);
+  font-family: ui-sans-serif, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
+    "Noto Sans", sans-serif;
+  font-size: 1rem;
+  line-height: 1.5;
+}
+.page {
+  display: flex;
+  min-height: 100vh;
+  flex-direction: column;
+  align-items: center;
+  justify-content: center;
+  padding: 2rem 1rem;
+}
+.logo {
+  display: block;
+  max-width: 160px;
+  max-height: 64px;
+  margin: 0 auto 1.5rem;
+  object-fit: contain;
+}
+.card {
+  width: 100%;
+  max-width: 380px;
+  padding: 2rem;
+  background: var(--card-bg);
+  border: 1px solid var(--card-border);
+  border-radius: 12px;
+  box-shadow: var(--card-shadow);
+}
+.card--center {
+  text-align: center;
+}
+h1 {
+  margin: 0 0 1.25rem;
+  font-size: 1.375rem;
+  font-weight: 600;
+  line-height: 1.3;
+  letter-spacing: -0.01em;
+}
+p {
+  margin: 0 0 0.75rem;
+  color: var(--text-muted);
+}
+.card--center p:last-child {
+  margin-bottom: 0;
+}
+a {
+  color: var(--link-color);
+  text-underline-offset: 2px;
+}
+a:hover {
+  text-decoration-thickness: 2px;
+}
+.alert {
+  margin: 0 0 1.25rem;
+  padding: 0.75rem 1rem;
+  border: 1px solid var(--alert-border);
+  border-radius: 8px;
+  background: var(--alert-bg);
+  color: var(--alert-text);
+  font-size: 0.9375rem;
+}
+.alert p {
+  margin: 0;
+  color: inherit;
+}
+form {
+  margin: 0;
+}
+.provider-group {
+  display: flex;
+  flex-direction: column;
+  gap: 0.75rem;
+}
+.field {
+  margin: 0 0 1rem;
+}
+label {
+  display: block;
+  margin: 0 0 0.375rem;
+  font-size: 0.875rem;
+  font-weight: 500;
+}
+input {
+  display: block;
+  width: 100%;
+  padding: 0.625rem 0.75rem;
+  border: 1px solid var(--input-border);
+  border-radius: 8px;
+  background: var(--input-bg);
+  color: var(--text);
+  font: inherit;
+}
+input::placeholder {
+  color: var(--text-muted);
+  opacity: 0.7;
+}
+input:focus {
+  border-color: var(--brand-color);
+  outline: 2px solid color-mix(in srgb, var(--brand-color) 35%, transparent);
+  outline-offset: 0;
+}
+.button {
+  display: flex;
+  width: 100%;
+  align-items: center;
+  justify-content: center;
+  gap: 0.75rem;
+  min-height: 2.75rem;
+  padding: 0.625rem 1rem;
+  border: 1px solid var(--button-edge);
+  border-radius: 8px;
+  background: var(--provider-bg, var(--brand-color));
+  color: var(--provider-text, var(--button-text-color));
+  font: inherit;
+  font-weight: 500;
+  text-decoration: none;
+  cursor: pointer;
+  transition: filter 0.15s ease;
+}
+.button:hover {
+  filter: brightness(1.08);
+}
+.button:active {
+  filter: brightness(0.95);
+}
+.button:focus-visible,
+a:focus-visible {
+  outline: 2px solid var(--brand-color);
+  outline-offset: 2px;
+}
+.button__logo {
+  width: 20px;
+  height: 20px;
+  flex: none;
+  object-fit: contain;
+}
+.divider {
+  display: flex;
+  align-items: center;
+  gap: 0.75rem;
+  margin: 1.5rem 0;
+  color: var(--text-muted);
+  font-size: 0.8125rem;
+  text-transform: uppercase;
+  letter-spacing: 0.06em;
+}
+.divider::before,
+.divider::after {
+  content: "";
+  flex: 1;
+  border-top: 1px solid var(--divider);
+}
+.actions {
+  margin-top: 1.5rem;
+}
+@media (prefers-reduced-motion: reduce) {
+  .button {
+    transition: none;
+  }
+}
+""".strip()

@@ -1,0 +1,32 @@
+"""``get_server_session`` without the HTTP round trip: the GET /session logic, run in-process.
+
+This is what NextAuth's ``getServerSession`` does (protocol §9): the same CSRF and session
+refresh, its cookies handed back for the caller's response.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from authsession._core.actions.session import read
+from authsession._core.context import build_context, init_callback_url, init_csrf
+from authsession._core.http import AuthRequest, Cookie
+from authsession.errors import InvalidCallbackUrl
+from authsession.options import AuthOptions
+from authsession.types import Session
+
+logger = logging.getLogger("authsession")
+
+
+async def get_session(
+    request: AuthRequest, options: AuthOptions, *, now: float | None = None
+) -> tuple[Session | None, list[Cookie]]:
+    """The session of ``request`` (or ``None``) and the cookies to set on its response."""
+    ctx = build_context(request, options, "session", None, now)
+    init_csrf(ctx)
+    try:
+        await init_callback_url(ctx)
+    except InvalidCallbackUrl as exc:
+        logger.info("Ignoring a bad callback-url cookie: %s", exc)
+    session = await read(ctx)
+    return session, ctx.out

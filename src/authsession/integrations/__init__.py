@@ -1,0 +1,1 @@
+"""Thin converters between web frameworks and the sans-I/O core."""

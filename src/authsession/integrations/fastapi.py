@@ -1,0 +1,70 @@
+"""FastAPI integration: one line mounts ``/api/auth/*``; dependencies give the session.
+
+::
+
+    auth = AuthSession(app, auth_options)
+
+    @app.get("/dashboard")
+    async def dashboard(session: Session = Depends(auth.require_session())): ...
+
+    @app.get("/api/me")
+    async def me(session: Session | None = Depends(auth.session)): ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import HTTPException, Request, Response
+
+from authsession.integrations.starlette import get_csrf_token, get_server_session, install
+from authsession.options import AuthOptions
+from authsession.types import Session
+
+
+class AuthSession:
+    """Mount the auth API on ``app`` and offer session dependencies.
+
+    Security: :meth:`require_session` only checks that *someone* is signed in. Check roles
+    or ownership yourself, from the session the dependency returns.
+    """
+
+    def __init__(self, app: Any, options: AuthOptions) -> None:
+        self.options = options
+        install(app, options)
+
+    async def session(self, request: Request, response: Response) -> Session | None:
+        """Dependency: the session, or ``None`` for an anonymous visitor."""
+        return await get_server_session(request, response, self.options)
+
+    async def csrf_token(self, request: Request, response: Response) -> str:
+        """Dependency: a CSRF token for your own sign-in or sign-out form."""
+        return await get_csrf_token(request, response, self.options)
+
+    def require_session(self, *, redirect_to: str | None = None) -> Callable[..., Awaitable[Session]]:
+        """Dependency factory: the session, or stop the request.
+
+        Browsers (``Accept: text/html``) get a 307 to ``redirect_to`` (default: your
+        ``pages.sign_in`` or the built-in sign-in page) with ``callbackUrl`` set to the page
+        they asked for; API clients get 401 JSON. The Python form of NextAuth's
+        ``return { redirect: { destination: '/login', permanent: false } }``.
+        """
+        options = self.options
+        target = redirect_to or options.pages.sign_in or f"{options.base_path}/signin"
+
+        async def dependency(request: Request, response: Response) -> Session:
+            session = await get_server_session(request, response, options)
+            if session is not None:
+                return session
+            if "text/html" in request.headers.get("accept", ""):
+                here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                location = f"{target}{'&' if '?' in target else '?'}{urlencode({'callbackUrl': here})}"
+                raise HTTPException(status_code=307, detail="Sign in required", headers={"Location": location})
+            raise HTTPException(status_code=401, detail="Not authenticated")
+
+        return dependency
+
+
+__all__ = ["AuthSession", "get_csrf_token", "get_server_session"]

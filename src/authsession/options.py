@@ -1,0 +1,338 @@
+"""``AuthOptions``: everything authsession needs to know, checked once at construction.
+
+Mirrors NextAuth's ``authOptions`` with Python names (``sign_in`` for ``signIn``,
+``max_age`` for ``maxAge``). Nested options may be given as dicts or as the dataclasses below.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from typing import Any, TypeVar, cast, get_args
+from urllib.parse import urlsplit
+
+from authsession._core.cookies import CookieNames, cookie_names
+from authsession._core.http import Cookie, SameSite
+from authsession._core.pages import Theme
+from authsession._core.sync import UserFunction
+from authsession.errors import ConfigurationError, MissingSecret, UnsupportedStrategy
+from authsession.providers.base import Provider
+from authsession.types import Format, SessionStrategyName
+
+logger = logging.getLogger("authsession")
+
+DEFAULT_MAX_AGE = 30 * 24 * 60 * 60
+DEFAULT_UPDATE_AGE = 24 * 60 * 60
+DEFAULT_BASE_PATH = "/api/auth"
+_T = TypeVar("_T")
+_FORMATS = get_args(Format)
+_STRATEGIES = get_args(SessionStrategyName)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionOptions:
+    """``strategy``: ``"jwt"`` (a signed, encrypted cookie) or ``"database"`` (a token that names
+    a row). ``max_age``: seconds until an idle session expires. ``update_age``: how often a
+    database session's expiry is written back."""
+
+    strategy: SessionStrategyName = "jwt"
+    max_age: int = DEFAULT_MAX_AGE
+    update_age: int = DEFAULT_UPDATE_AGE
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JWTOptions:
+    """``max_age`` of the token (defaults to the session's). ``encode``/``decode`` replace the
+    built-in JWE with your own functions, called with the same keywords as :mod:`authsession.jwt`."""
+
+    max_age: int | None = None
+    encode: Callable[..., Any] | None = None
+    decode: Callable[..., Any] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pages:
+    """Your own pages, as paths or absolute URLs, used instead of the built-in ones."""
+
+    sign_in: str | None = None
+    sign_out: str | None = None
+    error: str | None = None
+    verify_request: str | None = None
+    new_user: str | None = None
+
+
+_CALLBACKS = ("sign_in", "redirect", "jwt", "session")
+_EVENTS = ("sign_in", "sign_out", "create_user", "update_user", "link_account", "session")
+_COOKIE_KEYS = ("session_token", "callback_url", "csrf_token", "pkce_code_verifier", "state", "nonce")
+_COOKIE_OPTIONS = {"path", "http_only", "same_site", "secure", "domain", "max_age"}
+_PAGES = tuple(f.name for f in fields(Pages))
+
+
+class AuthOptions:
+    """The configuration of an authsession app: secret, providers, session strategy, callbacks.
+
+    Security: ``secret`` encrypts every session cookie. Use at least 32 random bytes
+    (``authsession secret`` prints one), keep it out of source control, and rotate it by
+    passing a list: the first secret encrypts, all of them decrypt.
+    """
+
+    __slots__ = (
+        "_cookie_sets",
+        "adapter",
+        "base_path",
+        "callbacks",
+        "debug",
+        "events",
+        "format",
+        "jwt",
+        "logger",
+        "origin",
+        "pages",
+        "providers",
+        "secrets",
+        "session",
+        "theme",
+        "trust_host",
+        "url",
+        "use_secure_cookies",
+        "user_cookies",
+    )
+
+    def __init__(
+        self,
+        *,
+        secret: str | Sequence[str] | None = None,
+        providers: Sequence[Provider] = (),
+        session: SessionOptions | Mapping[str, Any] | None = None,
+        jwt: JWTOptions | Mapping[str, Any] | None = None,
+        callbacks: Mapping[str, Callable[..., Any]] | None = None,
+        events: Mapping[str, Callable[..., Any]] | None = None,
+        pages: Pages | Mapping[str, str] | None = None,
+        cookies: Mapping[str, Mapping[str, Any]] | None = None,
+        use_secure_cookies: bool | None = None,
+        url: str | None = None,
+        base_path: str | None = None,
+        trust_host: bool | None = None,
+        format: Format = "v5",
+        theme: Theme | Mapping[str, Any] | None = None,
+        adapter: Any = None,
+        debug: bool = False,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        if format not in _FORMATS:
+            raise ConfigurationError(f"format must be 'v4' (next-auth 4) or 'v5' (Auth.js), not {format!r}")
+        self.format: Format = format
+        self.secrets: tuple[str, ...] = _resolve_secrets(secret, format)
+        self.providers: tuple[Provider, ...] = _check_providers(providers)
+        self.adapter = adapter
+        self.session = _session_options(session, adapter, self.providers)
+        self.jwt = _build(JWTOptions, jwt, "jwt")
+        self.callbacks = _functions(callbacks, _CALLBACKS, "callbacks")
+        self.events = _functions(events, _EVENTS, "events")
+        self.pages = _build(Pages, pages, "pages")
+        for name in _PAGES:
+            _check_page(name, getattr(self.pages, name))
+        self.theme = _build(Theme, theme, "theme")
+        self.user_cookies = _check_cookie_overrides(cookies)
+        self.use_secure_cookies = use_secure_cookies
+        self.debug = debug
+        self.logger = logger or logging.getLogger("authsession")
+        env_trust = os.environ.get("AUTH_TRUST_HOST", "").lower() in ("1", "true")
+        self.trust_host = env_trust if trust_host is None else trust_host
+        self.url, self.origin, self.base_path = _resolve_url(url, base_path)
+        self._cookie_sets: dict[bool, CookieSet] = {}
+
+    @property
+    def jwt_max_age(self) -> int:
+        return self.jwt.max_age if self.jwt.max_age is not None else self.session.max_age
+
+    def provider(self, provider_id: str | None) -> Provider | None:
+        for provider in self.providers:
+            if provider.id == provider_id:
+                return provider
+        return None
+
+    def cookie_set(self, secure: bool) -> CookieSet:
+        """The cookie templates for a request over https (``secure``) or http."""
+        found = self._cookie_sets.get(secure)
+        if found is None:
+            found = self._cookie_sets[secure] = CookieSet.build(self.format, secure, self.user_cookies)
+        return found
+
+    def __repr__(self) -> str:
+        providers = ", ".join(p.id for p in self.providers)
+        return (
+            f"AuthOptions(format={self.format!r}, secret=<{len(self.secrets)} masked>, "
+            f"providers=[{providers}], strategy={self.session.strategy!r}, base_path={self.base_path!r})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CookieSet:
+    """One :class:`Cookie` template (name and attributes, empty value) per NextAuth cookie."""
+
+    names: CookieNames
+    session_token: Cookie
+    callback_url: Cookie
+    csrf_token: Cookie
+    pkce_code_verifier: Cookie
+    state: Cookie
+    nonce: Cookie
+
+    @classmethod
+    def build(cls, format: Format, secure: bool, overrides: Mapping[str, Mapping[str, Any]]) -> CookieSet:
+        names = cookie_names(format, secure)
+        templates: dict[str, Cookie] = {}
+        for key in _COOKIE_KEYS:
+            base = Cookie(name=getattr(names, key), value="", secure=secure)
+            if key in ("pkce_code_verifier", "state"):
+                base = replace(base, max_age=900)
+            override = overrides.get(key)
+            if override:
+                base = replace(base, name=override.get("name", base.name), **dict(override.get("options", {})))
+            templates[key] = base
+        return cls(names=names, **templates)
+
+
+def _resolve_secrets(secret: str | Sequence[str] | None, format: Format) -> tuple[str, ...]:
+    if secret is None:
+        env = os.environ
+        numbered = [env[k] for k in ("AUTH_SECRET_1", "AUTH_SECRET_2", "AUTH_SECRET_3") if env.get(k)]
+        main = env.get("AUTH_SECRET") or env.get("NEXTAUTH_SECRET")
+        if format == "v4":
+            main = env.get("NEXTAUTH_SECRET") or env.get("AUTH_SECRET")
+        candidates = [*numbered, main] if main else numbered
+    elif isinstance(secret, str):
+        candidates = [secret]
+    else:
+        candidates = list(secret)
+    if not candidates:
+        raise MissingSecret(
+            "No secret: pass AuthOptions(secret=...) or set AUTH_SECRET. "
+            "Generate one with `authsession secret` (32 random bytes, base64)."
+        )
+    for item in candidates:
+        if not isinstance(item, str) or not item:
+            raise MissingSecret("Every secret must be a non-empty string")
+    return tuple(candidates)
+
+
+def _check_providers(providers: Sequence[Provider]) -> tuple[Provider, ...]:
+    seen: set[str] = set()
+    for provider in providers:
+        if not isinstance(provider, Provider):
+            raise ConfigurationError(
+                f"{provider!r} is not a provider: use authsession.providers.Credentials(...), GitHub(...), ..."
+            )
+        if provider.id in seen:
+            raise ConfigurationError(f"Two providers share the id {provider.id!r}: pass id=... to one of them")
+        seen.add(provider.id)
+    return tuple(providers)
+
+
+def _session_options(
+    session: SessionOptions | Mapping[str, Any] | None, adapter: Any, providers: tuple[Provider, ...]
+) -> SessionOptions:
+    if session is None or isinstance(session, Mapping):
+        values = dict(session or {})
+        values.setdefault("strategy", "database" if adapter is not None else "jwt")
+        session = _build(SessionOptions, values, "session")
+    if session.strategy not in _STRATEGIES:
+        raise ConfigurationError(f"session strategy must be 'jwt' or 'database', not {session.strategy!r}")
+    for name in ("max_age", "update_age"):
+        value = getattr(session, name)
+        if not isinstance(value, int) or value <= 0:
+            raise ConfigurationError(f"session {name} must be a positive number of seconds, not {value!r}")
+    if session.strategy == "database":
+        if adapter is None:
+            raise ConfigurationError(
+                "session strategy 'database' needs an adapter: pass adapter=SQLAlchemyAdapter(url) "
+                "or use strategy 'jwt'"
+            )
+        if providers and all(p.type == "credentials" for p in providers):
+            raise UnsupportedStrategy(
+                "Credentials sign-in only works with the 'jwt' session strategy, as in NextAuth: "
+                "set session={'strategy': 'jwt'}"
+            )
+    return session
+
+
+def _build(cls: type[_T], value: _T | Mapping[str, Any] | None, label: str) -> _T:
+    if value is None:
+        return cls()
+    if isinstance(value, cls):
+        return value
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(f"{label} must be a dict or {cls.__name__}, not {type(value).__name__}")
+    known = {f.name for f in fields(cast(Any, cls))}
+    unknown = set(value) - known
+    if unknown:
+        raise ConfigurationError(f"Unknown {label} option(s) {sorted(unknown)}; known options are {sorted(known)}")
+    try:
+        return cls(**value)
+    except ValueError as exc:
+        raise ConfigurationError(f"{label}: {exc}") from exc
+
+
+def _functions(
+    given: Mapping[str, Callable[..., Any]] | None, known: tuple[str, ...], label: str
+) -> dict[str, UserFunction]:
+    given = dict(given or {})
+    unknown = set(given) - set(known)
+    if unknown:
+        raise ConfigurationError(f"Unknown {label} {sorted(unknown)}; known {label} are {list(known)}")
+    out: dict[str, UserFunction] = {}
+    for name, fn in given.items():
+        if not callable(fn):
+            raise ConfigurationError(f"{label}[{name!r}] must be a function, not {type(fn).__name__}")
+        out[name] = UserFunction(fn, blocking=label == "events")
+    return out
+
+
+def _check_page(name: str, value: str | None) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str) or not (value.startswith("/") or value.startswith(("http://", "https://"))):
+        raise ConfigurationError(f"pages[{name!r}] must be a path starting with '/' or an http(s) URL")
+
+
+_SAME_SITE: tuple[SameSite, ...] = ("lax", "strict", "none")
+
+
+def _check_cookie_overrides(cookies: Mapping[str, Mapping[str, Any]] | None) -> dict[str, Mapping[str, Any]]:
+    out: dict[str, Mapping[str, Any]] = {}
+    for key, value in (cookies or {}).items():
+        if key not in _COOKIE_KEYS:
+            raise ConfigurationError(f"Unknown cookie {key!r}; known cookies are {list(_COOKIE_KEYS)}")
+        options = dict(value.get("options", {}))
+        unknown = set(options) - _COOKIE_OPTIONS
+        if unknown:
+            raise ConfigurationError(
+                f"Unknown option(s) {sorted(unknown)} for cookie {key!r}; known: {sorted(_COOKIE_OPTIONS)}"
+            )
+        if "same_site" in options and options["same_site"] not in _SAME_SITE:
+            raise ConfigurationError(f"cookies[{key!r}] same_site must be one of {_SAME_SITE}")
+        out[key] = {"name": value.get("name"), "options": options} if value.get("name") else {"options": options}
+    return out
+
+
+def _resolve_url(url: str | None, base_path: str | None) -> tuple[str | None, str | None, str]:
+    """The configured site URL (``url`` or ``AUTH_URL``/``NEXTAUTH_URL``), its origin, and base path."""
+    url = url or os.environ.get("AUTH_URL") or os.environ.get("NEXTAUTH_URL") or None
+    path = base_path
+    origin = None
+    if url:
+        if "://" not in url:
+            url = f"https://{url}"
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigurationError(f"url must be an http(s) URL such as https://example.com, not {url!r}")
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if path is None and parts.path not in ("", "/"):
+            path = parts.path
+    path = (path or DEFAULT_BASE_PATH).rstrip("/")
+    if not path.startswith("/"):
+        raise ConfigurationError(f"base_path must start with '/', like '/api/auth', not {path!r}")
+    return url, origin, path

@@ -1,0 +1,164 @@
+"""The JWT session strategy: the whole session lives in an encrypted, chunked cookie (§5.1).
+
+Every read decodes the cookie, runs the ``jwt`` and ``session`` callbacks and writes a fresh
+token with a new expiry, so an active user's session slides forward as in NextAuth.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from authsession import jwt
+from authsession._core.cookies import chunk_cookies, expire_cookie, read_chunks
+from authsession._core.sync import call, fire
+from authsession.errors import TokenError
+
+if TYPE_CHECKING:
+    from authsession._core.context import Context
+    from authsession.types import Account, Session, User
+
+logger = logging.getLogger("authsession")
+
+
+class JWTSessionStrategy:
+    async def read(self, ctx: Context, *, is_update: bool = False, new_session: Any = None) -> Session | None:
+        template = ctx.cookies.session_token
+        value, read_names = read_chunks(ctx.request.cookies, template.name)
+        if not value:
+            return None
+        token = await self._decode(ctx, value)
+        if token is None:
+            self._clear(ctx, read_names)
+            return None
+        options = ctx.options
+        params: dict[str, Any] = {"token": token, "session": new_session}
+        if is_update:
+            params["trigger"] = "update"
+        token = await self._run_jwt_callback(ctx, params)
+        if token is None:
+            self._clear(ctx, read_names)
+            return None
+        max_age = options.session.max_age
+        session: Any = {"user": _session_user(token), "expires": ctx.expires_iso(max_age)}
+        callback = options.callbacks.get("session")
+        if callback is not None:
+            session = await callback(session=session, token=token)
+        # v4 re-encodes with session.maxAge here (a quirk); v5 uses jwt.maxAge everywhere.
+        encode_age = max_age if ctx.v4 else options.jwt_max_age
+        fresh = await self._encode(ctx, token, encode_age)
+        cookie = replace(template, expires=ctx.now + max_age)
+        for c in chunk_cookies(cookie, fresh, read_names, options.format):
+            ctx.set_cookie(c)
+        event = options.events.get("session")
+        if event is not None:
+            await fire(event, session=session, token=token)
+        return session  # type: ignore[no-any-return]
+
+    async def create(
+        self, ctx: Context, *, user: User, account: Account, profile: Any = None, is_new_user: bool = False
+    ) -> bool:
+        template = ctx.cookies.session_token
+        _, read_names = read_chunks(ctx.request.cookies, template.name)
+        token: dict[str, Any] = {}
+        for claim, key in (("name", "name"), ("email", "email"), ("picture", "image"), ("sub", "id")):
+            if key in user:
+                token[claim] = user[key]  # type: ignore[literal-required]
+        params: dict[str, Any] = {
+            "token": token,
+            "user": user,
+            "account": account,
+            "profile": profile,
+            "trigger": "signUp" if is_new_user else "signIn",
+            "is_new_user": is_new_user,
+        }
+        result = await self._run_jwt_callback(ctx, params)
+        if result is None:
+            self._clear(ctx, read_names)
+            return False
+        options = ctx.options
+        encoded = await self._encode(ctx, result, options.jwt_max_age)
+        cookie = replace(template, expires=ctx.now + options.session.max_age)
+        for c in chunk_cookies(cookie, encoded, read_names, options.format):
+            ctx.set_cookie(c)
+        return True
+
+    async def destroy(self, ctx: Context) -> None:
+        template = ctx.cookies.session_token
+        value, read_names = read_chunks(ctx.request.cookies, template.name)
+        if not value:
+            return
+        event = ctx.options.events.get("sign_out")
+        if event is not None:
+            token = await self._decode(ctx, value)
+            await fire(event, token=token)
+        self._clear(ctx, read_names)
+
+    @staticmethod
+    def _clear(ctx: Context, names: list[str]) -> None:
+        template = ctx.cookies.session_token
+        for name in names:
+            ctx.set_cookie(expire_cookie(template, name))
+
+    @staticmethod
+    def _salt(ctx: Context) -> str:
+        return "" if ctx.v4 else ctx.cookies.session_token.name
+
+    async def _decode(self, ctx: Context, value: str) -> dict[str, Any] | None:
+        options = ctx.options
+        salt = self._salt(ctx)
+        try:
+            if options.jwt.decode is not None:
+                result = await call(options.jwt.decode, token=value, secret=_secret_arg(ctx), salt=salt)
+                return dict(result) if result else None
+            return jwt.decode_or_raise(
+                token=value, secret=options.secrets, salt=salt, format=options.format, now=ctx.now
+            )
+        except TokenError as exc:
+            logger.info("JWT_SESSION_ERROR: %s", exc)
+        except Exception:
+            logger.exception("JWT_SESSION_ERROR: the custom jwt.decode raised")
+        return None
+
+    async def _encode(self, ctx: Context, token: dict[str, Any], max_age: int) -> str:
+        options = ctx.options
+        salt = self._salt(ctx)
+        if options.jwt.encode is not None:
+            return str(await call(options.jwt.encode, token=token, secret=_secret_arg(ctx), salt=salt, max_age=max_age))
+        return jwt.encode(
+            token=token,
+            secret=options.secrets,
+            salt=salt,
+            max_age=max_age,
+            format=options.format,
+            now=ctx.now,
+        )
+
+    @staticmethod
+    async def _run_jwt_callback(ctx: Context, params: dict[str, Any]) -> dict[str, Any] | None:
+        callback = ctx.options.callbacks.get("jwt")
+        if callback is None:
+            return params["token"]  # type: ignore[no-any-return]
+        result = await callback(**params)
+        if result is None:
+            return None
+        if not isinstance(result, dict):
+            raise TypeError(f"The jwt callback must return a dict or None, not {type(result).__name__}")
+        return result
+
+
+def _session_user(token: dict[str, Any]) -> dict[str, Any]:
+    user: dict[str, Any] = {}
+    for key, claim in (("name", "name"), ("email", "email"), ("image", "picture")):
+        if claim in token:
+            user[key] = token[claim]
+    return user
+
+
+def _secret_arg(ctx: Context) -> str | tuple[str, ...]:
+    secrets = ctx.options.secrets
+    return secrets[0] if len(secrets) == 1 else secrets
+
+
+JWT_STRATEGY = JWTSessionStrategy()

@@ -1,0 +1,73 @@
+"""JSON shapes shared by the public API: users, accounts, sessions."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NotRequired, TypedDict
+
+Format = Literal["v4", "v5"]
+SessionStrategyName = Literal["jwt", "database"]
+Trigger = Literal["signIn", "signUp", "update"]
+
+
+class User(TypedDict, total=False):
+    """A user as ``authorize``, a provider's ``profile()`` or an adapter returns it."""
+
+    id: str
+    name: str | None
+    email: str | None
+    image: str | None
+    email_verified: Any
+
+
+class Account(TypedDict, total=False):
+    """How a user signed in: the provider and its account id (and OAuth tokens)."""
+
+    provider: str
+    type: Literal["oauth", "oidc", "email", "credentials", "webauthn"]
+    providerAccountId: str
+    userId: str
+    access_token: str
+    refresh_token: str
+    expires_at: int
+    token_type: str
+    scope: str
+    id_token: str
+
+
+class SessionUser(TypedDict, total=False):
+    name: str | None
+    email: str | None
+    image: str | None
+
+
+class Session(TypedDict):
+    """What ``get_server_session`` returns and ``GET /api/auth/session`` sends.
+
+    ``user`` holds name, email and image by default; the ``session`` callback may add keys.
+    ``expires`` is an ISO-8601 UTC timestamp with milliseconds, as NextAuth sends it.
+    """
+
+    user: SessionUser
+    expires: str
+    # The session callback may add anything else; TypedDict allows reading it via .get().
+
+
+class CredentialInput(TypedDict, total=False):
+    label: str
+    type: str
+    placeholder: str
+    required: bool
+
+
+class ProviderInfo(TypedDict):
+    id: str
+    name: str
+    type: str
+    signinUrl: str
+    callbackUrl: str
+
+
+class LogRecordBody(TypedDict, total=False):
+    code: str
+    level: Literal["error", "warn", "debug"]
+    message: NotRequired[str]
