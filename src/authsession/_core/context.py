@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -141,7 +141,7 @@ def init_csrf(ctx: Context) -> None:
         is_post=ctx.request.method == "POST",
     )
     if ctx.csrf.new_cookie_value is not None:
-        ctx.set_cookie(replace(template, value=ctx.csrf.new_cookie_value))
+        ctx.set_cookie(template.copy(value=ctx.csrf.new_cookie_value))
 
 
 async def init_callback_url(ctx: Context) -> None:
@@ -161,7 +161,7 @@ async def init_callback_url(ctx: Context) -> None:
         resolved = ctx.origin
     ctx.callback_url = resolved
     if resolved != cookie_value:
-        ctx.set_cookie(replace(template, value=resolved))
+        ctx.set_cookie(template.copy(value=resolved))
 
 
 async def redirect_callback(ctx: Context, url: str) -> str:

@@ -11,7 +11,7 @@ import contextlib
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from email.utils import formatdate
 from typing import Literal
 from urllib.parse import quote, unquote
@@ -144,11 +144,11 @@ def chunk_cookies(template: Cookie, value: str, read_names: Iterable[str], forma
     deletion for every previously read name the new value no longer uses."""
     size = chunk_size(format)
     if len(value) <= size:
-        fresh = [replace(template, value=value)]
+        fresh = [template.copy(value=value)]
     else:
         count = math.ceil(len(value) / size)
         fresh = [
-            replace(template, name=f"{template.name}.{i}", value=value[i * size : (i + 1) * size]) for i in range(count)
+            template.copy(name=f"{template.name}.{i}", value=value[i * size : (i + 1) * size]) for i in range(count)
         ]
     by_name = {c.name: c for c in fresh}
     out = [by_name.pop(n) if n in by_name else expire_cookie(template, n) for n in dict.fromkeys(read_names)]
@@ -158,4 +158,4 @@ def chunk_cookies(template: Cookie, value: str, read_names: Iterable[str], forma
 
 def expire_cookie(template: Cookie, name: str | None = None) -> Cookie:
     """A deletion of ``name`` (default ``template.name``): empty value, ``Max-Age=0``."""
-    return replace(template, name=name or template.name, value="", max_age=0, expires=None)
+    return template.copy(name=name or template.name, value="", max_age=0, expires=None)

@@ -7,7 +7,6 @@ token with a new expiry, so an active user's session slides forward as in NextAu
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from authsession import jwt
@@ -48,7 +47,7 @@ class JWTSessionStrategy:
         # v4 re-encodes with session.maxAge here (a quirk); v5 uses jwt.maxAge everywhere.
         encode_age = max_age if ctx.v4 else options.jwt_max_age
         fresh = await self._encode(ctx, token, encode_age)
-        cookie = replace(template, expires=ctx.now + max_age)
+        cookie = template.copy(expires=ctx.now + max_age)
         for c in chunk_cookies(cookie, fresh, read_names, options.format):
             ctx.set_cookie(c)
         event = options.events.get("session")
@@ -79,7 +78,7 @@ class JWTSessionStrategy:
             return False
         options = ctx.options
         encoded = await self._encode(ctx, result, options.jwt_max_age)
-        cookie = replace(template, expires=ctx.now + options.session.max_age)
+        cookie = template.copy(expires=ctx.now + options.session.max_age)
         for c in chunk_cookies(cookie, encoded, read_names, options.format):
             ctx.set_cookie(c)
         return True

@@ -1,0 +1,47 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Both set themselves up.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NODE_DIRS := tests/node/v4 tests/node/v5
+NODE_STAMPS := $(addsuffix /node_modules/.installed,$(NODE_DIRS))
+
+.PHONY: demo test bench lint typecheck check node clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# pip >= 25.1 understands [dependency-groups]; upgrade once, then install the project and its dev group.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e . --group dev
+	touch $@
+
+# npm packages the interop tests use as the oracle. Without Node the tests skip (and fail under CI=true).
+tests/node/%/node_modules/.installed: tests/node/%/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd tests/node/$* && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else echo "npm not found: the Node interop tests will be skipped"; fi
+
+node: $(NODE_STAMPS)
+
+demo: $(STAMP)
+	$(PY) -m examples.demo
+
+test: $(STAMP) node
+	$(PY) -m pytest
+
+bench: $(STAMP) node
+	$(PY) -m bench
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+check: lint typecheck test
+
+clean:
+	rm -rf $(VENV) $(addsuffix /node_modules,$(NODE_DIRS)) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""authsession benchmarks: `make bench` (python -m bench)."""
