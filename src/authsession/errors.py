@@ -55,7 +55,7 @@ class AuthError(Exception):
     @property
     def client_type(self) -> str:
         """The name the browser may see: the type itself if allowlisted, else ``Configuration``."""
-        return self.type if self.type in CLIENT_SAFE_ERRORS or self.kind == "signin" else "Configuration"
+        return self.type if self.type in CLIENT_SAFE_ERRORS else "Configuration"
 
 
 class ConfigurationError(AuthError):

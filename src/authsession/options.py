@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any, TypeVar, cast, get_args
@@ -83,9 +84,11 @@ class AuthOptions:
         "adapter",
         "base_path",
         "callbacks",
+        "clock",
         "debug",
         "events",
         "format",
+        "http_transport",
         "jwt",
         "logger",
         "origin",
@@ -120,6 +123,8 @@ class AuthOptions:
         adapter: Any = None,
         debug: bool = False,
         logger: logging.Logger | None = None,
+        http_transport: Any = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         if format not in _FORMATS:
             raise ConfigurationError(f"format must be 'v4' (next-auth 4) or 'v5' (Auth.js), not {format!r}")
@@ -138,7 +143,11 @@ class AuthOptions:
         self.user_cookies = _check_cookie_overrides(cookies)
         self.use_secure_cookies = use_secure_cookies
         self.debug = debug
+        # An httpx transport for the OAuth requests (tests pass httpx.MockTransport).
+        self.http_transport = http_transport
         self.logger = logger or logging.getLogger("authsession")
+        # Unix seconds "now"; tests inject a fake clock instead of sleeping.
+        self.clock = clock or time.time
         env_trust = os.environ.get("AUTH_TRUST_HOST", "").lower() in ("1", "true")
         self.trust_host = env_trust if trust_host is None else trust_host
         self.url, self.origin, self.base_path = _resolve_url(url, base_path)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -121,7 +120,7 @@ def build_context(
         base_url=base_url,
         secure=secure,
         cookies=cookies,
-        now=time.time() if now is None else now,
+        now=options.clock() if now is None else now,
     )
     body = request.body or {}
     if options.format == "v4":

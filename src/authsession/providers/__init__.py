@@ -2,5 +2,15 @@
 
 from authsession.providers.base import Provider, ProviderType
 from authsession.providers.credentials import Credentials, CredentialsProvider
+from authsession.providers.oauth import OIDC, Endpoint, OAuth, OAuthProvider
 
-__all__ = ["Credentials", "CredentialsProvider", "Provider", "ProviderType"]
+__all__ = [
+    "OIDC",
+    "Credentials",
+    "CredentialsProvider",
+    "Endpoint",
+    "OAuth",
+    "OAuthProvider",
+    "Provider",
+    "ProviderType",
+]

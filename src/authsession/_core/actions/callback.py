@@ -68,11 +68,33 @@ async def credentials(ctx: Context, provider: CredentialsProvider) -> AuthRespon
         user_dict["id"] = str(uuid.uuid4())
     user_dict["id"] = str(user_dict["id"])
     account: Account = {"providerAccountId": user_dict["id"], "type": "credentials", "provider": provider.id}
-    denied = await sign_in_callback(ctx, user=user_dict, account=account, credentials=body)
+    return await complete_sign_in(ctx, user=user_dict, account=account, credentials=body)
+
+
+async def complete_sign_in(
+    ctx: Context,
+    *,
+    user: User,
+    account: Account,
+    profile: Any = None,
+    credentials: dict[str, Any] | None = None,
+    is_new_user: bool = False,
+) -> AuthResponse:
+    """What every provider's callback ends with: ``sign_in`` callback, session, event, redirect."""
+    params: dict[str, Any] = {"user": user, "account": account, "profile": profile}
+    if credentials is not None:
+        params["credentials"] = credentials
+    denied = await sign_in_callback(ctx, **params)
     if denied is not None:
         return denied
-    await strategy_for(ctx).create(ctx, user=user_dict, account=account, is_new_user=False)
-    await fire(ctx.options.events.get("sign_in"), user=user_dict, account=account, is_new_user=False)
+    if account.get("type") in ("oauth", "oidc") and not ctx.v4 and ctx.options.adapter is None:
+        # Auth.js gives a user without a database a fresh id; the provider's id stays in the account.
+        user = {**user, "id": str(uuid.uuid4())}
+    await strategy_for(ctx).create(ctx, user=user, account=account, profile=profile, is_new_user=is_new_user)
+    await fire(ctx.options.events.get("sign_in"), user=user, account=account, profile=profile, is_new_user=is_new_user)
+    new_user_page = ctx.options.pages.new_user
+    if is_new_user and new_user_page:
+        return ctx.redirect(ctx.page_url(new_user_page, "signin", callbackUrl=ctx.callback_url))
     return ctx.redirect(ctx.callback_url)
 
 
