@@ -1,7 +1,8 @@
 """Shared fixtures.
 
 Sections: tool availability (``requires``), Node oracles (the pinned npm packages under
-``tests/node`` run as reference implementations).
+``tests/node`` run as reference implementations), core factories (``make_options``,
+``make_request``, a clock and a cookie-jar client for the sans-I/O handler).
 """
 
 from __future__ import annotations
@@ -14,8 +15,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 import pytest
+
+from authsession import AuthOptions
+from authsession._core.handler import handle
+from authsession._core.http import AuthRequest, AuthResponse, Cookie
+from authsession.errors import CredentialsSignin
+from authsession.providers import Credentials
 
 # --- tool availability ------------------------------------------------------------------------
 
@@ -128,3 +136,196 @@ def node_oracle(request: pytest.FixtureRequest) -> NodeOracle:
     """Both oracles in turn; ``node_oracle.format`` says which one a test got."""
     oracle: NodeOracle = request.getfixturevalue(f"node_{request.param}")
     return oracle
+
+
+# --- core factories: options, requests, a clock and a cookie-jar client -----------------------
+# Shared by tests/core, tests/integrations and the public-API tests. Time is injected (``now=``
+# for ``handle``, ``AuthOptions(clock=...)`` for the integrations), never slept through.
+
+SECRET = "test-secret-0123456789abcdef0123456789abcdef"
+HOST = "localhost:3000"
+ORIGIN = f"http://{HOST}"
+BASE_PATH = "/api/auth"
+BASE = ORIGIN + BASE_PATH
+#: 2023-11-14T22:13:20Z: a fixed "now" so expiries and token claims are exact.
+NOW = 1_700_000_000.0
+USER: dict[str, Any] = {
+    "id": "user-1",
+    "name": "Ada Lovelace",
+    "email": "ada@example.com",
+    "image": "https://example.com/ada.png",
+}
+PASSWORD = "correct horse"
+#: Environment variables AuthOptions reads; cleared for every test that uses the factories.
+AUTH_ENV = (
+    "AUTH_SECRET",
+    "AUTH_SECRET_1",
+    "AUTH_SECRET_2",
+    "AUTH_SECRET_3",
+    "NEXTAUTH_SECRET",
+    "AUTH_URL",
+    "NEXTAUTH_URL",
+    "AUTH_TRUST_HOST",
+    "VERCEL",
+)
+
+
+def authorize_ada(credentials: dict[str, Any]) -> dict[str, Any] | None:
+    """The default ``authorize``: ``ada`` with :data:`PASSWORD`; ``coded`` refuses with a code."""
+    if credentials.get("username") == "coded":
+        raise CredentialsSignin("refused", code="locked")
+    if credentials.get("username") == "ada" and credentials.get("password") == PASSWORD:
+        return dict(USER)
+    return None
+
+
+def make_credentials(**overrides: Any) -> Any:
+    params: dict[str, Any] = {
+        "authorize": authorize_ada,
+        "credentials": {
+            "username": {"label": "Username", "type": "text"},
+            "password": {"label": "Password", "type": "password"},
+        },
+    }
+    params.update(overrides)
+    return Credentials(**params)
+
+
+def make_options(**overrides: Any) -> AuthOptions:
+    """``AuthOptions`` with a test secret and one credentials provider; ``overrides`` win."""
+    params: dict[str, Any] = {"secret": SECRET, "providers": [make_credentials()]}
+    params.update(overrides)
+    return AuthOptions(**params)
+
+
+def make_request(
+    method: str,
+    path: str,
+    *,
+    cookies: dict[str, str] | None = None,
+    body: dict[str, Any] | None = None,
+    query: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    https: bool = False,
+    host: str = HOST,
+) -> AuthRequest:
+    """An :class:`AuthRequest`. A ``path`` without a leading ``/`` is an action under ``/api/auth``."""
+    if not path.startswith("/"):
+        path = f"{BASE_PATH}/{path}"
+    scheme = "https" if https else "http"
+    query = dict(query or {})
+    url = f"{scheme}://{host}{path}" + (f"?{urlencode(query)}" if query else "")
+    return AuthRequest(
+        method=method,
+        url=url,
+        headers={k.lower(): v for k, v in (headers or {}).items()},
+        cookies=dict(cookies or {}),
+        query=query,
+        body=body,
+    )
+
+
+@dataclass
+class FakeClock:
+    """A clock for ``AuthOptions(clock=...)``: call it for the time, ``advance`` to move it."""
+
+    now: float = NOW
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def response_cookies(response: AuthResponse) -> dict[str, Cookie]:
+    """The cookies a response sets, by name (a later one with the same name wins)."""
+    return {cookie.name: cookie for cookie in response.cookies}
+
+
+def json_body(response: AuthResponse) -> Any:
+    return json.loads(response.body)
+
+
+@dataclass
+class CoreClient:
+    """Drives ``handle()`` like a browser: keeps a cookie jar and applies every ``Set-Cookie``."""
+
+    options: AuthOptions
+    now: float = NOW
+    https: bool = False
+    jar: dict[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.jar is None:
+            self.jar = {}
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: dict[str, Any] | None = None,
+        query: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        now: float | None = None,
+    ) -> AuthResponse:
+        assert self.jar is not None
+        request = make_request(
+            method, path, cookies=self.jar, body=body, query=query, headers=headers, https=self.https
+        )
+        response = await handle(request, self.options, now=self.now if now is None else now)
+        for cookie in response.cookies:
+            if cookie.max_age == 0:
+                self.jar.pop(cookie.name, None)
+            else:
+                self.jar[cookie.name] = cookie.value
+        return response
+
+    async def csrf_token(self) -> str:
+        token: str = json_body(await self.request("GET", "csrf"))["csrfToken"]
+        return token
+
+    async def sign_in(self, *, provider: str = "credentials", **fields: Any) -> AuthResponse:
+        """POST the credentials form (``ada`` / :data:`PASSWORD` unless given) with a valid CSRF token."""
+        body = {"username": "ada", "password": PASSWORD, "csrfToken": await self.csrf_token()}
+        body.update(fields)
+        return await self.request("POST", f"callback/{provider}", body=body)
+
+    async def session(self) -> Any:
+        return json_body(await self.request("GET", "session"))
+
+    def session_cookie_names(self) -> list[str]:
+        assert self.jar is not None
+        stem = "next-auth" if self.options.format == "v4" else "authjs"
+        return sorted(name for name in self.jar if f"{stem}.session-token" in name)
+
+
+@pytest.fixture
+def clean_auth_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No ``AUTH_*``/``NEXTAUTH_*`` variables leak in from the environment."""
+    for name in AUTH_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(params=["v4", "v5"])
+def format(request: pytest.FixtureRequest) -> Literal["v4", "v5"]:
+    """The wire format; parametrize with ``indirect=True`` to pick one."""
+    value: Literal["v4", "v5"] = request.param
+    return value
+
+
+@pytest.fixture
+def now() -> float:
+    return NOW
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def client(format: Literal["v4", "v5"], clean_auth_env: None) -> CoreClient:
+    """A :class:`CoreClient` over ``make_options(format=format)`` at :data:`NOW`."""
+    return CoreClient(make_options(format=format))

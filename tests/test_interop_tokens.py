@@ -12,13 +12,13 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
-from conftest import NodeOracle, OracleError
 
 from authsession import jwt
 from authsession._core import jwe
 from authsession._core.cookies import Format, chunk_cookies, chunk_size, cookie_names, encode_uri_component
 from authsession._core.csrf import check_csrf, csrf_secret
 from authsession._core.http import Cookie
+from conftest import NodeOracle, OracleError
 
 pytestmark = pytest.mark.node
 
@@ -72,7 +72,9 @@ def test_node_tokens_decode_in_python(node_oracle: NodeOracle, secure: bool) -> 
     )
     assert subset(jwt.decode(token=session, secret=SECRET, salt=salt, format=fmt)) == CLAIMS
     claims = jwt.decode(token=state, secret=SECRET, salt=state_salt, format=fmt)
-    assert claims is not None and claims["value"] == "xyz" and claims["exp"] - claims["iat"] == 900
+    assert claims is not None
+    assert claims["value"] == "xyz"
+    assert claims["exp"] - claims["iat"] == 900
     assert jwt.decode(token=session, secret=SECRET, salt=salt + "x", format=fmt) is None
     other = "v5" if fmt == "v4" else "v4"
     assert jwt.decode(token=session, secret=SECRET, salt=salt, format=other) is None  # type: ignore[arg-type]
@@ -108,7 +110,8 @@ def test_expiry_tolerance_matches_node(node_oracle: NodeOracle) -> None:
     inside = jwt.encode(token={}, secret=SECRET, salt=salt, max_age=60, format=fmt, now=now - 70)
     outside = jwt.encode(token={}, secret=SECRET, salt=salt, max_age=60, format=fmt, now=now - 80)
     ok, expired = node_oracle.run_raw([decode_op(fmt, t, SECRET, salt) for t in (inside, outside)])
-    assert "ok" in ok and ok["ok"] is not None
+    assert "ok" in ok
+    assert ok["ok"] is not None
     assert expired.get("name") == "JWTExpired"
     assert jwt.decode(token=inside, secret=SECRET, salt=salt, format=fmt) is not None
     assert jwt.decode(token=outside, secret=SECRET, salt=salt, format=fmt) is None
@@ -187,7 +190,8 @@ def test_v4_get_token_secure_default_from_nextauth_url(node_v4: NodeOracle, monk
             node_get_token("v4", header, env={"NEXTAUTH_URL": "http://example.com"}),
         ]
     )
-    assert https["sub"] == "1" and http is None
+    assert https["sub"] == "1"
+    assert http is None
     monkeypatch.setenv("NEXTAUTH_URL", "https://example.com")
     request = type("Req", (), {"headers": header})()
     assert jwt.get_token(request, secret=SECRET, format="v4") is not None
@@ -223,7 +227,8 @@ def test_node_token_split_at_chunk_size_is_read_by_python(node_oracle: NodeOracl
     header = "; ".join(f"{name}.{i}={chunk}" for i, chunk in enumerate(chunks))
     request = type("Req", (), {"headers": {"Cookie": header}})()
     claims = jwt.get_token(request, secret=SECRET, secure_cookie=True, format=fmt)
-    assert claims is not None and claims["big"] == big
+    assert claims is not None
+    assert claims["big"] == big
     # node agrees on its own split
     [node_claims] = node_oracle.run([node_get_token(fmt, {"cookie": header}, secureCookie=True)])
     assert node_claims["big"] == big
@@ -246,9 +251,7 @@ def test_get_token_edge_cases_match_node(node_oracle: NodeOracle, case: str) -> 
         "malformed percent": {"authorization": "Bearer %E0%A4%A"},
         "bearer no token": {"authorization": "Bearer"},
     }[case]
-    node_raw, node_claims = node_oracle.run(
-        [node_get_token(fmt, headers, raw=True), node_get_token(fmt, headers)]
-    )
+    node_raw, node_claims = node_oracle.run([node_get_token(fmt, headers, raw=True), node_get_token(fmt, headers)])
     request = type("Req", (), {"headers": headers})()
     ours = jwt.get_token(request, secret=SECRET, format=fmt)
     assert (ours or {}).get("sub") == (node_claims or {}).get("sub")
@@ -294,13 +297,14 @@ def test_v4_handler_accepts_python_csrf_cookie(node_v4: NodeOracle, secure: bool
     assert get_csrf["body"] == {"csrfToken": ours.token}
     assert name not in {c["name"] for c in get_csrf["cookies"]}
     # (b) our cookie plus the body token passes the double-submit check
-    assert signout["redirect"] and "csrf=true" not in signout["redirect"]
+    assert signout["redirect"] == "http://localhost:3000"  # signed out, back to the callback URL
     assert signout_bad["redirect"].endswith("/signout?csrf=true")
     # (c) a cookie next-auth made passes our check
     [made] = [c for c in fresh["cookies"] if c["name"] == name]
     assert made["options"]["secure"] is secure
     check = check_csrf(made["value"], SECRET, body_token=fresh["body"]["csrfToken"], is_post=True)
-    assert check.verified and check.new_cookie_value is None
+    assert check.verified
+    assert check.new_cookie_value is None
 
 
 @pytest.mark.parametrize("secure", [False, True])
@@ -340,15 +344,16 @@ def test_v5_auth_accepts_python_csrf_cookie(node_v5: NodeOracle, secure: bool, s
     assert name not in set_cookie_values(get_csrf["setCookies"])
     # (b)
     assert signout["status"] == 302
-    assert "MissingCSRF" not in signout["location"] and "csrf=true" not in signout["location"]
+    assert signout["location"] == origin  # signed out, back to the callback URL
     assert "error=MissingCSRF" in signout_bad["location"]
     # (c)
     made = set_cookie_values(fresh["setCookies"])[name]
     token = fresh["body"].split('"')[3]
     check = check_csrf(made, hash_secret, body_token=token, is_post=True)
-    assert check.verified and check.new_cookie_value is None
+    assert check.verified
+    assert check.new_cookie_value is None
 
 
 def test_oracle_reports_node_errors(node_v5: NodeOracle) -> None:
-    with pytest.raises(OracleError, match="Invalid Compact JWE|JWE"):
+    with pytest.raises(OracleError, match="Invalid Compact JWE"):
         node_v5.call("decode", token="a.b.c", secret=SECRET, salt="authjs.session-token")

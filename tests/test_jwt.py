@@ -6,6 +6,7 @@ Interop with the real npm packages lives in ``test_interop_tokens.py``.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import string
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 from joserfc import jwe as joserfc_jwe
 from joserfc.jwk import OctKey
 
-from authsession import jwt
+from authsession import errors, jwt
 from authsession._core import jwe
 from authsession._core.cookies import Format, chunk_size
 
@@ -73,7 +74,9 @@ def test_v5_session_key_and_kid_vector() -> None:
         "1dc90fd176a58bc12769dde2b0d9163e84f795f32a22add04a8be4a432af37e0"
         "e8960b25d8210aa435d512b839e4103c120de25dde86a128a6bfe0c0ce42e9ca"
     )
-    assert jwe.key_id(V5_KEY) == "62dXDHNnWYfJ6CEqNaq4I5IRayLCxmM5HpRX4vnA_dJ8BFP9cZ6ltA_ODj5HKp81w8nmJCtYvkLLO4r155TxvQ"
+    assert (
+        jwe.key_id(V5_KEY) == "62dXDHNnWYfJ6CEqNaq4I5IRayLCxmM5HpRX4vnA_dJ8BFP9cZ6ltA_ODj5HKp81w8nmJCtYvkLLO4r155TxvQ"
+    )
 
 
 def test_key_derivation_details() -> None:
@@ -107,7 +110,7 @@ def test_headers_are_exactly_nextauths() -> None:
     assert header_of(v4) == '{"alg":"dir","enc":"A256GCM"}'
     assert header_of(v5) == f'{{"alg":"dir","enc":"A256CBC-HS512","kid":"{jwe.key_id(V5_KEY)}"}}'
     for token, iv_len, tag_len in ((v4, 12, 16), (v5, 16, 32)):
-        protected, encrypted_key, iv, _, tag = token.split(".")
+        _protected, encrypted_key, iv, _, tag = token.split(".")
         assert encrypted_key == ""
         assert (len(unb64(iv)), len(unb64(tag))) == (iv_len, tag_len)
 
@@ -127,7 +130,9 @@ def test_jti_is_fresh_and_ciphertexts_differ() -> None:
     b = jwt.encode(token=CLAIMS, secret=SECRET, now=NOW)
     assert a != b
     ja, jb = (jwt.decode(token=t, secret=SECRET, now=NOW) for t in (a, b))
-    assert ja is not None and jb is not None and ja["jti"] != jb["jti"]
+    assert ja is not None
+    assert jb is not None
+    assert ja["jti"] != jb["jti"]
 
 
 @pytest.mark.parametrize("format", ["v4", "v5"])
@@ -156,7 +161,9 @@ def test_oauth_check_cookie_jwe(format: Format, cookie: str) -> None:
         token={"value": "v", "provider": "github"}, secret=SECRET, salt=salt, max_age=900, format=format, now=NOW
     )
     claims = jwt.decode(token=token, secret=SECRET, salt=salt, format=format, now=NOW + 900 + 14)
-    assert claims is not None and claims["value"] == "v" and claims["exp"] == NOW + 900
+    assert claims is not None
+    assert claims["value"] == "v"
+    assert claims["exp"] == NOW + 900
     assert jwt.decode(token=token, secret=SECRET, salt=salt, format=format, now=NOW + 915) is None
     assert jwt.decode(token=token, secret=SECRET, format=format, now=NOW) is None  # session salt
     assert jwt.decode(token=token, secret=SECRET, salt=salt + "x", format=format, now=NOW) is None
@@ -182,7 +189,7 @@ def test_v5_rotation_uses_first_secret_and_kid_to_pick() -> None:
     assert jwt.decode(token=token, secret=["old"], now=NOW) is None
     old_token = jwt.encode(token={"sub": "1"}, secret="old", now=NOW)
     assert jwt.decode(token=old_token, secret=["new", "old"], now=NOW) is not None
-    with pytest.raises(jwt.TokenError) as info:
+    with pytest.raises(jwt.TokenDecodeError) as info:
         jwt.decode_or_raise(token=old_token, secret=["newer", "new"], now=NOW)
     assert info.value.reason == "no_matching_secret"
 
@@ -214,11 +221,11 @@ def test_v4_tries_every_secret() -> None:
 
 @pytest.mark.parametrize("secret", ["", [], [""], ["ok", ""], None, [None]])
 def test_missing_secret_is_a_programming_error(secret: Any) -> None:
-    with pytest.raises(jwt.MissingSecretError):
+    with pytest.raises(jwt.MissingSecret):
         jwt.encode(token={}, secret=secret)
-    with pytest.raises(jwt.MissingSecretError):
+    with pytest.raises(jwt.MissingSecret):
         jwt.decode(token="x.y", secret=secret)
-    with pytest.raises(jwt.MissingSecretError):
+    with pytest.raises(jwt.MissingSecret):
         jwt.decode(token=None, secret=secret)
 
 
@@ -232,7 +239,7 @@ def test_expiry_has_15_seconds_of_tolerance(format: Format) -> None:
     # jose: expired when exp <= floor(now) - 15
     assert jwt.decode(token=token, secret=SECRET, format=format, now=exp + 14.99) is not None
     assert jwt.decode(token=token, secret=SECRET, format=format, now=exp + 15) is None
-    with pytest.raises(jwt.TokenError) as info:
+    with pytest.raises(jwt.TokenDecodeError) as info:
         jwt.decode_or_raise(token=token, secret=SECRET, format=format, now=exp + 15)
     assert info.value.reason == "expired"
 
@@ -242,7 +249,7 @@ def test_nbf_has_15_seconds_of_tolerance() -> None:
         return jwe.encrypt(json.dumps(claims).encode(), V5_KEY, "A256CBC-HS512", jwe.key_id(V5_KEY))
 
     assert jwt.decode(token=token_with({"nbf": NOW + 15}), secret=SECRET, now=NOW) is not None
-    with pytest.raises(jwt.TokenError) as info:
+    with pytest.raises(jwt.TokenDecodeError) as info:
         jwt.decode_or_raise(token=token_with({"nbf": NOW + 16}), secret=SECRET, now=NOW)
     assert info.value.reason == "not_yet_valid"
     # No exp at all is accepted, as jose does; the encoder always sets one.
@@ -269,7 +276,7 @@ def test_nbf_has_15_seconds_of_tolerance() -> None:
 )
 def test_bad_claims_under_a_valid_key_are_rejected(payload: bytes) -> None:
     token = jwe.encrypt(payload, V5_KEY, "A256CBC-HS512", jwe.key_id(V5_KEY))
-    with pytest.raises(jwt.TokenError) as info:
+    with pytest.raises(jwt.TokenDecodeError) as info:
         jwt.decode_or_raise(token=token, secret=SECRET, now=NOW)
     assert info.value.reason == "invalid_claims"
     assert jwt.decode(token=token, secret=SECRET, now=NOW) is None
@@ -308,7 +315,7 @@ def test_truncated_and_extended_tokens_are_rejected(format: Format) -> None:
 def test_wrong_secret_is_rejected(format: Format) -> None:
     token = jwt.encode(token=CLAIMS, secret=SECRET, format=format, now=NOW)
     assert jwt.decode(token=token, secret="not-" + SECRET, format=format, now=NOW) is None
-    with pytest.raises(jwt.TokenError) as info:
+    with pytest.raises(jwt.TokenDecodeError) as info:
         jwt.decode_or_raise(token=token, secret="not-" + SECRET, format=format, now=NOW)
     assert info.value.reason == ("decryption_failed" if format == "v4" else "no_matching_secret")
 
@@ -375,6 +382,14 @@ def test_structure_checks() -> None:
         assert jwt.decode(token=token, secret=SECRET, format="v4", now=NOW) is None, name
 
 
+def test_errors_belong_to_the_authsession_tree() -> None:
+    # The session route catches errors.TokenError; a missing secret is a configuration error.
+    assert issubclass(jwe.JWEError, jwt.TokenDecodeError)
+    assert issubclass(jwt.TokenDecodeError, errors.TokenError)
+    assert jwt.TokenError is errors.TokenError
+    assert issubclass(jwt.MissingSecret, errors.ConfigurationError)
+
+
 @pytest.mark.parametrize("token", [None, ""])
 def test_empty_token_is_none(token: str | None) -> None:
     assert jwt.decode(token=token, secret=SECRET) is None
@@ -391,7 +406,9 @@ def test_token_error_never_contains_token_or_secret() -> None:
                 jwt.decode_or_raise(token=attempt, secret=[secret, "other"], format=fmt, now=NOW + 10**9)  # type: ignore[arg-type]
             except jwt.TokenError as exc:
                 text = f"{exc!s} {exc!r} {exc.args}"
-                assert secret not in text and attempt not in text and attempt[:20] not in text
+                assert secret not in text
+                assert attempt not in text
+                assert attempt[:20] not in text
 
 
 @no_db
@@ -405,14 +422,17 @@ def test_garbage_text_never_raises(text: str) -> None:
 @given(st.lists(st.text(alphabet=B64URL + "=+/", max_size=80), min_size=5, max_size=5))
 def test_garbage_five_part_tokens_only_raise_token_errors(parts: list[str]) -> None:
     for fmt in ("v4", "v5"):
-        try:
+        with contextlib.suppress(jwt.TokenError):
             jwt.decode_or_raise(token=".".join(parts), secret=SECRET, format=fmt)  # type: ignore[arg-type]
-        except jwt.TokenError:
-            pass
 
 
 @no_db
-@given(header=st.dictionaries(st.sampled_from(["alg", "enc", "kid", "zip", "crit", "x"]), st.none() | st.text(max_size=20) | st.integers()), payload=st.binary(max_size=200))
+@given(
+    header=st.dictionaries(
+        st.sampled_from(["alg", "enc", "kid", "zip", "crit", "x"]), st.none() | st.text(max_size=20) | st.integers()
+    ),
+    payload=st.binary(max_size=200),
+)
 def test_arbitrary_headers_and_payloads_under_the_right_key(header: dict[str, Any], payload: bytes) -> None:
     token = seal_gcm(header, payload, V4_KEY)
     try:
@@ -420,8 +440,10 @@ def test_arbitrary_headers_and_payloads_under_the_right_key(header: dict[str, An
     except jwt.TokenError:
         return
     assert isinstance(claims, dict)
-    assert header.get("alg") == "dir" and header.get("enc") == "A256GCM"
-    assert "zip" not in header and "crit" not in header
+    assert header.get("alg") == "dir"
+    assert header.get("enc") == "A256GCM"
+    assert "zip" not in header
+    assert "crit" not in header
 
 
 @no_db
@@ -439,9 +461,7 @@ def test_random_mutations_are_rejected(data: st.DataObject) -> None:
 # --- joserfc cross-check ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("format", "enc", "key"), [("v4", "A256GCM", V4_KEY), ("v5", "A256CBC-HS512", V5_KEY)]
-)
+@pytest.mark.parametrize(("format", "enc", "key"), [("v4", "A256GCM", V4_KEY), ("v5", "A256CBC-HS512", V5_KEY)])
 def test_joserfc_reads_ours_and_we_read_joserfcs(format: Format, enc: str, key: bytes) -> None:
     ours = jwt.encode(token=CLAIMS, secret=SECRET, format=format, now=NOW)
     opened = joserfc_jwe.decrypt_compact(ours, OctKey.import_key(key), algorithms=["dir", enc])
@@ -453,7 +473,8 @@ def test_joserfc_reads_ours_and_we_read_joserfcs(format: Format, enc: str, key: 
         protected, json.dumps({**CLAIMS, "exp": NOW + 60}), OctKey.import_key(key), algorithms=["dir", enc]
     )
     claims = jwt.decode(token=theirs, secret=SECRET, format=format, now=NOW)
-    assert claims is not None and claims["email"] == CLAIMS["email"]
+    assert claims is not None
+    assert claims["email"] == CLAIMS["email"]
 
 
 # --- get_token --------------------------------------------------------------------------------
@@ -478,7 +499,8 @@ def test_get_token_from_cookie_header(format: Format, secure: bool) -> None:
     token = jwt.encode(token={"sub": "1"}, secret=SECRET, salt=salt, format=format, now=NOW)
     req = request({"Cookie": f"other=1; {name}={token}"})
     got = jwt.get_token(req, secret=SECRET, secure_cookie=secure, format=format, now=NOW)
-    assert got is not None and got["sub"] == "1"
+    assert got is not None
+    assert got["sub"] == "1"
     # the other prefix is a different cookie
     assert jwt.get_token(req, secret=SECRET, secure_cookie=not secure, format=format, now=NOW) is None
     assert jwt.get_token(req, secret=SECRET, secure_cookie=secure, format=format, raw=True) == token
@@ -487,7 +509,8 @@ def test_get_token_from_cookie_header(format: Format, secure: bool) -> None:
 def test_get_token_falls_back_to_request_cookies_only_without_cookie_header() -> None:
     token = jwt.encode(token={"sub": "1"}, secret=SECRET, now=NOW)
     got = jwt.get_token(request(cookies={V5_SALT: token}), secret=SECRET, now=NOW)
-    assert got is not None and got["sub"] == "1"
+    assert got is not None
+    assert got["sub"] == "1"
     assert jwt.get_token(request({"cookie": "a=b"}, cookies={V5_SALT: token}), secret=SECRET, now=NOW) is None
     assert jwt.get_token(SimpleNamespace(cookies={V5_SALT: token}), secret=SECRET, now=NOW) is not None
     assert jwt.get_token(SimpleNamespace(), secret=SECRET, now=NOW) is None
@@ -496,14 +519,17 @@ def test_get_token_falls_back_to_request_cookies_only_without_cookie_header() ->
 @pytest.mark.parametrize("format", ["v4", "v5"])
 def test_get_token_reassembles_chunks(format: Format) -> None:
     name = "next-auth.session-token" if format == "v4" else V5_SALT
-    token = jwt.encode(token={"big": "x" * 9000}, secret=SECRET, salt="" if format == "v4" else name, format=format, now=NOW)
+    token = jwt.encode(
+        token={"big": "x" * 9000}, secret=SECRET, salt="" if format == "v4" else name, format=format, now=NOW
+    )
     size = chunk_size(format)
     chunks = [token[i : i + size] for i in range(0, len(token), size)]
     assert len(chunks) >= 3
     # out of order on purpose: the suffix decides
     header = "; ".join(f"{name}.{i}={c}" for i, c in reversed(list(enumerate(chunks))))
     got = jwt.get_token(request({"cookie": header}), secret=SECRET, format=format, now=NOW)
-    assert got is not None and got["big"] == "x" * 9000
+    assert got is not None
+    assert got["big"] == "x" * 9000
     missing_one = "; ".join(f"{name}.{i}={c}" for i, c in enumerate(chunks) if i != 1)
     assert jwt.get_token(request({"cookie": missing_one}), secret=SECRET, format=format, now=NOW) is None
 
@@ -512,10 +538,12 @@ def test_get_token_bearer_only_when_no_cookie() -> None:
     token = jwt.encode(token={"sub": "bearer"}, secret=SECRET, now=NOW)
     cookie_token = jwt.encode(token={"sub": "cookie"}, secret=SECRET, now=NOW)
     got = jwt.get_token(request({"Authorization": f"Bearer {token}"}), secret=SECRET, now=NOW)
-    assert got is not None and got["sub"] == "bearer"
+    assert got is not None
+    assert got["sub"] == "bearer"
     both = request({"authorization": f"Bearer {token}", "cookie": f"{V5_SALT}={cookie_token}"})
     got = jwt.get_token(both, secret=SECRET, now=NOW)
-    assert got is not None and got["sub"] == "cookie"
+    assert got is not None
+    assert got["sub"] == "cookie"
     # a bad cookie still counts as "a cookie was found": no fallback
     bad_cookie = request({"authorization": f"Bearer {token}", "cookie": f"{V5_SALT}=garbage"})
     assert jwt.get_token(bad_cookie, secret=SECRET, now=NOW) is None
@@ -551,13 +579,14 @@ def test_get_token_bearer_decodes_url_encoded_token() -> None:
     token = jwt.encode(token={"sub": "1"}, secret=SECRET, now=NOW)
     encoded = "".join(f"%{ord(c):02X}" for c in token[:30]) + token[30:]
     got = jwt.get_token(request({"authorization": f"Bearer {encoded}"}), secret=SECRET, now=NOW)
-    assert got is not None and got["sub"] == "1"
+    assert got is not None
+    assert got["sub"] == "1"
 
 
 def test_get_token_secret_and_secure_defaults_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     v5 = jwt.encode(token={"sub": "1"}, secret="auth", now=NOW)
     req = request({"cookie": f"{V5_SALT}={v5}"})
-    with pytest.raises(jwt.MissingSecretError):
+    with pytest.raises(jwt.MissingSecret):
         jwt.get_token(req)
     assert jwt.get_token(req, raw=True) == v5
     monkeypatch.setenv("NEXTAUTH_SECRET", "nextauth")
@@ -596,7 +625,8 @@ def test_get_token_with_starlette_request() -> None:
         "headers": [(b"cookie", f"{V5_SALT}={token}".encode())],
     }
     got = jwt.get_token(starlette_requests.Request(scope), secret=SECRET, now=NOW)
-    assert got is not None and got["sub"] == "1"
+    assert got is not None
+    assert got["sub"] == "1"
     bearer = {**scope, "headers": [(b"authorization", f"Bearer {token}".encode())]}
     assert jwt.get_token(starlette_requests.Request(bearer), secret=SECRET, now=NOW) is not None
 

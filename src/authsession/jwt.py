@@ -16,22 +16,22 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypedDict, overload
-from urllib.parse import unquote
 
 from authsession._core import jwe
-from authsession._core.cookies import Format, cookie_names, parse_cookie_header, read_chunks
-from authsession._core.jwe import JWEError, TokenError
+from authsession._core.cookies import Format, cookie_names, decode_uri_component, parse_cookie_header, read_chunks
+from authsession._core.jwe import JWEError, TokenDecodeError
+from authsession.errors import MissingSecret, TokenError
 
 __all__ = [
     "DEFAULT_MAX_AGE",
     "JWT",
     "JWEError",
-    "MissingSecretError",
+    "MissingSecret",
+    "TokenDecodeError",
     "TokenError",
     "decode",
     "decode_or_raise",
@@ -48,7 +48,6 @@ _V4_SESSION_SALT = ""
 _V5_SESSION_SALT = cookie_names("v5", secure=False).session_token
 _V5_ENCS: tuple[jwe.Enc, ...] = ("A256CBC-HS512", "A256GCM")
 _V4_ENCS: tuple[jwe.Enc, ...] = ("A256GCM",)
-_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 class JWT(TypedDict, total=False):
@@ -67,15 +66,11 @@ class JWT(TypedDict, total=False):
     jti: str
 
 
-class MissingSecretError(ValueError):
-    """No secret was given or found in the environment. This is a configuration mistake."""
-
-
 def _secrets(secret: str | Sequence[str] | None) -> tuple[str, ...]:
     given: tuple[object, ...] = (secret,) if isinstance(secret, str) or secret is None else tuple(secret)
     secrets = tuple(s for s in given if isinstance(s, str) and s)
     if not secrets or len(secrets) != len(given):
-        raise MissingSecretError(
+        raise MissingSecret(
             "a non-empty secret (or list of secrets) is required to encode or decode tokens; "
             "set AUTH_SECRET, e.g. to the output of `authsession secret`"
         )
@@ -111,7 +106,7 @@ def encode(
     cookie name ``authjs.session-token`` for v5); a v5 app behind HTTPS salts with
     ``__Secure-authjs.session-token`` instead, and the OAuth check cookies use their own name.
 
-    :raises MissingSecretError: when ``secret`` is empty.
+    :raises MissingSecret: when ``secret`` is empty.
     :raises TypeError, ValueError: when ``token`` is not JSON-serialisable (NaN, objects ...).
 
     .. note:: Security: the claims are encrypted, but anyone holding the secret can read and
@@ -138,11 +133,11 @@ def _check_claims(claims: dict[str, Any], now: float | None) -> None:
     current = int(time.time() if now is None else now)
     for claim in ("iat", "nbf", "exp"):
         if claim in claims and not _is_number(claims[claim]):
-            raise TokenError("invalid_claims", f'"{claim}" claim must be a number')
+            raise TokenDecodeError("invalid_claims", f'"{claim}" claim must be a number')
     if "nbf" in claims and claims["nbf"] > current + CLOCK_TOLERANCE:
-        raise TokenError("not_yet_valid", "token is not valid yet (nbf)")
+        raise TokenDecodeError("not_yet_valid", "token is not valid yet (nbf)")
     if "exp" in claims and claims["exp"] <= current - CLOCK_TOLERANCE:
-        raise TokenError("expired", "token has expired (exp)")
+        raise TokenDecodeError("expired", "token has expired (exp)")
 
 
 def _decrypt_v4(parsed: jwe.CompactJWE, secrets: tuple[str, ...], salt: str) -> bytes:
@@ -175,17 +170,18 @@ def decode_or_raise(
     format: Format = "v5",
     now: float | None = None,
 ) -> dict[str, Any]:
-    """Like :func:`decode`, but raise :class:`TokenError` with a ``reason`` instead of returning ``None``.
+    """Like :func:`decode`, but raise :class:`TokenDecodeError` instead of returning ``None``.
 
     Use it where the reason is worth a log line (the session route logs ``JWT_SESSION_ERROR``).
     The exception message never contains the token or the secret.
 
-    :raises TokenError: for an empty, malformed, foreign, tampered, expired or not-yet-valid token.
-    :raises MissingSecretError: when ``secret`` is empty.
+    :raises TokenDecodeError: (an :class:`~authsession.errors.TokenError` with a ``reason``) for an
+        empty, malformed, foreign, tampered, expired or not-yet-valid token.
+    :raises MissingSecret: when ``secret`` is empty.
     """
     secrets = _secrets(secret)
     if not token:
-        raise TokenError("malformed", "empty token")
+        raise TokenDecodeError("malformed", "empty token")
     if salt is None:
         salt = _default_salt(format)
     if format == "v4":
@@ -194,7 +190,7 @@ def decode_or_raise(
         plaintext = _decrypt_v5(jwe.parse_compact(token, _V5_ENCS), secrets, salt)
     claims = jwe.parse_json_object(plaintext)
     if claims is None:
-        raise TokenError("invalid_claims", "JWT claims set must be a JSON object")
+        raise TokenDecodeError("invalid_claims", "JWT claims set must be a JSON object")
     _check_claims(claims, now)
     return claims
 
@@ -216,7 +212,7 @@ def decode(
     matches it is used, without one the first secret; ``enc`` A256GCM is accepted as well as
     A256CBC-HS512. ``format="v4"`` tries every secret in turn (next-auth@4 itself takes one).
 
-    :raises MissingSecretError: when ``secret`` is empty; that is a bug, not a bad token.
+    :raises MissingSecret: when ``secret`` is empty; that is a bug, not a bad token.
 
     .. note:: Security: a decoded token proves only that someone holding the secret made it and
        that it has not expired. Revoking a single JWT session before ``exp`` is not possible;
@@ -248,16 +244,6 @@ def _header(headers: object, name: str) -> str | None:
     if isinstance(value, bytes):
         value = value.decode("latin-1")
     return value if isinstance(value, str) else None
-
-
-def _decode_uri_component(value: str) -> str | None:
-    """``decodeURIComponent``, with ``None`` where JavaScript throws ``URIError``."""
-    if _BAD_PERCENT.search(value):
-        return None
-    try:
-        return unquote(value, errors="strict")
-    except UnicodeDecodeError:
-        return None
 
 
 def _env_secret(format: Format) -> str | None:
@@ -293,7 +279,7 @@ def _raw_token(request: object, cookie_name: str) -> str | None:
     words = authorization.split(" ")
     if words[0] != "Bearer" or len(words) < 2:
         return None
-    return _decode_uri_component(words[1]) or None
+    return decode_uri_component(words[1]) or None
 
 
 @overload
@@ -366,7 +352,7 @@ def get_token(
     Returns the claims, the raw token string with ``raw=True`` (not decrypted, so **not
     verified** - never trust its content), or ``None`` when there is no usable token.
 
-    :raises MissingSecretError: when no secret is given or set in the environment (not raised
+    :raises MissingSecret: when no secret is given or set in the environment (not raised
         with ``raw=True``, which needs none).
     """
     secrets: tuple[str, ...] = ()

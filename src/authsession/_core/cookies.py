@@ -7,7 +7,6 @@ and a session token longer than one cookie can hold is split into ``<name>.0``, 
 
 from __future__ import annotations
 
-import contextlib
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -104,10 +103,23 @@ def parse_cookie_header(header: str) -> dict[str, str]:
         if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
             value = value[1:-1]
         if "%" in value:
-            with contextlib.suppress(UnicodeDecodeError):
-                value = unquote(value, errors="strict")
+            decoded = decode_uri_component(value)
+            value = value if decoded is None else decoded
         cookies[name] = value
     return cookies
+
+
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def decode_uri_component(value: str) -> str | None:
+    """JavaScript's ``decodeURIComponent``, with ``None`` where it throws ``URIError``."""
+    if _BAD_ESCAPE.search(value):
+        return None
+    try:
+        return unquote(value, errors="strict")
+    except UnicodeDecodeError:
+        return None
 
 
 def chunk_size(format: Format) -> int:

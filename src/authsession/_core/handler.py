@@ -25,6 +25,7 @@ from authsession._core.actions import (
 )
 from authsession._core.context import Context, build_context, init_callback_url, init_csrf
 from authsession._core.http import AuthRequest, AuthResponse
+from authsession._core.pages import render_error
 from authsession.errors import (
     AuthError,
     ConfigurationError,
@@ -129,12 +130,28 @@ def on_error(ctx: Context, exc: AuthError, method: str) -> AuthResponse:
         logger.error("%s: %s", exc.type, exc)
     else:
         logger.info("%s: %s", exc.type, exc)
+    if not ctx.v4:
+        # @auth/core 0.41.3 answers errors with a fresh Response, so no Set-Cookie at all (checked
+        # against the npm package): a v5 MissingCSRF redirect mints no CSRF cookie; the page does.
+        ctx.out.clear()
     if ctx.action == "session" and method == "POST":
         return ctx.json({} if ctx.v4 else None, status=400)
     # Assertion failures (and any v4 server error) answer JSON 500 except on a GET of a page.
-    server_error = isinstance(exc, ASSERTIONS) or (ctx.v4 and isinstance(exc, ConfigurationError))
+    assertion = isinstance(exc, ASSERTIONS)
+    server_error = assertion or (ctx.v4 and isinstance(exc, ConfigurationError))
     if server_error and (method == "POST" or ctx.action not in HTML_ACTIONS):
         return ctx.respond(config_error_json(ctx.v4))
+    if assertion and ctx.options.pages.error is None:
+        # The built-in error page would fail the same assertion (a bad callback-url cookie
+        # goes with every request), so a redirect there would loop: render it here.
+        status, html = render_error(
+            error="Configuration",
+            signin_url=ctx.url("signin"),
+            site_url=ctx.origin,
+            theme=ctx.options.theme,
+            format=ctx.options.format,
+        )
+        return ctx.html(html, status=status)
     code = exc.client_type
     if exc.kind == "signin":
         extra = {"code": exc.code} if isinstance(exc, CredentialsSignin) else {}

@@ -37,6 +37,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from authsession.errors import TokenError
+
 Enc = Literal["A256GCM", "A256CBC-HS512"]
 TokenErrorReason = Literal[
     "malformed",
@@ -60,7 +62,7 @@ _UNUSED_BITS = {2: 0x0F, 3: 0x03}
 _CACHE_SIZE = 256
 
 
-class TokenError(Exception):
+class TokenDecodeError(TokenError):
     """A token could not be used. ``reason`` says why, in a word fit for a log line."""
 
     def __init__(self, reason: TokenErrorReason, message: str) -> None:
@@ -68,7 +70,7 @@ class TokenError(Exception):
         self.reason: TokenErrorReason = reason
 
 
-class JWEError(TokenError):
+class JWEError(TokenDecodeError):
     """The JWE layer refused the token: bad structure, unsupported header, or failed decryption."""
 
 
