@@ -1,0 +1,198 @@
+"""The demo's pages as small Python string templates.
+
+Every value that comes from a user, a query string or the session goes through
+:func:`html.escape` (``e`` below) before it reaches the page; nothing else is interpolated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from html import escape
+from typing import Any, NamedTuple
+
+
+def e(value: object) -> str:
+    return escape(str(value), quote=True)
+
+
+CSS = """
+:root { color-scheme: light dark; --accent: #3b5bdb; --muted: #6b7280; --danger: #c92a2a; --ok: #2b8a3e; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+header { display: flex; flex-wrap: wrap; gap: .5rem 1.25rem; align-items: center; padding: .75rem 1.5rem;
+  border-bottom: 1px solid rgba(127,127,127,.3); }
+header strong { margin-right: auto; }
+main { max-width: 34rem; margin: 2rem auto; padding: 0 1.25rem; }
+a { color: var(--accent); }
+h1 { font-size: 1.6rem; margin: 0 0 1rem; }
+.muted { color: var(--muted); }
+.card { border: 1px solid rgba(127,127,127,.3); border-radius: .5rem; padding: 1.25rem; margin: 1rem 0; }
+.card > :first-child { margin-top: 0; }
+.card > :last-child { margin-bottom: 0; }
+.stack { display: grid; gap: .75rem; }
+label { display: grid; gap: .25rem; font-weight: 600; }
+input[type=text], input[type=email], input[type=password] { font: inherit; padding: .5rem .6rem;
+  border: 1px solid rgba(127,127,127,.6); border-radius: .375rem; }
+button { font: inherit; padding: .5rem 1rem; border: 0; border-radius: .375rem; background: var(--accent);
+  color: #fff; cursor: pointer; }
+button.secondary { background: transparent; color: var(--accent); border: 1px solid var(--accent); }
+button:focus-visible, a:focus-visible, input:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+.alert { padding: .75rem 1rem; border-radius: .375rem; border-left: 4px solid var(--danger); margin: 1rem 0;
+  background: rgba(201,42,42,.08); }
+.alert.ok { border-color: var(--ok); background: rgba(43,138,62,.08); }
+.alert ul { margin: 0; padding-left: 1.2rem; }
+.or { text-align: center; margin: 1rem 0; }
+"""
+
+
+class OAuthButton(NamedTuple):
+    id: str
+    name: str
+
+
+def layout(title: str, body: str) -> str:
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{e(title)} · authsession demo</title>
+<style>{CSS}</style>
+</head>
+<body>
+<header>
+<strong>authsession demo</strong>
+<nav aria-label="Main">
+<a href="/">Home</a> · <a href="/profile">Profile</a> · <a href="/dashboard">Dashboard</a> ·
+<a href="/api/me">/api/me</a>
+</nav>
+</header>
+<main>
+{body}
+</main>
+</body>
+</html>
+"""
+
+
+def _hidden(name: str, value: str) -> str:
+    return f'<input type="hidden" name="{e(name)}" value="{e(value)}">'
+
+
+def sign_out_form(*, base_path: str, csrf_token: str) -> str:
+    return f"""<form method="post" action="{e(base_path)}/signout">
+{_hidden("csrfToken", csrf_token)}
+{_hidden("callbackUrl", "/")}
+<button type="submit" class="secondary">Sign out</button>
+</form>"""
+
+
+def home_page(user: Mapping[str, Any] | None, *, base_path: str, csrf_token: str | None) -> str:
+    if user is None or csrf_token is None:
+        who = """<p>You are not signed in.</p>
+<p><a href="/login">Sign in</a> or <a href="/signup">create an account</a>.</p>"""
+    else:
+        who = f"""<p>Signed in as <strong>{e(user.get("name") or "")}</strong>
+<span class="muted">({e(user.get("email") or "")})</span>.</p>
+{sign_out_form(base_path=base_path, csrf_token=csrf_token)}"""
+    body = f"""<h1>Welcome to the authsession demo</h1>
+<section class="card" aria-label="Who is signed in">
+{who}
+</section>
+<p>Pages that ask for the session on the server before they render:</p>
+<ul>
+<li><a href="/profile">Profile</a>: shows who you are, or asks you to sign in.</li>
+<li><a href="/dashboard">Dashboard</a>: sends anonymous visitors to the sign-in page.</li>
+<li><a href="/api/me">/api/me</a>: the same question as JSON.</li>
+<li><a href="/login">Sign in</a> · <a href="/signup">Sign up</a></li>
+</ul>"""
+    return layout("Home", body)
+
+
+def profile_page(user: Mapping[str, Any] | None) -> str:
+    if user is None:
+        body = """<h1>Profile</h1>
+<p>You must be logged in to view this page.</p>
+<p><a href="/login?callbackUrl=%2Fprofile">Sign in</a></p>"""
+    else:
+        body = f"""<h1>Welcome, {e(user.get("name") or "")}!</h1>
+<p>Your email is {e(user.get("email") or "")}</p>
+<p><a href="/">Back home</a></p>"""
+    return layout("Profile", body)
+
+
+def dashboard_page(user: Mapping[str, Any], *, expires: str) -> str:
+    body = f"""<h1>Dashboard</h1>
+<p>Only signed-in users get here, {e(user.get("name") or "")}.</p>
+<p class="muted">Your session expires at {e(expires)} unless you come back before then.</p>
+<p><a href="/">Back home</a></p>"""
+    return layout("Dashboard", body)
+
+
+def _alert(message: str, *, ok: bool = False) -> str:
+    role = "status" if ok else "alert"
+    return f'<div class="alert{" ok" if ok else ""}" role="{role}">{e(message)}</div>'
+
+
+def login_page(
+    *,
+    base_path: str,
+    csrf_token: str,
+    callback_url: str,
+    error_message: str | None,
+    registered: bool,
+    oauth: Sequence[OAuthButton],
+) -> str:
+    notices = ""
+    if registered:
+        notices += _alert("Account created — sign in.", ok=True)
+    if error_message:
+        notices += _alert(error_message)
+    buttons = "".join(
+        f"""<form method="post" action="{e(base_path)}/signin/{e(provider.id)}">
+{_hidden("csrfToken", csrf_token)}
+{_hidden("callbackUrl", callback_url)}
+<button type="submit" class="secondary">Sign in with {e(provider.name)}</button>
+</form>
+"""
+        for provider in oauth
+    )
+    if buttons:
+        buttons = f'<div class="stack">{buttons}</div><p class="or muted">or</p>'
+    body = f"""<h1>Sign in</h1>
+{notices}
+{buttons}
+<form class="stack card" method="post" action="{e(base_path)}/callback/credentials">
+{_hidden("csrfToken", csrf_token)}
+{_hidden("callbackUrl", callback_url)}
+<label for="email">Email
+<input id="email" name="email" type="email" autocomplete="username" required></label>
+<label for="password">Password
+<input id="password" name="password" type="password" autocomplete="current-password" required></label>
+<button type="submit">Sign in</button>
+</form>
+<p>No account yet? <a href="/signup">Sign up</a>.</p>"""
+    return layout("Sign in", body)
+
+
+def signup_page(*, csrf_token: str, name: str = "", email: str = "", problems: Sequence[str] = ()) -> str:
+    alert = ""
+    if problems:
+        items = "".join(f"<li>{e(problem)}</li>" for problem in problems)
+        alert = f'<div class="alert" role="alert"><p>Please fix the following:</p><ul>{items}</ul></div>'
+    body = f"""<h1>Create an account</h1>
+{alert}
+<form class="stack card" method="post" action="/signup">
+{_hidden("csrfToken", csrf_token)}
+<label for="name">Name
+<input id="name" name="name" type="text" autocomplete="name" required value="{e(name)}"></label>
+<label for="email">Email
+<input id="email" name="email" type="email" autocomplete="email" required value="{e(email)}"></label>
+<label for="password">Password <span class="muted">(at least 8 characters)</span>
+<input id="password" name="password" type="password" autocomplete="new-password" minlength="8" required></label>
+<label for="confirm">Confirm password
+<input id="confirm" name="confirm" type="password" autocomplete="new-password" minlength="8" required></label>
+<button type="submit">Sign up</button>
+</form>
+<p>Already have an account? <a href="/login">Sign in</a>.</p>"""
+    return layout("Sign up", body)
