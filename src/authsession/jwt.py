@@ -258,7 +258,7 @@ def _default_secure_cookie(format: Format) -> bool:
     return url.startswith("https://") if url is not None else bool(os.environ.get("VERCEL"))
 
 
-def _raw_token(request: object, cookie_name: str) -> str | None:
+def _raw_token(request: object, cookie_name: str, format: Format) -> str | None:
     headers = getattr(request, "headers", None)
     cookie_header = _header(headers, "cookie") if headers is not None else None
     if cookie_header is not None:
@@ -270,7 +270,7 @@ def _raw_token(request: object, cookie_name: str) -> str | None:
             if isinstance(given, Mapping)
             else {}
         )
-    value, _ = read_chunks(cookies, cookie_name)
+    value, _ = read_chunks(cookies, cookie_name, format)
     if value:
         return value
     authorization = _header(headers, "authorization") if headers is not None else None
@@ -362,7 +362,7 @@ def get_token(
         secure_cookie = _default_secure_cookie(format)
     if cookie_name is None:
         cookie_name = cookie_names(format, secure_cookie).session_token
-    token = _raw_token(request, cookie_name)
+    token = _raw_token(request, cookie_name, format)
     if token is None or raw:
         return token
     if salt is None:

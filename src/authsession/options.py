@@ -11,7 +11,7 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Any, TypeVar, cast, get_args
+from typing import TYPE_CHECKING, Any, TypeVar, cast, get_args
 from urllib.parse import urlsplit
 
 from authsession._core.cookies import CookieNames, cookie_names
@@ -19,8 +19,12 @@ from authsession._core.http import Cookie, SameSite
 from authsession._core.pages import Theme
 from authsession._core.sync import UserFunction
 from authsession.errors import ConfigurationError, MissingSecret, UnsupportedStrategy
-from authsession.providers.base import Provider
 from authsession.types import Format, SessionStrategyName
+
+if TYPE_CHECKING:
+    # Not at runtime: importing ``authsession.providers`` loads the OAuth presets and httpx,
+    # and the sans-I/O core (which imports this module) must not.
+    from authsession.providers.base import Provider
 
 logger = logging.getLogger("authsession")
 
@@ -45,8 +49,9 @@ class SessionOptions:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class JWTOptions:
-    """``max_age`` of the token (defaults to the session's). ``encode``/``decode`` replace the
-    built-in JWE with your own functions, called with the same keywords as :mod:`authsession.jwt`."""
+    """``max_age`` of the token (defaults to the session's, or to 30 days with ``format="v4"`` as in
+    next-auth 4). ``encode``/``decode`` replace the built-in JWE with your own functions, called
+    with the same keywords as :mod:`authsession.jwt`."""
 
     max_age: int | None = None
     encode: Callable[..., Any] | None = None
@@ -155,7 +160,10 @@ class AuthOptions:
 
     @property
     def jwt_max_age(self) -> int:
-        return self.jwt.max_age if self.jwt.max_age is not None else self.session.max_age
+        if self.jwt.max_age is not None:
+            return self.jwt.max_age
+        # next-auth 4 defaults jwt.maxAge to 30 days whatever session.maxAge says; Auth.js follows it.
+        return DEFAULT_MAX_AGE if self.format == "v4" else self.session.max_age
 
     def provider(self, provider_id: str | None) -> Provider | None:
         for provider in self.providers:
@@ -231,7 +239,7 @@ def _resolve_secrets(secret: str | Sequence[str] | None, format: Format) -> tupl
 def _check_providers(providers: Sequence[Provider]) -> tuple[Provider, ...]:
     seen: set[str] = set()
     for provider in providers:
-        if not isinstance(provider, Provider):
+        if not all(isinstance(getattr(provider, attr, None), str) for attr in ("id", "name", "type")):
             raise ConfigurationError(
                 f"{provider!r} is not a provider: use authsession.providers.Credentials(...), GitHub(...), ..."
             )
@@ -248,6 +256,8 @@ def _session_options(
         values = dict(session or {})
         values.setdefault("strategy", "database" if adapter is not None else "jwt")
         session = _build(SessionOptions, values, "session")
+    elif not isinstance(session, SessionOptions):
+        raise ConfigurationError(f"session must be a dict or SessionOptions, not {type(session).__name__}")
     if session.strategy not in _STRATEGIES:
         raise ConfigurationError(f"session strategy must be 'jwt' or 'database', not {session.strategy!r}")
     for name in ("max_age", "update_age"):

@@ -45,9 +45,13 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """Debian's Chromium through Playwright (``playwright install`` cannot download here)."""
+    """Debian's Chromium through Playwright (``playwright install`` cannot download here).
+
+    Module-scoped on purpose: Playwright's sync API keeps an event loop running in this thread
+    while it is open, which would break the async tests that run after the browser tests.
+    """
     executable = shutil.which("chromium")
     requires(executable is not None, "Chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from authsession._core.callback_url import default_redirect, is_http_url, origin_of
 from authsession._core.csrf import CsrfCheck, check_csrf, csrf_secret
@@ -24,6 +25,8 @@ NO_CACHE = {
     "Expires": "0",
 }
 JSON = {"Content-Type": "application/json"}
+_PRINTABLE_ASCII = "".join(chr(c) for c in range(0x21, 0x7F))
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(slots=True)
@@ -64,6 +67,7 @@ class Context:
     def redirect(self, url: str, *, status: int = 302) -> AuthResponse:
         """A redirect, or ``{"url": ...}`` JSON when the client asked for it (v4 ``json=true``,
         v5 ``X-Auth-Return-Redirect``). ``status`` is the v4 internal status for JSON mode."""
+        url = ascii_url(url)
         if self.json_mode:
             code = status if self.v4 and status != 302 else 200
             return self.respond(AuthResponse(status=code, body=json.dumps({"url": url}), headers=dict(JSON)))
@@ -92,6 +96,12 @@ class Context:
 
     def expires_iso(self, max_age: int) -> str:
         return iso_time(self.now + max_age)
+
+
+def ascii_url(url: str) -> str:
+    """``url`` with spaces and non-ASCII percent-encoded, as a browser's URL parser would do it,
+    so it fits in a ``Location`` header."""
+    return url if url.isascii() and " " not in url else quote(url, safe=_PRINTABLE_ASCII)
 
 
 def iso_time(timestamp: float) -> str:
@@ -147,12 +157,14 @@ async def init_callback_url(ctx: Context) -> None:
     """Resolve callbackUrl from the body, the query or the cookie, through ``redirect`` (§4.3)."""
     template = ctx.cookies.callback_url
     cookie_value = ctx.request.cookies.get(template.name)
-    given = ctx.body.get("callbackUrl") or ctx.request.query.get("callbackUrl")
-    if given is not None and not isinstance(given, str):
-        given = None
-    for candidate in (given, cookie_value):
+    query_value = ctx.request.query.get("callbackUrl")
+    # Like NextAuth, only the query and the cookie are asserted; a body value that is not a
+    # same-origin URL is turned into the origin by the redirect callback.
+    for candidate in (query_value, cookie_value):
         if candidate and not is_http_url(candidate, ctx.base_url):
             raise InvalidCallbackUrl(f"Invalid callback URL. Received: {candidate!r}")
+    body_value = ctx.body.get("callbackUrl")
+    given = (body_value if isinstance(body_value, str) else None) or query_value
     raw = given or cookie_value
     if raw:
         resolved = await redirect_callback(ctx, raw)
@@ -168,6 +180,6 @@ async def redirect_callback(ctx: Context, url: str) -> str:
     if callback is None:
         return default_redirect(url, ctx.origin)
     result = await callback(url=url, base_url=ctx.origin)
-    if not isinstance(result, str) or not is_http_url(result, ctx.base_url):
+    if not isinstance(result, str) or _CONTROL.search(result) or not is_http_url(result, ctx.base_url):
         raise InvalidCallbackUrl(f"The redirect callback returned {result!r}, not an http(s) URL")
     return result if not result.startswith("/") else ctx.origin + result

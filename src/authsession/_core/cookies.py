@@ -24,7 +24,6 @@ _URI_COMPONENT_SAFE = "-_.!~*'()"
 #: Browsers cap one cookie at 4096 bytes; NextAuth budgets this much for name and attributes.
 ALLOWED_COOKIE_SIZE = 4096
 _EMPTY_COOKIE_OVERHEAD = {"v4": 163, "v5": 160}
-_CHUNK_SUFFIX = re.compile(r"\.(\d+)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,29 +125,25 @@ def chunk_size(format: Format) -> int:
     return ALLOWED_COOKIE_SIZE - _EMPTY_COOKIE_OVERHEAD[format]
 
 
-def read_chunks(cookies: Mapping[str, str], name: str) -> tuple[str | None, list[str]]:
+def read_chunks(cookies: Mapping[str, str], name: str, format: Format = "v5") -> tuple[str | None, list[str]]:
     """Reassemble the session cookie ``name`` from ``name`` or ``name.0``, ``name.1``, ...
 
-    Returns the joined value (``None`` when there is none) and every cookie name that was read,
-    so a later write can delete the ones it no longer needs.
+    Like NextAuth, every cookie whose name *starts with* ``name`` is taken, ordered by the
+    number after its last dot, and joined; a stray ``name.old`` or ``name-legacy`` therefore
+    spoils the token, which then fails to decrypt and is cleared. v5 skips empty values.
+    Returns the joined value (``None`` when there is none) and every name that was read, so a
+    later write can delete the ones it no longer needs.
     """
     found: list[tuple[int, str, str]] = []
     for cookie_name, value in cookies.items():
-        if not cookie_name.startswith(name) or not value:
+        if not cookie_name.startswith(name) or (format == "v5" and not value):
             continue
-        rest = cookie_name[len(name) :]
-        if rest == "":
-            index = -1
-        else:
-            match = _CHUNK_SUFFIX.fullmatch(rest)
-            if match is None:
-                continue
-            index = int(match.group(1))
-        found.append((index, cookie_name, value))
+        suffix = cookie_name.rpartition(".")[2]
+        found.append((int(suffix) if suffix.isdigit() else -1, cookie_name, value))
     if not found:
         return None, []
     found.sort(key=lambda item: item[0])
-    return "".join(v for _, _, v in found), [n for _, n, _ in found]
+    return "".join(v for _, _, v in found) or None, [n for _, n, _ in found]
 
 
 def chunk_cookies(template: Cookie, value: str, read_names: Iterable[str], format: Format) -> list[Cookie]:

@@ -44,7 +44,7 @@ def _template(ctx: Context, check: Check) -> Cookie:
     return {"pkce": cookies.pkce_code_verifier, "state": cookies.state, "nonce": cookies.nonce}[check]
 
 
-def _seal(ctx: Context, template: Cookie, value: str, provider_id: str) -> Cookie:
+def _seal(ctx: Context, template: Cookie, value: str, provider_id: str, *, cross_site: bool = False) -> Cookie:
     sealed = jwt.encode(
         token={"value": value, "provider": provider_id},
         secret=ctx.options.secrets,
@@ -53,11 +53,19 @@ def _seal(ctx: Context, template: Cookie, value: str, provider_id: str) -> Cooki
         format=ctx.options.format,
         now=ctx.now,
     )
+    if cross_site:  # a form_post callback is a cross-site POST: Lax cookies would not come back
+        return template.copy(value=sealed, expires=ctx.now + CHECK_MAX_AGE, same_site="none", secure=True)
     return template.copy(value=sealed, expires=ctx.now + CHECK_MAX_AGE)
 
 
-def create_checks(ctx: Context, checks: tuple[Check, ...], provider_id: str) -> dict[str, str]:
-    """Make the values of ``checks``, set their cookies, and return the authorization params."""
+def create_checks(
+    ctx: Context, checks: tuple[Check, ...], provider_id: str, *, form_post: bool = False
+) -> dict[str, str]:
+    """Make the values of ``checks``, set their cookies, and return the authorization params.
+
+    With ``form_post`` (``response_mode=form_post``, as Apple uses) the state and nonce cookies
+    are ``SameSite=None; Secure``, as Auth.js makes them, so the provider's POST carries them.
+    """
     params: dict[str, str] = {}
     if "pkce" in checks:
         verifier = random_value()
@@ -76,11 +84,11 @@ def create_checks(ctx: Context, checks: tuple[Check, ...], provider_id: str) -> 
                 format="v5",
                 now=ctx.now,
             )
-        ctx.set_cookie(_seal(ctx, ctx.cookies.state, state, provider_id))
+        ctx.set_cookie(_seal(ctx, ctx.cookies.state, state, provider_id, cross_site=form_post))
         params["state"] = state
     if "nonce" in checks:
         nonce = random_value()
-        ctx.set_cookie(_seal(ctx, ctx.cookies.nonce, nonce, provider_id))
+        ctx.set_cookie(_seal(ctx, ctx.cookies.nonce, nonce, provider_id, cross_site=form_post))
         params["nonce"] = nonce
     return params
 

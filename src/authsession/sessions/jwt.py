@@ -24,23 +24,25 @@ logger = logging.getLogger("authsession")
 class JWTSessionStrategy:
     async def read(self, ctx: Context, *, is_update: bool = False, new_session: Any = None) -> Session | None:
         template = ctx.cookies.session_token
-        value, read_names = read_chunks(ctx.request.cookies, template.name)
+        value, read_names = read_chunks(ctx.request.cookies, template.name, ctx.options.format)
         if not value:
             return None
-        token = await self._decode(ctx, value)
-        if token is None:
+        decoded = await self._decode(ctx, value)
+        if decoded is None:
             self._clear(ctx, read_names)
             return None
         options = ctx.options
-        params: dict[str, Any] = {"token": token, "session": new_session}
+        params: dict[str, Any] = {"token": decoded, "session": new_session}
         if is_update:
             params["trigger"] = "update"
+        # next-auth 4 fills session.user from the token as decoded, Auth.js from the callback's result.
+        user = _session_user(decoded) if ctx.v4 else None
         token = await self._run_jwt_callback(ctx, params)
         if token is None:
             self._clear(ctx, read_names)
             return None
         max_age = options.session.max_age
-        session: Any = {"user": _session_user(token), "expires": ctx.expires_iso(max_age)}
+        session: Any = {"user": user if user is not None else _session_user(token), "expires": ctx.expires_iso(max_age)}
         callback = options.callbacks.get("session")
         if callback is not None:
             session = await callback(session=session, token=token)
@@ -59,7 +61,7 @@ class JWTSessionStrategy:
         self, ctx: Context, *, user: User, account: Account, profile: Any = None, is_new_user: bool = False
     ) -> bool:
         template = ctx.cookies.session_token
-        _, read_names = read_chunks(ctx.request.cookies, template.name)
+        _, read_names = read_chunks(ctx.request.cookies, template.name, ctx.options.format)
         token: dict[str, Any] = {}
         for claim, key in (("name", "name"), ("email", "email"), ("picture", "image"), ("sub", "id")):
             if key in user:
@@ -85,13 +87,14 @@ class JWTSessionStrategy:
 
     async def destroy(self, ctx: Context) -> None:
         template = ctx.cookies.session_token
-        value, read_names = read_chunks(ctx.request.cookies, template.name)
+        value, read_names = read_chunks(ctx.request.cookies, template.name, ctx.options.format)
         if not value:
             return
         event = ctx.options.events.get("sign_out")
         if event is not None:
             token = await self._decode(ctx, value)
-            await fire(event, token=token)
+            if token is not None:  # as in NextAuth, a token that does not decode fires no event
+                await fire(event, token=token)
         self._clear(ctx, read_names)
 
     @staticmethod

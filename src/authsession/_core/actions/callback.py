@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from authsession._core.context import Context, redirect_callback
 from authsession._core.http import AuthResponse
 from authsession._core.sync import fire
-from authsession.errors import AccessDenied, ConfigurationError, CredentialsSignin, MissingCSRF
-from authsession.providers.credentials import CredentialsProvider
+from authsession.errors import AccessDenied, AuthError, ConfigurationError, CredentialsSignin, MissingCSRF
 from authsession.sessions import strategy_for
 from authsession.types import Account, User
+
+if TYPE_CHECKING:  # the core never imports the providers package (it loads httpx)
+    from authsession.providers.credentials import CredentialsProvider
 
 logger = logging.getLogger("authsession")
 
@@ -30,8 +32,8 @@ async def handle(ctx: Context) -> AuthResponse:
                 )
             )
         raise ConfigurationError(f"Callback for an unknown provider {ctx.provider_id!r}")
-    if isinstance(provider, CredentialsProvider):
-        return await credentials(ctx, provider)
+    if provider.type == "credentials":
+        return await credentials(ctx, cast("CredentialsProvider", provider))
     finish = getattr(provider, "finish_sign_in", None)
     if finish is None:
         raise ConfigurationError(f"Provider {provider.id!r} of type {provider.type!r} has no callback")
@@ -59,6 +61,10 @@ async def credentials(ctx: Context, provider: CredentialsProvider) -> AuthRespon
         user = await provider.call_authorize(body, ctx.request)
     except CredentialsSignin as exc:
         return credentials_refused(ctx, provider, exc.code)
+    except Exception as exc:
+        if not ctx.v4:
+            raise
+        return ctx.redirect(ctx.url("error", error=v4_error_message(exc, "authorize")), status=401)
     if not user:
         return credentials_refused(ctx, provider, "credentials")
     if not isinstance(user, Mapping):
@@ -98,6 +104,20 @@ async def complete_sign_in(
     return ctx.redirect(ctx.callback_url)
 
 
+def v4_error_message(exc: Exception, where: str) -> str:
+    """What next-auth 4 puts in ``/error?error=``: the message of an error thrown by user code.
+
+    Only an :class:`AuthError` you raise on purpose shows its message; any other exception's
+    text may hold internals (SQL, hosts, paths), so the browser sees ``Configuration`` and the
+    traceback goes to the log.
+    """
+    if isinstance(exc, AuthError):
+        logger.info("%s raised %s; its message goes to the error page", where, type(exc).__name__)
+        return str(exc)
+    logger.error("%s raised %s", where, type(exc).__name__, exc_info=exc)
+    return "Configuration"
+
+
 def credentials_refused(ctx: Context, provider: CredentialsProvider, code: str) -> AuthResponse:
     logger.info("CredentialsSignin: authorize refused a sign-in with provider %r", provider.id)
     if ctx.v4:
@@ -114,12 +134,16 @@ async def sign_in_callback(ctx: Context, **params: Any) -> AuthResponse | None:
         allowed = await callback(**params)
     except Exception as exc:
         logger.exception("The sign_in callback raised")
+        if ctx.v4:  # next-auth 4 puts the message on the error page; Auth.js says AccessDenied
+            return ctx.redirect(ctx.url("error", error=v4_error_message(exc, "the sign_in callback")))
+        if isinstance(exc, AuthError):
+            raise
         raise AccessDenied("The sign_in callback raised") from exc
-    if allowed is True:
-        return None
+    if not allowed:
+        if ctx.v4:
+            return ctx.redirect(ctx.url("error", error="AccessDenied"), status=403)
+        raise AccessDenied("The sign_in callback returned False")
     if isinstance(allowed, str):
         target = allowed if ctx.v4 else await redirect_callback(ctx, allowed)
         return ctx.redirect(target)
-    if ctx.v4:
-        return ctx.redirect(ctx.url("error", error="AccessDenied"), status=403)
-    raise AccessDenied("The sign_in callback returned False")
+    return None  # any other truthy value lets the sign-in go on, as in NextAuth

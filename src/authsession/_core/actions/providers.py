@@ -11,7 +11,8 @@ async def get(ctx: Context) -> AuthResponse:
         p.id: {
             "id": p.id,
             "name": p.name,
-            "type": p.type,
+            # next-auth 4 lists OIDC providers as "oauth".
+            "type": "oauth" if ctx.v4 and p.type == "oidc" else p.type,
             "signinUrl": f"{ctx.base_url}/signin/{p.id}",
             "callbackUrl": f"{ctx.base_url}/callback/{p.id}",
         }

@@ -24,7 +24,7 @@ async def read(ctx: Context, *, is_update: bool = False, new_session: Any = None
     except Exception:
         logger.exception("SESSION_ERROR: reading the session failed; answering with no session")
         template = ctx.cookies.session_token
-        for name in read_chunks(ctx.request.cookies, template.name)[1]:
+        for name in read_chunks(ctx.request.cookies, template.name, ctx.options.format)[1]:
             ctx.set_cookie(expire_cookie(template, name))
         return None
 

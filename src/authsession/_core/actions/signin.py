@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from authsession._core.context import Context
 from authsession._core.http import AuthResponse
 from authsession._core.pages import CredentialField, PageProvider, render_signin
 from authsession.errors import ConfigurationError, MissingCSRF
-from authsession.providers.base import Provider
+
+if TYPE_CHECKING:  # the core never imports the providers package (it loads httpx)
+    from authsession.providers.base import Provider
 
 
 def page_provider(ctx: Context, provider: Provider) -> PageProvider:
@@ -62,6 +66,8 @@ async def post(ctx: Context) -> AuthResponse:
     if provider is None:
         if ctx.v4:
             return ctx.redirect(ctx.url("signin", csrf="true"))
+        if ctx.provider_id is None:
+            return ctx.redirect(ctx.url("signin"))
         raise ConfigurationError(f"Sign-in with an unknown provider {ctx.provider_id!r}")
     if provider.type == "credentials":
         # Credentials post straight to /callback/<id>; this route only sends the browser to the form.
