@@ -1,16 +1,77 @@
 """Sign-in providers. Each is data plus, for OAuth, a ``profile()`` mapping."""
 
+from authsession.providers.apple import Apple
+from authsession.providers.atlassian import Atlassian
+from authsession.providers.auth0 import Auth0
+from authsession.providers.authentik import Authentik
+from authsession.providers.azure_ad_b2c import AzureADB2C
 from authsession.providers.base import Provider, ProviderType
+from authsession.providers.bitbucket import Bitbucket
+from authsession.providers.cognito import Cognito
 from authsession.providers.credentials import Credentials, CredentialsProvider
+from authsession.providers.discord import Discord
+from authsession.providers.dropbox import Dropbox
+from authsession.providers.facebook import Facebook
+from authsession.providers.github import GitHub
+from authsession.providers.gitlab import GitLab
+from authsession.providers.google import Google
+from authsession.providers.instagram import Instagram
+from authsession.providers.keycloak import Keycloak
+from authsession.providers.linkedin import LinkedIn
+from authsession.providers.microsoft_entra_id import MicrosoftEntraID
+from authsession.providers.notion import Notion
 from authsession.providers.oauth import OIDC, Endpoint, OAuth, OAuthProvider
+from authsession.providers.okta import Okta
+from authsession.providers.patreon import Patreon
+from authsession.providers.reddit import Reddit
+from authsession.providers.salesforce import Salesforce
+from authsession.providers.slack import Slack
+from authsession.providers.spotify import Spotify
+from authsession.providers.strava import Strava
+from authsession.providers.twitch import Twitch
+from authsession.providers.twitter import Twitter, X
+from authsession.providers.yandex import Yandex
+from authsession.providers.zitadel import Zitadel
+from authsession.providers.zoom import Zoom
 
 __all__ = [
     "OIDC",
+    "Apple",
+    "Atlassian",
+    "Auth0",
+    "Authentik",
+    "AzureADB2C",
+    "Bitbucket",
+    "Cognito",
     "Credentials",
     "CredentialsProvider",
+    "Discord",
+    "Dropbox",
     "Endpoint",
+    "Facebook",
+    "GitHub",
+    "GitLab",
+    "Google",
+    "Instagram",
+    "Keycloak",
+    "LinkedIn",
+    "MicrosoftEntraID",
+    "Notion",
     "OAuth",
     "OAuthProvider",
+    "Okta",
+    "Patreon",
     "Provider",
     "ProviderType",
+    "Reddit",
+    "Salesforce",
+    "Slack",
+    "Spotify",
+    "Strava",
+    "Twitch",
+    "Twitter",
+    "X",
+    "Yandex",
+    "Zitadel",
+    "Zoom",
 ]

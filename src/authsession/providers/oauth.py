@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import json
 import logging
 import time
 import uuid
@@ -29,7 +30,7 @@ from authsession._core import oauth as checks_
 from authsession._core.oauth import Check, InvalidCheck
 from authsession._core.pages import ProviderStyle
 from authsession._core.sync import call
-from authsession.errors import AuthError, ConfigurationError, OAuthCallbackError, OAuthSignInError
+from authsession.errors import AuthError, ConfigurationError, OAuthCallbackError
 from authsession.providers.base import check_provider_id
 
 if TYPE_CHECKING:
@@ -106,12 +107,14 @@ class OAuthProvider:
             if "scope" not in params and (self.type == "oidc" or not ctx.v4):
                 params["scope"] = "openid profile email"
             params.update(client_id=self.client_id, redirect_uri=ctx.url(f"callback/{self.id}"), response_type="code")
-            params.update(checks_.create_checks(ctx, self.checks_for(ctx), self.id))
-        except (httpx.HTTPError, ValueError, ConfigurationError) as exc:
+            form_post = params.get("response_mode") == "form_post"
+            params.update(checks_.create_checks(ctx, self.checks_for(ctx), self.id, form_post=form_post))
+        except (OAuthError, httpx.HTTPError, ValueError, ConfigurationError) as exc:
             logger.error("OAUTH_SIGNIN_ERROR for provider %r: %s", self.id, exc)
             if ctx.v4:
                 return ctx.redirect(ctx.url("error", error="OAuthSignin"))
-            raise OAuthSignInError(str(exc)) from exc
+            # Auth.js lets this error through unwrapped: the error page, as Configuration.
+            raise ConfigurationError(f"OAuthSignInError: {exc}") from exc
         return ctx.redirect(checks_.authorization_url(str(endpoint), params))
 
     async def finish_sign_in(self, ctx: Context) -> AuthResponse:
@@ -123,35 +126,46 @@ class OAuthProvider:
             params.update({k: v for k, v in ctx.body.items() if isinstance(v, str)})
         try:
             profile, tokens = await self._callback(ctx, params)
+            if "user" in params and "user" not in profile:
+                # Apple posts the user's name once, beside the code, on first consent.
+                profile["user"] = _json_object(params["user"])
             user = await self._user(profile, tokens)
-        except InvalidCheck as exc:
-            logger.warning("OAUTH_CALLBACK_ERROR (check) for provider %r: %s", self.id, exc)
-            checks_.clear_checks(ctx, self.checks_for(ctx))
-            return self._callback_error(ctx, invalid_check=True)
-        except (OAuthError, httpx.HTTPError, JoseError, ValueError, KeyError, TypeError) as exc:
+        except ProviderErrorResponse as exc:
             logger.warning("OAUTH_CALLBACK_ERROR for provider %r: %s", self.id, exc)
             checks_.clear_checks(ctx, self.checks_for(ctx))
-            return self._callback_error(ctx, invalid_check=False)
+            return self._callback_error(ctx, provider_error=True)
+        except (InvalidCheck, OAuthError, httpx.HTTPError, JoseError, ValueError, KeyError, TypeError) as exc:
+            logger.warning("OAUTH_CALLBACK_ERROR for provider %r: %s", self.id, exc)
+            checks_.clear_checks(ctx, self.checks_for(ctx))
+            return self._callback_error(ctx, provider_error=False)
         account = self._account(user["id"], tokens, ctx)
         return await complete_sign_in(ctx, user=user, account=account, profile=profile)
 
-    def _callback_error(self, ctx: Context, *, invalid_check: bool) -> AuthResponse:
+    def _callback_error(self, ctx: Context, *, provider_error: bool) -> AuthResponse:
+        # next-auth 4: the provider's error response is `Callback`, any other failure `OAuthCallback`.
+        # Auth.js: the former is `OAuthCallbackError` (sign-in page); a failed check, token request
+        # or ID token is a CallbackRouteError, which reaches the browser as `Configuration`.
         if ctx.v4:
-            return ctx.redirect(ctx.url("error", error="OAuthCallback"))
-        if invalid_check:
-            raise ConfigurationError("InvalidCheck")
-        raise OAuthCallbackError("The OAuth callback failed")
+            return ctx.redirect(ctx.url("error", error="Callback" if provider_error else "OAuthCallback"))
+        if provider_error:
+            raise OAuthCallbackError("The provider answered the authorization request with an error")
+        raise ConfigurationError("CallbackRouteError: the OAuth callback failed")
 
     async def _callback(self, ctx: Context, params: Mapping[str, str]) -> tuple[dict[str, Any], TokenSet]:
         wanted = self.checks_for(ctx)
+        error = params.get("error")
+        if error and ctx.v4:  # next-auth 4 looks at the error before any check
+            raise ProviderErrorResponse(f"the provider answered error={error[:100]!r}")
         if "state" in wanted:
             checks_.verify_state(ctx, params.get("state"), self.id)
-        if params.get("error"):
-            raise OAuthError(f"the provider answered error={params['error'][:100]!r}")
         metadata = await discover(self, ctx)
         issuer = metadata.get("issuer") or self.issuer
+        if issuer and "iss" not in params and metadata.get("authorization_response_iss_parameter_supported"):
+            raise OAuthError("the provider promises an iss parameter and sent none (RFC 9207 §2.4)")
         if "iss" in params and issuer and params["iss"] != issuer:
             raise OAuthError("the iss parameter does not match the issuer (RFC 9207)")
+        if error:
+            raise ProviderErrorResponse(f"the provider answered error={error[:100]!r}")
         code = params.get("code")
         if not code:
             raise OAuthError("no code in the authorization response")
@@ -187,6 +201,8 @@ class OAuthProvider:
         body = _json_or_form(response)
         if response.status_code != 200 or "access_token" not in body:
             raise OAuthError(f"token endpoint answered {response.status_code} {str(body.get('error', ''))[:100]!r}")
+        if isinstance(body.get("scope"), list):  # Twitch sends a list; the account stores a string
+            body["scope"] = " ".join(str(item) for item in body["scope"])
         if "expires_in" in body and "expires_at" not in body:
             with contextlib.suppress(TypeError, ValueError):
                 body["expires_at"] = int(time.time()) + int(body["expires_in"])
@@ -261,7 +277,9 @@ class OAuthProvider:
         return out  # type: ignore[return-value]
 
     def _account(self, provider_account_id: str, tokens: TokenSet, ctx: Context) -> Account:
-        account: dict[str, Any] = {"provider": self.id, "type": self.type, "providerAccountId": provider_account_id}
+        # next-auth 4 calls every OAuth-family provider "oauth"; Auth.js tells OIDC apart.
+        kind = "oauth" if ctx.v4 else self.type
+        account: dict[str, Any] = {"provider": self.id, "type": kind, "providerAccountId": provider_account_id}
         if ctx.v4:
             account.update({k: v for k, v in tokens.items() if k not in account})
         else:
@@ -276,6 +294,10 @@ class OAuthError(AuthError):
     kind = "signin"
 
 
+class ProviderErrorResponse(OAuthError):
+    """The provider answered the authorization request with ``error=...`` (RFC 6749 §4.1.2.1)."""
+
+
 def default_profile(profile: Mapping[str, Any], tokens: TokenSet | None = None) -> User:
     """Auth.js' default mapping: ``sub``/``id``, a name, ``email`` and ``picture``."""
     ident = profile.get("sub") or profile.get("id") or uuid.uuid4()
@@ -285,6 +307,14 @@ def default_profile(profile: Mapping[str, Any], tokens: TokenSet | None = None) 
         "email": profile.get("email"),
         "image": profile.get("picture"),
     }
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _json_or_form(response: httpx.Response) -> dict[str, Any]:
@@ -343,6 +373,8 @@ async def _fetch_jwks(client: httpx.AsyncClient, jwks_uri: str) -> KeySet:
 
 async def _verify_signature(client: httpx.AsyncClient, jwks_uri: str, id_token: str) -> jose_jwt.Token:
     cached = _jwks_cache.get(jwks_uri)
+    if cached is not None and time.monotonic() - cached[0] > _METADATA_TTL:
+        cached = None  # keys a provider removed stop being trusted within the hour
     keys = cached[1] if cached else await _fetch_jwks(client, jwks_uri)
     try:
         return jose_jwt.decode(id_token, keys, algorithms=list(_ID_TOKEN_ALGORITHMS))

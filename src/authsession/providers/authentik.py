@@ -1,0 +1,54 @@
+"""authentik (OpenID Connect; the issuer is the application's provider URL)."""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+from authsession._core.pages import ProviderStyle
+from authsession.providers.oauth import OIDC, OAuthProvider, TokenSet
+from authsession.types import User
+
+
+class AuthentikProfile(TypedDict, total=False):
+    """The ID token claims that the mapping reads."""
+
+    sub: str
+    name: str
+    preferred_username: str
+    nickname: str
+    email: str
+    email_verified: bool
+    picture: str
+    groups: list[str]
+
+
+def profile(profile: AuthentikProfile, tokens: TokenSet | None = None) -> User:
+    """The user: ``sub``, ``name`` or ``preferred_username``, email, ``picture``."""
+    return {
+        "id": profile["sub"],
+        "name": profile.get("name") or profile.get("preferred_username"),
+        "email": profile.get("email"),
+        "image": profile.get("picture"),
+    }
+
+
+def Authentik(*, client_id: str, issuer: str, client_secret: str | None = None, **overrides: Any) -> OAuthProvider:
+    """Sign in with authentik.
+
+    In the authentik admin interface create an *OAuth2/OpenID Provider* (client type
+    *Confidential*) with the redirect URI ``<AUTH_URL>/api/auth/callback/authentik``, and an
+    application that uses it. ``issuer`` is the provider's *OpenID Configuration Issuer*, e.g.
+    ``"https://authentik.example.com/application/o/my-app/"``.
+    """
+    options: dict[str, Any] = {
+        "id": "authentik",
+        "name": "Authentik",
+        "issuer": issuer,
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "authorization": {"params": {"scope": "openid email profile"}},
+        "checks": ("pkce", "state"),
+        "profile": profile,
+        "style": ProviderStyle(bg="#fd4b2d", text="#fff"),
+    }
+    return OIDC(**{**options, **overrides})

@@ -1,0 +1,51 @@
+"""Keycloak (OpenID Connect; the issuer is the realm URL)."""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+from authsession._core.pages import ProviderStyle
+from authsession.providers.oauth import OIDC, OAuthProvider, TokenSet
+from authsession.types import User
+
+
+class KeycloakProfile(TypedDict, total=False):
+    """The ID token claims that the mapping reads."""
+
+    sub: str
+    name: str
+    preferred_username: str
+    email: str
+    email_verified: bool
+    picture: str
+
+
+def profile(profile: KeycloakProfile, tokens: TokenSet | None = None) -> User:
+    """The user: ``sub``, ``name`` or ``preferred_username``, email, ``picture``."""
+    return {
+        "id": profile["sub"],
+        "name": profile.get("name") or profile.get("preferred_username"),
+        "email": profile.get("email"),
+        "image": profile.get("picture"),
+    }
+
+
+def Keycloak(*, client_id: str, issuer: str, client_secret: str | None = None, **overrides: Any) -> OAuthProvider:
+    """Sign in with Keycloak.
+
+    In your realm create an *OpenID Connect* client with *Client authentication* on, and add
+    ``<AUTH_URL>/api/auth/callback/keycloak`` to its valid redirect URIs. ``issuer`` is the realm
+    URL, e.g. ``"https://keycloak.example.com/realms/my-realm"``.
+    """
+    options: dict[str, Any] = {
+        "id": "keycloak",
+        "name": "Keycloak",
+        "issuer": issuer,
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "authorization": {"params": {"scope": "openid email profile"}},
+        "checks": ("pkce", "state"),
+        "profile": profile,
+        "style": ProviderStyle(bg="#428bca", text="#fff"),
+    }
+    return OIDC(**{**options, **overrides})
