@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, NotRequired, TypedDict
+from datetime import datetime
+from typing import Literal, NotRequired, TypedDict
 
 Format = Literal["v4", "v5"]
 SessionStrategyName = Literal["jwt", "database"]
@@ -10,13 +11,16 @@ Trigger = Literal["signIn", "signUp", "update"]
 
 
 class User(TypedDict, total=False):
-    """A user as ``authorize``, a provider's ``profile()`` or an adapter returns it."""
+    """A user as ``authorize``, a provider's ``profile()`` or an adapter returns it.
+
+    Keys follow Auth.js (``emailVerified``), so records match the shared SQL schema.
+    """
 
     id: str
     name: str | None
     email: str | None
     image: str | None
-    email_verified: Any
+    emailVerified: datetime | None
 
 
 class Account(TypedDict, total=False):
@@ -32,6 +36,7 @@ class Account(TypedDict, total=False):
     token_type: str
     scope: str
     id_token: str
+    session_state: str
 
 
 class SessionUser(TypedDict, total=False):
@@ -71,3 +76,19 @@ class LogRecordBody(TypedDict, total=False):
     code: str
     level: Literal["error", "warn", "debug"]
     message: NotRequired[str]
+
+
+class AdapterSession(TypedDict):
+    """A database session: the cookie holds ``sessionToken``; ``expires`` is timezone-aware UTC."""
+
+    sessionToken: str
+    userId: str
+    expires: datetime
+
+
+class VerificationToken(TypedDict):
+    """An email sign-in token. ``token`` is stored hashed (sha256 of token + secret)."""
+
+    identifier: str
+    token: str
+    expires: datetime

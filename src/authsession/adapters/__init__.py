@@ -1,0 +1,16 @@
+"""Adapters: where users, accounts, database sessions and email tokens are stored.
+
+An adapter is any object with the methods of :class:`Adapter` (Auth.js' adapter interface in
+snake_case). Records are ``TypedDict``s whose keys are Auth.js' (``userId``,
+``providerAccountId``, ``sessionToken``, ``emailVerified``), so they match the SQL schema a
+Next.js app using ``@auth/pg-adapter`` reads and writes. Datetimes are timezone-aware UTC.
+
+Ships with :class:`MemoryAdapter` (tests), ``authsession.adapters.sqlalchemy.SQLAlchemyAdapter``
+(SQLite, PostgreSQL) and ``authsession.adapters.redis.RedisAdapter``; every one passes the
+conformance suite in :mod:`authsession.testing`.
+"""
+
+from authsession.adapters.base import Adapter, AdapterError, UnsupportedAdapterOperation
+from authsession.adapters.memory import MemoryAdapter
+
+__all__ = ["Adapter", "AdapterError", "MemoryAdapter", "UnsupportedAdapterOperation"]

@@ -1,0 +1,68 @@
+"""The adapter protocol (Auth.js ``Adapter``, protocol §7), async, over TypedDict records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from authsession.errors import AuthError
+from authsession.types import Account, AdapterSession, User, VerificationToken
+
+
+class AdapterError(AuthError):
+    """An adapter method failed (the store is down, a constraint was violated...).
+
+    The core logs it and answers as Auth.js does (``Configuration``, or no session on a read);
+    a session is never granted on an adapter failure.
+    """
+
+    type = "AdapterError"
+
+
+class UnsupportedAdapterOperation(AdapterError):
+    """The adapter does not implement a method the configured feature needs."""
+
+    type = "UnsupportedAdapterOperation"
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    """Store users, their provider accounts, database sessions and email tokens.
+
+    Every method is a coroutine. ``use_verification_token`` must fetch and delete atomically
+    (single use); ``get_session_and_user`` is the one query a database session read costs.
+    """
+
+    async def create_user(self, user: User) -> User:
+        """Insert ``user`` (it carries an ``id``; keep it) and return it."""
+
+    async def get_user(self, id: str) -> User | None: ...
+
+    async def get_user_by_email(self, email: str) -> User | None: ...
+
+    async def get_user_by_account(self, provider: str, provider_account_id: str) -> User | None:
+        """The user who linked this provider account, through the accounts table."""
+
+    async def update_user(self, user: User) -> User:
+        """Update the fields present in ``user`` (which has ``id``) and return the whole user."""
+
+    async def delete_user(self, user_id: str) -> None:
+        """Delete the user with their accounts and sessions (not called by the core)."""
+
+    async def link_account(self, account: Account) -> None: ...
+
+    async def unlink_account(self, provider: str, provider_account_id: str) -> None: ...
+
+    async def create_session(self, session: AdapterSession) -> AdapterSession: ...
+
+    async def get_session_and_user(self, session_token: str) -> tuple[AdapterSession, User] | None: ...
+
+    async def update_session(self, session_token: str, expires: datetime) -> AdapterSession | None: ...
+
+    async def delete_session(self, session_token: str) -> AdapterSession | None:
+        """Delete and return the session (``None`` if there was none)."""
+
+    async def create_verification_token(self, token: VerificationToken) -> VerificationToken: ...
+
+    async def use_verification_token(self, identifier: str, token: str) -> VerificationToken | None:
+        """Atomically fetch and delete the token; ``None`` when it does not exist."""

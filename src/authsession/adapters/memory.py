@@ -1,0 +1,105 @@
+"""An in-process adapter for tests and examples. Not for production: nothing is shared
+between processes and everything is lost on restart."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+from typing import TypeVar
+
+from authsession.types import Account, AdapterSession, User, VerificationToken
+
+
+class MemoryAdapter:
+    """Dictionaries behind the :class:`~authsession.adapters.Adapter` interface."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, User] = {}
+        self.accounts: dict[tuple[str, str], Account] = {}
+        self.sessions: dict[str, AdapterSession] = {}
+        self.tokens: dict[tuple[str, str], VerificationToken] = {}
+
+    async def create_user(self, user: User) -> User:
+        if "id" not in user:
+            raise ValueError("create_user needs a user with an id")
+        email = user.get("email")
+        if email is not None and any(u.get("email") == email for u in self.users.values()):
+            raise ValueError("a user with this email exists")
+        self.users[user["id"]] = _copy(user)
+        return _copy(user)
+
+    async def get_user(self, id: str) -> User | None:
+        user = self.users.get(id)
+        return _copy(user) if user is not None else None
+
+    async def get_user_by_email(self, email: str) -> User | None:
+        for user in self.users.values():
+            if user.get("email") == email:
+                return _copy(user)
+        return None
+
+    async def get_user_by_account(self, provider: str, provider_account_id: str) -> User | None:
+        account = self.accounts.get((provider, provider_account_id))
+        return await self.get_user(account["userId"]) if account is not None else None
+
+    async def update_user(self, user: User) -> User:
+        stored = self.users[user["id"]]
+        stored.update(_copy(user))
+        return _copy(stored)
+
+    async def delete_user(self, user_id: str) -> None:
+        self.users.pop(user_id, None)
+        for key in [k for k, a in self.accounts.items() if a.get("userId") == user_id]:
+            del self.accounts[key]
+        for token in [t for t, s in self.sessions.items() if s["userId"] == user_id]:
+            del self.sessions[token]
+
+    async def link_account(self, account: Account) -> None:
+        key = (account["provider"], account["providerAccountId"])
+        if key in self.accounts:
+            raise ValueError("this provider account is linked already")
+        self.accounts[key] = _copy(account)
+
+    async def unlink_account(self, provider: str, provider_account_id: str) -> None:
+        self.accounts.pop((provider, provider_account_id), None)
+
+    async def create_session(self, session: AdapterSession) -> AdapterSession:
+        self.sessions[session["sessionToken"]] = _copy(session)
+        return _copy(session)
+
+    async def get_session_and_user(self, session_token: str) -> tuple[AdapterSession, User] | None:
+        session = self.sessions.get(session_token)
+        if session is None:
+            return None
+        user = self.users.get(session["userId"])
+        if user is None:
+            return None
+        return _copy(session), _copy(user)
+
+    async def update_session(self, session_token: str, expires: datetime) -> AdapterSession | None:
+        session = self.sessions.get(session_token)
+        if session is None:
+            return None
+        session["expires"] = expires
+        return _copy(session)
+
+    async def delete_session(self, session_token: str) -> AdapterSession | None:
+        return self.sessions.pop(session_token, None)
+
+    async def create_verification_token(self, token: VerificationToken) -> VerificationToken:
+        self.tokens[(token["identifier"], token["token"])] = _copy(token)
+        return _copy(token)
+
+    async def use_verification_token(self, identifier: str, token: str) -> VerificationToken | None:
+        return self.tokens.pop((identifier, token), None)
+
+    async def has_verification_token_expiring_after(self, identifier: str, after: datetime) -> bool:
+        """authsession's extension for rate-limiting email sign-in (not in Auth.js)."""
+        return any(t["identifier"] == identifier and t["expires"] > after for t in self.tokens.values())
+
+
+_T = TypeVar("_T")
+
+
+def _copy(record: _T) -> _T:
+    return copy.deepcopy(record)
