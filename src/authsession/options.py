@@ -138,6 +138,7 @@ class AuthOptions:
         self.providers: tuple[Provider, ...] = _check_providers(providers)
         self.adapter = adapter
         self.session = _session_options(session, adapter, self.providers)
+        _check_email_adapter(self.providers, adapter)
         self.jwt = _build(JWTOptions, jwt, "jwt")
         self.callbacks = _functions(callbacks, _CALLBACKS, "callbacks")
         self.events = _functions(events, _EVENTS, "events")
@@ -247,6 +248,21 @@ def _check_providers(providers: Sequence[Provider]) -> tuple[Provider, ...]:
             raise ConfigurationError(f"Two providers share the id {provider.id!r}: pass id=... to one of them")
         seen.add(provider.id)
     return tuple(providers)
+
+
+_EMAIL_ADAPTER_METHODS = ("create_verification_token", "use_verification_token", "get_user_by_email")
+
+
+def _check_email_adapter(providers: tuple[Provider, ...], adapter: Any) -> None:
+    if not any(p.type == "email" for p in providers):
+        return
+    if adapter is None:
+        raise ConfigurationError(
+            "Email sign-in needs an adapter to store users and tokens: pass adapter=SQLAlchemyAdapter(url)"
+        )
+    missing = [m for m in _EMAIL_ADAPTER_METHODS if not callable(getattr(adapter, m, None))]
+    if missing:
+        raise ConfigurationError(f"Email sign-in needs these adapter methods, which are missing: {missing}")
 
 
 def _session_options(

@@ -11,6 +11,7 @@ from authsession.providers.cognito import Cognito
 from authsession.providers.credentials import Credentials, CredentialsProvider
 from authsession.providers.discord import Discord
 from authsession.providers.dropbox import Dropbox
+from authsession.providers.email import Email, EmailProvider, SMTPServer
 from authsession.providers.facebook import Facebook
 from authsession.providers.github import GitHub
 from authsession.providers.gitlab import GitLab
@@ -47,6 +48,8 @@ __all__ = [
     "CredentialsProvider",
     "Discord",
     "Dropbox",
+    "Email",
+    "EmailProvider",
     "Endpoint",
     "Facebook",
     "GitHub",
@@ -64,6 +67,7 @@ __all__ = [
     "Provider",
     "ProviderType",
     "Reddit",
+    "SMTPServer",
     "Salesforce",
     "Slack",
     "Spotify",

@@ -25,11 +25,12 @@ class SessionStrategy(Protocol):
     async def destroy(self, ctx: Context) -> None:
         """End the current session (sign-out): fire ``events.sign_out`` and clear the cookies."""
 
+    async def current_user(self, ctx: Context) -> User | None:
+        """The user the request is signed in as (for account linking), without side effects."""
+
 
 def strategy_for(ctx: Context) -> SessionStrategy:
-    from authsession.errors import UnsupportedStrategy
+    from authsession.sessions.database import DATABASE_STRATEGY
     from authsession.sessions.jwt import JWT_STRATEGY
 
-    if ctx.options.session.strategy == "jwt":
-        return JWT_STRATEGY
-    raise UnsupportedStrategy("The database session strategy is not available in this version yet")
+    return JWT_STRATEGY if ctx.options.session.strategy == "jwt" else DATABASE_STRATEGY

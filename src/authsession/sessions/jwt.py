@@ -97,6 +97,18 @@ class JWTSessionStrategy:
                 await fire(event, token=token)
         self._clear(ctx, read_names)
 
+    async def current_user(self, ctx: Context) -> User | None:
+        """With an adapter, the stored user named by the session token's ``sub``."""
+        adapter = ctx.options.adapter
+        value, _ = read_chunks(ctx.request.cookies, ctx.cookies.session_token.name, ctx.options.format)
+        if adapter is None or not value:
+            return None
+        token = await self._decode(ctx, value)
+        if token is None or not isinstance(token.get("sub"), str):
+            return None
+        user: User | None = await call(adapter.get_user, token["sub"])
+        return user
+
     @staticmethod
     def _clear(ctx: Context, names: list[str]) -> None:
         template = ctx.cookies.session_token

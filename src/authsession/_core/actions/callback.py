@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
+from authsession._core.accounts import link_or_register
 from authsession._core.context import Context, redirect_callback
 from authsession._core.http import AuthResponse
 from authsession._core.sync import fire
@@ -93,9 +94,19 @@ async def complete_sign_in(
     denied = await sign_in_callback(ctx, **params)
     if denied is not None:
         return denied
-    if account.get("type") in ("oauth", "oidc") and not ctx.v4 and ctx.options.adapter is None:
-        # Auth.js gives a user without a database a fresh id; the provider's id stays in the account.
-        user = {**user, "id": str(uuid.uuid4())}
+    if account.get("type") in ("oauth", "oidc"):
+        if ctx.options.adapter is not None:
+            provider = ctx.options.provider(account["provider"])
+            user, account, is_new_user = await link_or_register(
+                ctx,
+                user=user,
+                account=account,
+                profile=profile,
+                allow_email_linking=bool(getattr(provider, "allow_dangerous_email_account_linking", False)),
+            )
+        elif not ctx.v4:
+            # Auth.js gives a user without a database a fresh id; the provider's id stays in the account.
+            user = {**user, "id": str(uuid.uuid4())}
     await strategy_for(ctx).create(ctx, user=user, account=account, profile=profile, is_new_user=is_new_user)
     await fire(ctx.options.events.get("sign_in"), user=user, account=account, profile=profile, is_new_user=is_new_user)
     new_user_page = ctx.options.pages.new_user

@@ -1,0 +1,56 @@
+"""Who signs in when a provider account comes back: NextAuth's linking rules (§6.1).
+
+1. The provider account is linked already: sign in as its user, unless someone else is
+   signed in (``OAuthAccountNotLinked``: one account cannot belong to two users).
+2. Someone is signed in: link the new provider account to them.
+3. A user with the same email exists: only with ``allow_dangerous_email_account_linking``
+   (the provider must verify emails), else ``OAuthAccountNotLinked``.
+4. Otherwise create the user, then link the account.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from authsession._core.context import Context
+from authsession._core.sync import call, fire
+from authsession.errors import OAuthAccountNotLinked
+from authsession.sessions import strategy_for
+from authsession.types import Account, User
+
+
+async def link_or_register(
+    ctx: Context, *, user: User, account: Account, profile: Any, allow_email_linking: bool
+) -> tuple[User, Account, bool]:
+    """The stored user to sign in, the account with its ``userId``, and whether the user is new."""
+    adapter = ctx.options.adapter
+    events = ctx.options.events
+    current = await strategy_for(ctx).current_user(ctx)
+    linked: User | None = await call(adapter.get_user_by_account, account["provider"], account["providerAccountId"])
+    if linked is not None:
+        if current is not None and current["id"] != linked["id"]:
+            raise OAuthAccountNotLinked("This provider account belongs to another user")
+        return linked, {**account, "userId": linked["id"]}, False
+    if current is not None:
+        stored: Account = {**account, "userId": current["id"]}
+        await call(adapter.link_account, stored)
+        await fire(events.get("link_account"), user=current, account=stored, profile=profile)
+        return current, stored, False
+    email = user.get("email")
+    existing: User | None = await call(adapter.get_user_by_email, email) if email else None
+    if existing is not None:
+        if not allow_email_linking:
+            raise OAuthAccountNotLinked("A user with this email exists and signed in another way")
+        target, is_new = existing, ctx.v4  # next-auth 4 still reports a new user here; Auth.js does not
+    else:
+        fresh: User = {k: v for k, v in user.items() if k in ("name", "email", "image")}  # type: ignore[assignment]
+        fresh["id"] = str(uuid.uuid4())
+        fresh["emailVerified"] = None
+        target = await call(adapter.create_user, fresh)
+        await fire(events.get("create_user"), user=target)
+        is_new = True
+    stored = {**account, "userId": target["id"]}
+    await call(adapter.link_account, stored)
+    await fire(events.get("link_account"), user=target, account=stored, profile=profile)
+    return target, stored, is_new

@@ -1,0 +1,131 @@
+"""The database session strategy: the cookie holds a random token naming a row (§5.1).
+
+A read costs one adapter call (``get_session_and_user``, a join in SQL) and a write only when
+``update_age`` has passed since the expiry was last extended. Expired sessions are deleted on
+read; sign-out deletes the row, so a session can be revoked at once. When the store fails, the
+read answers "no session" and leaves the cookie alone, so an outage does not sign everyone out.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from authsession._core.context import iso_time
+from authsession._core.cookies import expire_cookie, read_chunks
+from authsession._core.sync import call, fire
+from authsession.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from authsession._core.context import Context
+    from authsession.types import Account, AdapterSession, Session, User
+
+logger = logging.getLogger("authsession")
+
+
+class DatabaseSessionStrategy:
+    async def read(self, ctx: Context, *, is_update: bool = False, new_session: Any = None) -> Session | None:
+        options = ctx.options
+        template = ctx.cookies.session_token
+        token, read_names = read_chunks(ctx.request.cookies, template.name, options.format)
+        if not token:
+            return None
+        adapter = options.adapter
+        try:
+            found = await call(adapter.get_session_and_user, token)
+        except Exception:
+            logger.exception("SESSION_ERROR: the adapter failed to read a session; answering with no session")
+            return None
+        if found is None:
+            self._clear(ctx, read_names)
+            return None
+        stored, user = found
+        now = datetime.fromtimestamp(ctx.now, UTC)
+        expires: datetime = stored["expires"]
+        if expires <= now:
+            try:
+                await call(adapter.delete_session, token)
+            except Exception:
+                logger.exception("SESSION_ERROR: could not delete an expired session")
+            self._clear(ctx, read_names)
+            return None
+        max_age = options.session.max_age
+        due = expires - timedelta(seconds=max_age) + timedelta(seconds=options.session.update_age)
+        if due <= now:
+            try:
+                await call(adapter.update_session, token, now + timedelta(seconds=max_age))
+            except Exception:
+                logger.exception("SESSION_ERROR: could not extend a session; it keeps its old expiry")
+        # NextAuth reports the expiry read from the database, even when it was just extended.
+        session: Any = {"user": _public_user(user), "expires": iso_time(expires.timestamp())}
+        callback = options.callbacks.get("session")
+        if callback is not None:
+            params: dict[str, Any] = {"session": session, "user": user, "new_session": new_session}
+            if is_update:
+                params["trigger"] = "update"
+            session = await callback(**params)
+        ctx.set_cookie(template.copy(value=token, expires=ctx.now + max_age))
+        for name in read_names:
+            if name != template.name:
+                ctx.set_cookie(expire_cookie(template, name))
+        await fire(options.events.get("session"), session=session, token=None)
+        return session  # type: ignore[no-any-return]
+
+    async def create(
+        self, ctx: Context, *, user: User, account: Account, profile: Any = None, is_new_user: bool = False
+    ) -> bool:
+        options = ctx.options
+        adapter = options.adapter
+        if account.get("type") == "credentials" and await call(adapter.get_user, user["id"]) is None:
+            raise ConfigurationError(
+                "With the database session strategy, authorize must return a user stored by the adapter "
+                "(adapter.get_user(id) found nothing); or use session={'strategy': 'jwt'}"
+            )
+        template = ctx.cookies.session_token
+        old, read_names = read_chunks(ctx.request.cookies, template.name, options.format)
+        if old:
+            # A new token at every sign-in: a token planted before sign-in is worth nothing after.
+            await call(adapter.delete_session, old)
+        expires = datetime.fromtimestamp(ctx.now + options.session.max_age, UTC)
+        record: AdapterSession = {"sessionToken": str(uuid.uuid4()), "userId": user["id"], "expires": expires}
+        created = await call(adapter.create_session, record)
+        for name in read_names:
+            if name != template.name:
+                ctx.set_cookie(expire_cookie(template, name))
+        ctx.set_cookie(template.copy(value=created["sessionToken"], expires=created["expires"].timestamp()))
+        return True
+
+    async def destroy(self, ctx: Context) -> None:
+        template = ctx.cookies.session_token
+        token, read_names = read_chunks(ctx.request.cookies, template.name, ctx.options.format)
+        if not token:
+            return
+        deleted = await call(ctx.options.adapter.delete_session, token)
+        await fire(ctx.options.events.get("sign_out"), session=deleted)
+        self._clear(ctx, read_names)
+
+    async def current_user(self, ctx: Context) -> User | None:
+        """The signed-in user, for linking a new provider account to them."""
+        token, _ = read_chunks(ctx.request.cookies, ctx.cookies.session_token.name, ctx.options.format)
+        if not token:
+            return None
+        found = await call(ctx.options.adapter.get_session_and_user, token)
+        if found is None or found[0]["expires"] <= datetime.fromtimestamp(ctx.now, UTC):
+            return None
+        user: User = found[1]
+        return user
+
+    @staticmethod
+    def _clear(ctx: Context, names: list[str]) -> None:
+        template = ctx.cookies.session_token
+        for name in names:
+            ctx.set_cookie(expire_cookie(template, name))
+
+
+def _public_user(user: User) -> dict[str, Any]:
+    return {"name": user.get("name"), "email": user.get("email"), "image": user.get("image")}
+
+
+DATABASE_STRATEGY = DatabaseSessionStrategy()
