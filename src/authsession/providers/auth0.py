@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any
 
 from authsession._core.pages import ProviderStyle
 from authsession.errors import ConfigurationError
-from authsession.providers.oauth import OIDC, OAuthProvider, TokenSet
-from authsession.types import User
+from authsession.providers.oauth import OIDC, OAuthProvider, OIDCProfile, oidc_profile
 
-
-class Auth0Profile(TypedDict, total=False):
-    """The ID token claims that the mapping reads."""
-
-    sub: str
-    name: str
-    nickname: str
-    email: str
-    email_verified: bool
-    picture: str
-
-
-def profile(profile: Auth0Profile, tokens: TokenSet | None = None) -> User:
-    """The user: ``sub``, ``name`` or ``nickname``, email, ``picture``."""
-    return {
-        "id": profile["sub"],
-        "name": profile.get("name") or profile.get("nickname"),
-        "email": profile.get("email"),
-        "image": profile.get("picture"),
-    }
+Auth0Profile = OIDCProfile
+profile = oidc_profile
 
 
 def Auth0(

@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OIDC, OAuthProvider, TokenSet
-from authsession.types import User
+from authsession.providers.oauth import OIDC, OAuthProvider, OIDCProfile, oidc_profile
 
 
-class AuthentikProfile(TypedDict, total=False):
-    """The ID token claims that the mapping reads."""
+class AuthentikProfile(OIDCProfile, total=False):
+    """The ID token claims, with authentik's ``groups``."""
 
-    sub: str
-    name: str
-    preferred_username: str
-    nickname: str
-    email: str
-    email_verified: bool
-    picture: str
     groups: list[str]
 
 
-def profile(profile: AuthentikProfile, tokens: TokenSet | None = None) -> User:
-    """The user: ``sub``, ``name`` or ``preferred_username``, email, ``picture``."""
-    return {
-        "id": profile["sub"],
-        "name": profile.get("name") or profile.get("preferred_username"),
-        "email": profile.get("email"),
-        "image": profile.get("picture"),
-    }
+profile = oidc_profile
 
 
 def Authentik(*, client_id: str, issuer: str, client_secret: str | None = None, **overrides: Any) -> OAuthProvider:

@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OIDC, OAuthProvider, TokenSet
-from authsession.types import User
+from authsession.providers.oauth import OIDC, OAuthProvider, OIDCProfile, oidc_profile
 
-
-class KeycloakProfile(TypedDict, total=False):
-    """The ID token claims that the mapping reads."""
-
-    sub: str
-    name: str
-    preferred_username: str
-    email: str
-    email_verified: bool
-    picture: str
-
-
-def profile(profile: KeycloakProfile, tokens: TokenSet | None = None) -> User:
-    """The user: ``sub``, ``name`` or ``preferred_username``, email, ``picture``."""
-    return {
-        "id": profile["sub"],
-        "name": profile.get("name") or profile.get("preferred_username"),
-        "email": profile.get("email"),
-        "image": profile.get("picture"),
-    }
+KeycloakProfile = OIDCProfile
+profile = oidc_profile
 
 
 def Keycloak(*, client_id: str, issuer: str, client_secret: str | None = None, **overrides: Any) -> OAuthProvider:

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 from urllib.parse import quote
 
 import httpx
@@ -175,38 +175,12 @@ class OAuthProvider:
             form["code_verifier"] = checks_.use_check(ctx, "pkce", self.id)
         nonce = checks_.use_check(ctx, "nonce", self.id) if "nonce" in wanted else None
         async with http_client(ctx) as client:
-            tokens = await self._token_request(client, metadata, form)
+            tokens = await request_tokens(self, client, metadata, form, now=ctx.now)
             claims: dict[str, Any] = {}
             if self.uses_id_token:
                 claims = await self._validate_id_token(client, ctx, metadata, tokens, nonce)
             profile = await self._userinfo(client, metadata, tokens, claims)
         return profile, tokens
-
-    async def _token_request(
-        self, client: httpx.AsyncClient, metadata: Mapping[str, Any], form: dict[str, str]
-    ) -> TokenSet:
-        url = self.token.url or metadata.get("token_endpoint")
-        if not url:
-            raise ConfigurationError(f"Provider {self.id!r} has no token endpoint")
-        headers = {"Accept": "application/json"}
-        if self.client_auth_method == "client_secret_basic":
-            # RFC 6749 §2.3.1: form-encode id and secret before base64.
-            pair = f"{quote(self.client_id, safe='')}:{quote(self.client_secret or '', safe='')}"
-            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
-        else:
-            form["client_id"] = self.client_id
-            if self.client_auth_method == "client_secret_post":
-                form["client_secret"] = self.client_secret or ""
-        response = await client.post(str(url), data=form, headers=headers)
-        body = _json_or_form(response)
-        if response.status_code != 200 or "access_token" not in body:
-            raise OAuthError(f"token endpoint answered {response.status_code} {str(body.get('error', ''))[:100]!r}")
-        if isinstance(body.get("scope"), list):  # Twitch sends a list; the account stores a string
-            body["scope"] = " ".join(str(item) for item in body["scope"])
-        if "expires_in" in body and "expires_at" not in body:
-            with contextlib.suppress(TypeError, ValueError):
-                body["expires_at"] = int(time.time()) + int(body["expires_in"])
-        return body
 
     async def _validate_id_token(
         self,
@@ -298,6 +272,74 @@ class ProviderErrorResponse(OAuthError):
     """The provider answered the authorization request with ``error=...`` (RFC 6749 §4.1.2.1)."""
 
 
+def client_authentication(provider: OAuthProvider, form: dict[str, str]) -> dict[str, str]:
+    """Authenticate ``provider``'s client at the token endpoint (RFC 6749 §2.3.1).
+
+    Returns the request headers; ``client_secret_post`` and ``none`` add to ``form`` instead.
+    """
+    headers = {"Accept": "application/json"}
+    if provider.client_auth_method == "client_secret_basic":
+        # RFC 6749 §2.3.1: form-encode id and secret before base64.
+        pair = f"{quote(provider.client_id, safe='')}:{quote(provider.client_secret or '', safe='')}"
+        headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+    else:
+        form["client_id"] = provider.client_id
+        if provider.client_auth_method == "client_secret_post":
+            form["client_secret"] = provider.client_secret or ""
+    return headers
+
+
+async def request_tokens(
+    provider: OAuthProvider,
+    client: httpx.AsyncClient,
+    metadata: Mapping[str, Any],
+    form: dict[str, str],
+    *,
+    now: float,
+) -> TokenSet:
+    """POST ``form`` (any grant) to the token endpoint; the token set, with ``expires_at`` from ``now``.
+
+    Raises :class:`OAuthError` when the answer is not a 200 with an ``access_token``; its message
+    carries the OAuth ``error`` code, never a token.
+    """
+    url = provider.token.url or metadata.get("token_endpoint")
+    if not url:
+        raise ConfigurationError(f"Provider {provider.id!r} has no token endpoint")
+    headers = client_authentication(provider, form)
+    response = await client.post(str(url), data=form, headers=headers)
+    body = _json_or_form(response)
+    if response.status_code != 200 or "access_token" not in body:
+        raise OAuthError(f"token endpoint answered {response.status_code} {str(body.get('error', ''))[:100]!r}")
+    if isinstance(body.get("scope"), list):  # Twitch sends a list; the account stores a string
+        body["scope"] = " ".join(str(item) for item in body["scope"])
+    if "expires_in" in body and "expires_at" not in body:
+        with contextlib.suppress(TypeError, ValueError):
+            body["expires_at"] = int(now) + int(body["expires_in"])
+    return body
+
+
+class OIDCProfile(TypedDict, total=False):
+    """The standard OpenID Connect claims a profile mapping reads (OIDC Core §5.1)."""
+
+    sub: str
+    name: str
+    preferred_username: str
+    nickname: str
+    email: str
+    email_verified: bool
+    picture: str
+
+
+def oidc_profile(profile: OIDCProfile, tokens: TokenSet | None = None) -> User:
+    """The mapping most OIDC vendors need: ``sub``, a name, ``email``, ``picture``."""
+    return {
+        "id": profile["sub"],
+        "name": profile.get("name") or profile.get("preferred_username") or profile.get("nickname"),
+        "email": profile.get("email"),
+        "image": profile.get("picture"),
+    }
+
+
 def default_profile(profile: Mapping[str, Any], tokens: TokenSet | None = None) -> User:
     """Auth.js' default mapping: ``sub``/``id``, a name, ``email`` and ``picture``."""
     ident = profile.get("sub") or profile.get("id") or uuid.uuid4()
@@ -333,13 +375,19 @@ _metadata_cache: dict[str, tuple[float, dict[str, Any]]] = {}
 _jwks_cache: dict[str, tuple[float, KeySet]] = {}
 
 
-def http_client(ctx: Context) -> httpx.AsyncClient:
-    """A short-lived client for one sign-in; ``AuthOptions(http_transport=...)`` swaps the transport."""
-    transport = getattr(ctx.options, "http_transport", None)
+def http_client(ctx: Context | None = None, *, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+    """A short-lived client for one sign-in or refresh.
+
+    ``AuthOptions(http_transport=...)`` (from ``ctx``) or ``transport`` swaps the transport.
+    """
+    if ctx is not None:
+        transport = getattr(ctx.options, "http_transport", None)
     return httpx.AsyncClient(transport=transport, timeout=10.0, follow_redirects=False)
 
 
-async def discover(provider: OAuthProvider, ctx: Context) -> Mapping[str, Any]:
+async def discover(
+    provider: OAuthProvider, ctx: Context | None = None, *, transport: httpx.AsyncBaseTransport | None = None
+) -> Mapping[str, Any]:
     """The provider's metadata from ``well_known`` or ``<issuer>/.well-known/openid-configuration``."""
     url = provider.well_known
     if url is None and provider.issuer and not (provider.authorization.url and provider.token.url):
@@ -349,7 +397,7 @@ async def discover(provider: OAuthProvider, ctx: Context) -> Mapping[str, Any]:
     cached = _metadata_cache.get(url)
     if cached is not None and time.monotonic() - cached[0] < _METADATA_TTL:
         return cached[1]
-    async with http_client(ctx) as client:
+    async with http_client(ctx, transport=transport) as client:
         response = await client.get(url, headers={"Accept": "application/json"})
     if response.status_code != 200:
         raise OAuthError(f"discovery at {url} answered {response.status_code}")
@@ -491,4 +539,4 @@ def OIDC(
     )
 
 
-__all__ = ["OIDC", "Endpoint", "OAuth", "OAuthProvider", "default_profile"]
+__all__ = ["OIDC", "Endpoint", "OAuth", "OAuthProvider", "OIDCProfile", "default_profile", "oidc_profile"]
