@@ -25,7 +25,7 @@ tests/node/%/node_modules/.installed: tests/node/%/package-lock.json
 
 node: $(NODE_STAMPS)
 
-demo: $(STAMP)
+demo: $(STAMP) tests/node/oidc/node_modules/.installed
 	$(PY) -m examples.demo
 
 test: $(STAMP) node

@@ -27,7 +27,7 @@ from authsession.integrations.fastapi import AuthSession
 from authsession.integrations.starlette import get_csrf_token
 from authsession.providers import Credentials, Provider
 
-from . import templates
+from . import local_oidc, templates
 from .users import MAX_PASSWORD_LENGTH, EmailTaken, UserStore, sign_up_problems
 
 logger = logging.getLogger("examples.demo")
@@ -245,21 +245,32 @@ def main() -> None:
         sys.exit(f"PORT must be a number, not {os.environ['PORT']!r}")
     db_path = Path(os.environ.get("DEMO_DB", DEFAULT_DB_PATH))
     secret, generated = resolve_secret()
-    app = create_app(db_path, secret=secret)
-    shown_host = f"[{host}]" if ":" in host else host
-    lines = [
-        "",
-        "authsession demo",
-        f"  open          http://{shown_host}:{port}/",
-        f"  users in      {db_path.resolve()}",
-        f"  demo account  email: {DEMO_ACCOUNT.email}   password: {DEMO_ACCOUNT.password}",
-    ]
-    if generated:
-        lines.append("  note          AUTH_SECRET is not set: using a random secret, so sessions end on restart")
-    providers = [p.name for p in app.state.auth_options.providers]
-    lines += [f"  providers     {', '.join(providers)}", ""]
-    print("\n".join(lines), flush=True)
-    uvicorn.run(app, host=host, port=port)
+    # With Node.js, a real OpenID Provider runs beside the demo until it stops (Ctrl-C included).
+    local = local_oidc.start_for_demo(host, port)
+    try:
+        oauth_providers = oauth_providers_from_env()
+        if local is not None:
+            oauth_providers.append(local.provider())
+        app = create_app(db_path, secret=secret, oauth_providers=oauth_providers)
+        shown_host = f"[{host}]" if ":" in host else host
+        lines = [
+            "",
+            "authsession demo",
+            f"  open          http://{shown_host}:{port}/",
+            f"  users in      {db_path.resolve()}",
+            f"  demo account  email: {DEMO_ACCOUNT.email}   password: {DEMO_ACCOUNT.password}",
+        ]
+        if local is not None:
+            lines.append(f"  local OIDC    login: {local_oidc.LOGIN}   password: anything   (provider {local.issuer})")
+        if generated:
+            lines.append("  note          AUTH_SECRET is not set: using a random secret, so sessions end on restart")
+        providers = [p.name for p in app.state.auth_options.providers]
+        lines += [f"  providers     {', '.join(providers)}", ""]
+        print("\n".join(lines), flush=True)
+        uvicorn.run(app, host=host, port=port)
+    finally:
+        if local is not None:
+            local.stop()
 
 
 if __name__ == "__main__":

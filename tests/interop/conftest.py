@@ -2,7 +2,9 @@
 
 ``nextjs_server`` builds the app once (``next build``, skipped when ``.next`` holds a stamp of
 the current sources), starts ``next start`` on a free 127.0.0.1 port and yields its base URL.
-Both sides use :data:`SECRET`.
+``nextjs_oidc`` does the same with a real OpenID Provider (``tests/oidc_provider.py``) that
+both Next.js and a Python app can sign in through: next-auth's ``local`` OAuth provider is on
+only when ``OIDC_ISSUER`` and the client's variables are passed. Both sides use :data:`SECRET`.
 """
 
 from __future__ import annotations
@@ -17,12 +19,16 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
 from conftest import NODE_DIR, requires
+from oidc_provider import OpenIDProvider, ProviderProcess, oidc_node
+
+__all__ = ["SECRET", "OIDCInterop", "nextjs_oidc", "nextjs_server", "oidc_node"]
 
 APP_DIR = NODE_DIR / "nextjs"
 SECRET = "interop-secret-4f0c2b8e9d1a7c3e5b6f8a0d2c4e6a8b"
@@ -31,7 +37,18 @@ STAMP = APP_DIR / ".next" / "authsession-build-stamp"
 BUILD_TIMEOUT = 180
 START_TIMEOUT = 30
 #: Variables that would change what next-auth or Next.js does; the server gets only ours.
-_CLEARED_ENV = ("AUTH_SECRET", "NEXTAUTH_SECRET", "NEXTAUTH_URL", "AUTH_URL", "VERCEL", "AUTH_TRUST_HOST", "PORT")
+_CLEARED_ENV = (
+    "AUTH_SECRET",
+    "NEXTAUTH_SECRET",
+    "NEXTAUTH_URL",
+    "AUTH_URL",
+    "VERCEL",
+    "AUTH_TRUST_HOST",
+    "PORT",
+    "OIDC_ISSUER",
+    "OIDC_CLIENT_ID",
+    "OIDC_CLIENT_SECRET",
+)
 
 
 def source_hash() -> str:
@@ -105,9 +122,8 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def nextjs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of a running Next.js app whose next-auth uses :data:`SECRET`."""
+def nextjs_node() -> str:
+    """Node, with the app's npm packages installed and the app built."""
     node = shutil.which("node")
     requires(node is not None, "Node.js is not installed")
     assert node is not None
@@ -116,14 +132,18 @@ def nextjs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         f"npm packages missing: run `npm ci` in {os.path.relpath(APP_DIR)} (or `make node`)",
     )
     build(node)
-    port = free_port()
+    return node
+
+
+@contextlib.contextmanager
+def running_nextjs(node: str, port: int, log: Path, **env: str) -> Iterator[str]:
+    """``next start`` on 127.0.0.1:``port`` with ``env`` added; yields its base URL."""
     url = f"http://127.0.0.1:{port}"
-    log = tmp_path_factory.mktemp("nextjs") / "next-start.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [node, "node_modules/next/dist/bin/next", "start", "-p", str(port), "-H", "127.0.0.1"],
             cwd=APP_DIR,
-            env=node_env(NEXTAUTH_URL=url, NEXTAUTH_SECRET=SECRET),
+            env=node_env(NEXTAUTH_URL=url, NEXTAUTH_SECRET=SECRET, **env),
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -133,3 +153,57 @@ def nextjs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
     finally:
         stop(proc)
+
+
+@pytest.fixture(scope="session")
+def nextjs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of a running Next.js app whose next-auth uses :data:`SECRET`."""
+    node = nextjs_node()
+    log = tmp_path_factory.mktemp("nextjs") / "next-start.log"
+    with running_nextjs(node, free_port(), log) as url:
+        yield url
+
+
+@dataclass(frozen=True)
+class OIDCInterop:
+    """A running OpenID Provider, and a Next.js app that signs in through it as ``local``.
+
+    ``python_socket`` is bound (not yet serving) for the Python app, whose
+    ``/api/auth/callback/local`` the provider accepts too; the provider's confidential client
+    is the one both apps use.
+    """
+
+    op: OpenIDProvider
+    nextjs_url: str
+    python_socket: socket.socket
+
+    @property
+    def python_url(self) -> str:
+        return f"http://127.0.0.1:{self.python_socket.getsockname()[1]}"
+
+
+@pytest.fixture(scope="session")
+def nextjs_oidc(oidc_node: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OIDCInterop]:
+    """Next.js with next-auth's ``local`` OIDC provider on, the provider, and a socket for Python."""
+    node = nextjs_node()
+    logs = tmp_path_factory.mktemp("nextjs-oidc")
+    python_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    python_socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    python_socket.bind(("127.0.0.1", 0))
+    port = free_port()
+    python_url = f"http://127.0.0.1:{python_socket.getsockname()[1]}"
+    uris = [f"{origin}/api/auth/callback/local" for origin in (python_url, f"http://127.0.0.1:{port}")]
+    process = ProviderProcess(oidc_node, uris, logs / "provider.log")
+    try:
+        op = process.start()
+        client = op.confidential
+        env = {
+            "OIDC_ISSUER": op.issuer,
+            "OIDC_CLIENT_ID": client.client_id,
+            "OIDC_CLIENT_SECRET": client.client_secret or "",
+        }
+        with running_nextjs(node, port, logs / "next-start.log", **env) as url:
+            yield OIDCInterop(op, url, python_socket)
+    finally:
+        process.stop()
+        python_socket.close()

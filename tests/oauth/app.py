@@ -11,7 +11,6 @@ import re
 import socket
 import threading
 import time
-from dataclasses import dataclass
 from html import escape, unescape
 from typing import Any, Literal
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -25,6 +24,7 @@ from authsession import AuthOptions
 from authsession.integrations.fastapi import AuthSession, get_server_session
 from authsession.providers import OIDC
 from authsession.providers.oauth import OAuthProvider
+from oidc_provider import OpenIDProvider
 
 Format = Literal["v4", "v5"]
 SECRET = "oauth-tests-secret-0123456789abcdef0123456789"
@@ -34,23 +34,6 @@ MUST_LOG_IN = "You must be logged in to view this page."
 DEFECTS = ("iss", "aud", "expired", "nonce", "key", "kid", "none")
 #: Every provider id the app has, so the OpenID Provider can register each callback URL.
 PROVIDER_IDS = ("local", "local-public", "local-public-nopkce", *(f"defect-{d}" for d in DEFECTS))
-
-
-@dataclass(frozen=True)
-class Client:
-    client_id: str
-    client_secret: str | None = None
-
-
-@dataclass(frozen=True)
-class OpenIDProvider:
-    """What the running provider told us: its issuer and its two clients."""
-
-    issuer: str
-    port: int
-    kid: str
-    confidential: Client
-    public: Client
 
 
 def redirect_uris(origin: str) -> list[str]:

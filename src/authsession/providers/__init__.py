@@ -25,6 +25,7 @@ from authsession.providers.oauth import OIDC, Endpoint, OAuth, OAuthProvider
 from authsession.providers.okta import Okta
 from authsession.providers.patreon import Patreon
 from authsession.providers.reddit import Reddit
+from authsession.providers.refresh import REFRESH_ACCESS_TOKEN_ERROR, refresh_access_token
 from authsession.providers.salesforce import Salesforce
 from authsession.providers.slack import Slack
 from authsession.providers.spotify import Spotify
@@ -37,6 +38,7 @@ from authsession.providers.zoom import Zoom
 
 __all__ = [
     "OIDC",
+    "REFRESH_ACCESS_TOKEN_ERROR",
     "Apple",
     "Atlassian",
     "Auth0",
@@ -78,4 +80,5 @@ __all__ = [
     "Yandex",
     "Zitadel",
     "Zoom",
+    "refresh_access_token",
 ]

@@ -5,6 +5,11 @@
 // Environment:
 //   OIDC_REDIRECT_URIS  space-separated redirect URIs registered for both clients
 //   OIDC_CLIENT_SECRET  the confidential client's secret (random if unset)
+//   OIDC_ACCESS_TOKEN_TTL  access token lifetime in seconds (oidc-provider's default if unset)
+//
+// Both clients may use refresh tokens: the provider issues one when the authorization request
+// asks for the offline_access scope with prompt=consent (its default issueRefreshToken policy).
+// It rotates the public client's refresh tokens, and keeps the confidential client's.
 //
 // On start it prints one JSON line to stdout: {"issuer", "port", "clients": {...}, "kid"}.
 // Every start makes a new RS256 signing key, so a restart on the same port is a key rotation.
@@ -117,6 +122,12 @@ async function main() {
   const requested = Number.parseInt(process.argv[2] ?? process.env.PORT ?? '0', 10);
   const redirectUris = (process.env.OIDC_REDIRECT_URIS ?? '').split(/\s+/).filter(Boolean);
   if (redirectUris.length === 0) throw new Error('set OIDC_REDIRECT_URIS');
+  const ttl = {};
+  if (process.env.OIDC_ACCESS_TOKEN_TTL) {
+    ttl.AccessToken = Number.parseInt(process.env.OIDC_ACCESS_TOKEN_TTL, 10);
+    if (!(ttl.AccessToken > 0)) throw new Error('OIDC_ACCESS_TOKEN_TTL must be a positive number of seconds');
+  }
+  const grantTypes = ['authorization_code', 'refresh_token'];
 
   let route = (req, res) => {
     res.writeHead(503);
@@ -136,14 +147,17 @@ async function main() {
       {
         ...CONFIDENTIAL,
         redirect_uris: redirectUris,
+        grant_types: grantTypes,
         token_endpoint_auth_method: 'client_secret_basic',
       },
       {
         ...PUBLIC,
         redirect_uris: redirectUris,
+        grant_types: grantTypes,
         token_endpoint_auth_method: 'none',
       },
     ],
+    ttl,
     jwks: { keys: [jwk] },
     findAccount,
     claims: {

@@ -11,23 +11,44 @@ const USERS = {
 const PASSWORD = "correct-horse";
 const BIG_CLAIM_LENGTH = 5000;
 
+const providers = [
+  CredentialsProvider({
+    name: "Credentials",
+    credentials: {
+      email: { label: "Email", type: "email" },
+      password: { label: "Password", type: "password" },
+    },
+    async authorize(credentials) {
+      const user = USERS[credentials?.email];
+      if (user && credentials?.password === PASSWORD) return { ...user };
+      return null;
+    },
+  }),
+];
+
+// The test OpenID Provider (tests/node/oidc/server.mjs), only when tests/interop passes its
+// issuer and client: next-auth 4's generic OAuth provider, configured by discovery.
+if (process.env.OIDC_ISSUER) {
+  providers.push({
+    id: "local",
+    name: "Local OIDC",
+    type: "oauth",
+    wellKnown: `${process.env.OIDC_ISSUER}/.well-known/openid-configuration`,
+    authorization: { params: { scope: "openid profile email" } },
+    idToken: true,
+    checks: ["pkce", "state"],
+    clientId: process.env.OIDC_CLIENT_ID,
+    clientSecret: process.env.OIDC_CLIENT_SECRET,
+    profile(profile) {
+      return { id: profile.sub, name: profile.name, email: profile.email, image: profile.picture ?? null };
+    },
+  });
+}
+
 export const authOptions = {
   secret: process.env.NEXTAUTH_SECRET,
   session: { strategy: "jwt" },
-  providers: [
-    CredentialsProvider({
-      name: "Credentials",
-      credentials: {
-        email: { label: "Email", type: "email" },
-        password: { label: "Password", type: "password" },
-      },
-      async authorize(credentials) {
-        const user = USERS[credentials?.email];
-        if (user && credentials?.password === PASSWORD) return { ...user };
-        return null;
-      },
-    }),
-  ],
+  providers,
   callbacks: {
     async jwt({ token, user }) {
       if (user?.id === "2") token.notes = "n".repeat(BIG_CLAIM_LENGTH);
