@@ -40,11 +40,22 @@ _STRATEGIES = get_args(SessionStrategyName)
 class SessionOptions:
     """``strategy``: ``"jwt"`` (a signed, encrypted cookie) or ``"database"`` (a token that names
     a row). ``max_age``: seconds until an idle session expires. ``update_age``: how often a
-    database session's expiry is written back."""
+    database session's expiry is written back.
+
+    ``refresh_threshold`` (JWT strategy): the fraction of ``max_age`` (or of the token's own
+    lifetime, if shorter) that must have passed since the token was issued before a read
+    re-encrypts it and sets the cookie again. ``None``, the default, refreshes on every read as
+    NextAuth does. With ``0.1`` and 30 days, a token is rewritten at most once every 3 days:
+    reads in between skip the encryption and send no ``Set-Cookie``. The ``jwt`` and ``session``
+    callbacks still run on every read; when the ``jwt`` callback changes the token, or on an
+    update (POST ``/session``), it is written at once. The session's ``expires`` is then the
+    cookie's real expiry instead of "now + max_age".
+    """
 
     strategy: SessionStrategyName = "jwt"
     max_age: int = DEFAULT_MAX_AGE
     update_age: int = DEFAULT_UPDATE_AGE
+    refresh_threshold: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -157,6 +168,7 @@ class AuthOptions:
         env_trust = os.environ.get("AUTH_TRUST_HOST", "").lower() in ("1", "true")
         self.trust_host = env_trust if trust_host is None else trust_host
         self.url, self.origin, self.base_path = _resolve_url(url, base_path)
+        _check_email_origin(self.providers, self.origin, self.trust_host)
         self._cookie_sets: dict[bool, CookieSet] = {}
 
     @property
@@ -265,6 +277,16 @@ def _check_email_adapter(providers: tuple[Provider, ...], adapter: Any) -> None:
         raise ConfigurationError(f"Email sign-in needs these adapter methods, which are missing: {missing}")
 
 
+def _check_email_origin(providers: tuple[Provider, ...], origin: str | None, trust_host: bool) -> None:
+    # Without a configured URL the link's host would come from the request's Host header,
+    # which a client can forge to have a victim mailed a link to the attacker's site.
+    if origin is None and not trust_host and any(p.type == "email" for p in providers):
+        raise ConfigurationError(
+            "Email sign-in mails links to your site: set AuthOptions(url='https://your.site') or AUTH_URL, "
+            "or trust_host=True if a proxy you run sets the Host header"
+        )
+
+
 def _session_options(
     session: SessionOptions | Mapping[str, Any] | None, adapter: Any, providers: tuple[Provider, ...]
 ) -> SessionOptions:
@@ -280,6 +302,13 @@ def _session_options(
         value = getattr(session, name)
         if not isinstance(value, int) or value <= 0:
             raise ConfigurationError(f"session {name} must be a positive number of seconds, not {value!r}")
+    threshold = session.refresh_threshold
+    if threshold is not None and (
+        not isinstance(threshold, int | float) or isinstance(threshold, bool) or not 0 <= threshold < 1
+    ):
+        raise ConfigurationError(
+            f"session refresh_threshold must be None or a fraction of max_age from 0 to below 1, not {threshold!r}"
+        )
     if session.strategy == "database":
         if adapter is None:
             raise ConfigurationError(

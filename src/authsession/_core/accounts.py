@@ -6,11 +6,15 @@
 3. A user with the same email exists: only with ``allow_dangerous_email_account_linking``
    (the provider must verify emails), else ``OAuthAccountNotLinked``.
 4. Otherwise create the user, then link the account.
+
+Email sign-in (§6.3) has no account to link: the address is the account. A known address
+gets ``emailVerified`` set to now; an unknown one creates the user.
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from authsession._core.context import Context
@@ -54,3 +58,19 @@ async def link_or_register(
     await call(adapter.link_account, stored)
     await fire(events.get("link_account"), user=target, account=stored, profile=profile)
     return target, stored, is_new
+
+
+async def sign_in_by_email(ctx: Context, profile: User) -> tuple[User, bool]:
+    """The stored user behind a verified email link, and whether they were just created."""
+    adapter = ctx.options.adapter
+    events = ctx.options.events
+    verified = datetime.fromtimestamp(ctx.now, UTC)
+    existing: User | None = await call(adapter.get_user_by_email, profile["email"])
+    if existing is not None:
+        user: User = await call(adapter.update_user, {"id": existing["id"], "emailVerified": verified})
+        await fire(events.get("update_user"), user=user)
+        return user, False
+    fresh: User = {**profile, "id": str(uuid.uuid4()), "emailVerified": verified}
+    user = await call(adapter.create_user, fresh)
+    await fire(events.get("create_user"), user=user)
+    return user, True

@@ -8,14 +8,19 @@ site's origin. This is the open-redirect guard, so it is strict.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 # WHATWG URL parsing strips leading/trailing C0 controls and spaces and drops tabs/newlines.
 _STRIP = "".join(chr(c) for c in range(0x21))
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# These run on every request with the same few URLs (the site's, the callback-url cookie's), and
+# are pure: a small cache skips urlsplit. It is bounded, so odd input cannot make it grow.
+_CACHE_SIZE = 256
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
 def origin_of(url: str) -> str | None:
     """``scheme://host[:port]`` of an absolute http(s) URL, lower-cased, default port dropped."""
     try:
@@ -34,6 +39,7 @@ def origin_of(url: str) -> str | None:
     return f"{scheme}://{host}:{port}"
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
 def default_redirect(url: str, base_url: str) -> str:
     """NextAuth's default ``redirect`` callback: relative paths join the origin, same-origin
     URLs pass, everything else becomes ``base_url`` (the origin)."""
@@ -52,6 +58,7 @@ def _has_userinfo(url: str) -> bool:
     return "@" in urlsplit(url).netloc
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
 def is_http_url(url: str, base_url: str) -> bool:
     """Whether ``url`` (maybe relative) resolves to an http(s) URL: NextAuth's callbackUrl assertion."""
     if url.startswith("/"):

@@ -12,8 +12,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from email.utils import formatdate
+from functools import lru_cache
 from typing import Literal
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, unquote_to_bytes
 
 from authsession._core.http import Cookie
 
@@ -65,7 +66,13 @@ def encode_uri_component(value: str) -> str:
 
 def http_date(timestamp: float) -> str:
     """``Date.prototype.toUTCString()`` form: ``Sat, 28 Nov 2026 03:33:33 GMT``."""
-    return formatdate(math.floor(timestamp), usegmt=True)
+    return _http_date(math.floor(timestamp))
+
+
+@lru_cache(maxsize=8)
+def _http_date(seconds: int) -> str:
+    # Every cookie written in the same second shares its date: format it once.
+    return formatdate(seconds, usegmt=True)
 
 
 def serialize_cookie(cookie: Cookie) -> str:
@@ -116,6 +123,8 @@ def decode_uri_component(value: str) -> str | None:
     if _BAD_ESCAPE.search(value):
         return None
     try:
+        if value.isascii():  # what unquote does with an all-ASCII string, minus its regex split
+            return unquote_to_bytes(value).decode("utf-8")
         return unquote(value, errors="strict")
     except UnicodeDecodeError:
         return None

@@ -60,6 +60,7 @@ _B64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234567
 # Bits a canonical encoder leaves zero in the last character, by ``len(part) % 4``.
 _UNUSED_BITS = {2: 0x0F, 3: 0x03}
 _CACHE_SIZE = 256
+_URLSAFE_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
 
 
 class TokenDecodeError(TokenError):
@@ -116,7 +117,7 @@ def b64url_decode(part: str) -> bytes:
     if rem and _B64URL_ALPHABET.index(part[-1]) & _UNUSED_BITS[rem]:
         raise JWEError("malformed", "JWE part is not canonical base64url")
     try:
-        return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        return binascii.a2b_base64((part + "=" * (-len(part) % 4)).encode("ascii").translate(_URLSAFE_TO_STANDARD))
     except (binascii.Error, ValueError) as exc:  # pragma: no cover - excluded by the checks above
         raise JWEError("malformed", "JWE part is not base64url") from exc
 
@@ -191,10 +192,13 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"invalid JSON constant {name}")
 
 
+_JSON_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def parse_json_object(data: bytes) -> dict[str, Any] | None:
     """``JSON.parse`` of UTF-8 ``data`` when it is a top-level object, else ``None``."""
     try:
-        value = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+        value = _JSON_DECODER.decode(data.decode("utf-8"))
     except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         return None
     return value if isinstance(value, dict) else None

@@ -54,7 +54,7 @@ def to_auth_request(scope: Scope, options: AuthOptions, body: dict[str, Any] | N
         url=url,
         headers=headers,
         cookies=parse_cookie_header("; ".join(cookie_header)) if cookie_header else {},
-        query=dict(parse_qsl(query_string, keep_blank_values=True)),
+        query=dict(parse_qsl(query_string, keep_blank_values=True)) if query_string else {},
         body=body,
     )
 
@@ -97,16 +97,15 @@ class AuthSessionMiddleware:
             await self.serve(scope, receive, send)
             return
         state = scope.setdefault("state", {})
-        pending: list[Cookie] = []
+        # (name, serialised Set-Cookie value): each cookie is serialised once, here or on ``response``.
+        pending: list[tuple[bytes, bytes]] = []
         state[_PENDING] = pending
 
         async def send_with_cookies(message: Message) -> None:
             if message["type"] == "http.response.start" and pending:
                 headers = list(message.get("headers", []))
                 present = {_cookie_name(v) for k, v in headers if k.lower() == b"set-cookie"}
-                headers.extend(
-                    (b"set-cookie", c.serialize().encode("latin-1")) for c in pending if c.name.encode() not in present
-                )
+                headers.extend((b"set-cookie", value) for name, value in pending if name not in present)
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -170,13 +169,20 @@ async def get_server_session(
         return session
     session, cookies = await get_session(to_auth_request(request.scope, options), options)
     state[key] = session
+    _hand_over(state, response, cookies)
+    return session
+
+
+def _hand_over(state: MutableMapping[str, Any], response: Response | None, cookies: list[Cookie]) -> None:
+    """Put ``cookies`` on ``response`` and queue them for the middleware, serialised once."""
+    if not cookies:
+        return
+    serialised = [(c.name.encode("latin-1"), c.serialize().encode("latin-1")) for c in cookies]
     if response is not None:
-        for cookie in cookies:
-            response.raw_headers.append((b"set-cookie", cookie.serialize().encode("latin-1")))
+        response.raw_headers.extend((b"set-cookie", value) for _, value in serialised)
     pending = state.get(_PENDING)
     if pending is not None:
-        pending.extend(cookies)
-    return session
+        pending.extend(serialised)
 
 
 async def get_csrf_token(request: HTTPConnection, response: Response | None, options: AuthOptions) -> str:
@@ -186,13 +192,7 @@ async def get_csrf_token(request: HTTPConnection, response: Response | None, opt
     ctx = build_context(to_auth_request(request.scope, options), options, "csrf", None)
     init_csrf(ctx)
     assert ctx.csrf is not None
-    state: MutableMapping[str, Any] = request.scope.setdefault("state", {})
-    for cookie in ctx.out:
-        if response is not None:
-            response.raw_headers.append((b"set-cookie", cookie.serialize().encode("latin-1")))
-        pending = state.get(_PENDING)
-        if pending is not None:
-            pending.append(cookie)
+    _hand_over(request.scope.setdefault("state", {}), response, ctx.out)
     return ctx.csrf.token
 
 

@@ -30,8 +30,8 @@ from urllib.parse import unquote, urlencode, urlsplit
 import anyio.to_thread
 
 from authsession._core.csrf import csrf_secret
-from authsession._core.sync import call, fire
-from authsession.errors import AccessDenied, ConfigurationError, EmailSignInError, Verification
+from authsession._core.sync import call
+from authsession.errors import ConfigurationError, EmailSignInError, Verification
 from authsession.providers.base import check_provider_id
 
 if TYPE_CHECKING:
@@ -89,6 +89,8 @@ class EmailProvider:
 
     async def start_sign_in(self, ctx: Context) -> AuthResponse:
         """POST /signin/<id>: store a hashed token and mail the link."""
+        from authsession._core.actions.callback import sign_in_callback
+
         adapter = ctx.options.adapter
         try:
             raw = str(ctx.body.get("email", ""))
@@ -96,19 +98,11 @@ class EmailProvider:
         except ValueError as exc:
             logger.info("EmailSignin: %s", exc)
             return self._fail(ctx, "invalid email address")
-        user: User | None = await call(adapter.get_user_by_email, identifier)
-        placeholder: User = user or {"id": identifier if ctx.v4 else str(uuid.uuid4()), "email": identifier}
-        account: Account = {"providerAccountId": identifier, "type": "email", "provider": self.id}
-        account["userId"] = placeholder["id"]
-        callback = ctx.options.callbacks.get("sign_in")
-        if callback is not None:
-            allowed = await callback(user=placeholder, account=account, email={"verificationRequest": True})
-            if not allowed:
-                if ctx.v4:
-                    return ctx.redirect(ctx.url("error", error="AccessDenied"), status=403)
-                raise AccessDenied("The sign_in callback refused the email sign-in")
-            if isinstance(allowed, str):
-                return ctx.redirect(allowed)
+        user = await self._user_or_placeholder(ctx, identifier)
+        account: Account = {"providerAccountId": identifier, "userId": user["id"], "type": "email", "provider": self.id}
+        denied = await sign_in_callback(ctx, user=user, account=account, email={"verificationRequest": True})
+        if denied is not None:
+            return denied
         now = datetime.fromtimestamp(ctx.now, UTC)
         expires = now + timedelta(seconds=self.max_age)
         if self.rate_limit and await self._recently_sent(ctx, identifier, expires):
@@ -121,10 +115,8 @@ class EmailProvider:
             + "?"
             + urlencode({"callbackUrl": ctx.callback_url, "token": token, "email": identifier})
         )
-        await call(
-            adapter.create_verification_token,
-            {"identifier": identifier, "token": self.hash_token(token, ctx), "expires": expires},
-        )
+        hashed = self.hash_token(token, ctx)
+        await call(adapter.create_verification_token, {"identifier": identifier, "token": hashed, "expires": expires})
         try:
             await call(
                 self.send_verification_request or send_with_smtp,
@@ -137,6 +129,11 @@ class EmailProvider:
             )
         except Exception:
             logger.exception("EmailSignin: sending the sign-in email failed")
+            # Drop the token nobody received, so the rate limit lets the user try again at once.
+            try:
+                await call(adapter.use_verification_token, identifier, hashed)
+            except Exception:
+                logger.exception("EmailSignin: could not delete the token of the failed email")
             return self._fail(ctx, "sending failed")
         return ctx.redirect(ctx.url("verify-request", provider=self.id, type="email"))
 
@@ -159,17 +156,17 @@ class EmailProvider:
                 return ctx.redirect(ctx.url("error", error="Verification"))
             raise Verification("Invalid or expired email link")
         email = record["identifier"]
-        user: User | None = await call(adapter.get_user_by_email, email)
-        is_new_user = user is None
-        if user is None:
-            user = await call(adapter.create_user, {"id": str(uuid.uuid4()), "email": email, "emailVerified": now})
-            await fire(ctx.options.events.get("create_user"), user=user)
-        elif user.get("emailVerified") is None:
-            user = await call(adapter.update_user, {"id": user["id"], "emailVerified": now})
-            await fire(ctx.options.events.get("update_user"), user=user)
-        assert user is not None
+        # The sign_in callback runs before the user is created or updated (complete_sign_in does that).
+        user = await self._user_or_placeholder(ctx, email)
         account: Account = {"providerAccountId": email, "userId": user["id"], "type": "email", "provider": self.id}
-        return await complete_sign_in(ctx, user=user, account=account, is_new_user=is_new_user)
+        return await complete_sign_in(ctx, user=user, account=account)
+
+    @staticmethod
+    async def _user_or_placeholder(ctx: Context, email: str) -> User:
+        user: User | None = await call(ctx.options.adapter.get_user_by_email, email)
+        if user is not None:
+            return user
+        return {"id": email if ctx.v4 else str(uuid.uuid4()), "email": email, "emailVerified": None}
 
     def hash_token(self, token: str, ctx: Context) -> str:
         # JavaScript turns a secret list into "a,b": hash the same string so a Next.js app sharing

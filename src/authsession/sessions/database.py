@@ -102,9 +102,14 @@ class DatabaseSessionStrategy:
         token, read_names = read_chunks(ctx.request.cookies, template.name, ctx.options.format)
         if not token:
             return
-        deleted = await call(ctx.options.adapter.delete_session, token)
-        await fire(ctx.options.events.get("sign_out"), session=deleted)
+        # The cookie goes whatever the store says: a sign-out must not fail on the browser's side.
         self._clear(ctx, read_names)
+        try:
+            deleted = await call(ctx.options.adapter.delete_session, token)
+        except Exception:
+            logger.exception("SIGNOUT_ERROR: the adapter failed to delete the session; the cookie is cleared")
+            return
+        await fire(ctx.options.events.get("sign_out"), session=deleted)
 
     async def current_user(self, ctx: Context) -> User | None:
         """The signed-in user, for linking a new provider account to them."""

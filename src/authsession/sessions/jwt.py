@@ -1,21 +1,25 @@
 """The JWT session strategy: the whole session lives in an encrypted, chunked cookie (§5.1).
 
 Every read decodes the cookie, runs the ``jwt`` and ``session`` callbacks and writes a fresh
-token with a new expiry, so an active user's session slides forward as in NextAuth.
+token with a new expiry, so an active user's session slides forward as in NextAuth. With
+``session.refresh_threshold`` set, a read keeps a young, unchanged token and sends no cookie.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import TYPE_CHECKING, Any
 
 from authsession import jwt
+from authsession._core.context import iso_time
 from authsession._core.cookies import chunk_cookies, expire_cookie, read_chunks
 from authsession._core.sync import call, fire
 from authsession.errors import TokenError
 
 if TYPE_CHECKING:
     from authsession._core.context import Context
+    from authsession.options import SessionOptions
     from authsession.types import Account, Session, User
 
 logger = logging.getLogger("authsession")
@@ -32,6 +36,10 @@ class JWTSessionStrategy:
             self._clear(ctx, read_names)
             return None
         options = ctx.options
+        max_age = options.session.max_age
+        # session.refresh_threshold: a young token is kept as it is, unless a callback changes it.
+        kept_until = _kept_until(decoded, ctx.now, options.session) if not is_update else None
+        snapshot = _claims_text(decoded) if kept_until is not None else None
         params: dict[str, Any] = {"token": decoded, "session": new_session}
         if is_update:
             params["trigger"] = "update"
@@ -41,17 +49,20 @@ class JWTSessionStrategy:
         if token is None:
             self._clear(ctx, read_names)
             return None
-        max_age = options.session.max_age
-        session: Any = {"user": user if user is not None else _session_user(token), "expires": ctx.expires_iso(max_age)}
+        if snapshot is not None and _claims_text(token) != snapshot:
+            kept_until = None
+        expires = iso_time(kept_until) if kept_until is not None else ctx.expires_iso(max_age)
+        session: Any = {"user": user if user is not None else _session_user(token), "expires": expires}
         callback = options.callbacks.get("session")
         if callback is not None:
             session = await callback(session=session, token=token)
-        # v4 re-encodes with session.maxAge here (a quirk); v5 uses jwt.maxAge everywhere.
-        encode_age = max_age if ctx.v4 else options.jwt_max_age
-        fresh = await self._encode(ctx, token, encode_age)
-        cookie = template.copy(expires=ctx.now + max_age)
-        for c in chunk_cookies(cookie, fresh, read_names, options.format):
-            ctx.set_cookie(c)
+        if kept_until is None or _claims_text(token) != snapshot:
+            # v4 re-encodes with session.maxAge here (a quirk); v5 uses jwt.maxAge everywhere.
+            encode_age = max_age if ctx.v4 else options.jwt_max_age
+            fresh = await self._encode(ctx, token, encode_age)
+            cookie = template.copy(expires=ctx.now + max_age)
+            for c in chunk_cookies(cookie, fresh, read_names, options.format):
+                ctx.set_cookie(c)
         event = options.events.get("session")
         if event is not None:
             await fire(event, session=session, token=token)
@@ -160,6 +171,29 @@ class JWTSessionStrategy:
         if not isinstance(result, dict):
             raise TypeError(f"The jwt callback must return a dict or None, not {type(result).__name__}")
         return result
+
+
+def _kept_until(token: dict[str, Any], now: float, session: SessionOptions) -> float | None:
+    """When the cookie of a token still young enough to keep expires, or ``None`` to refresh it now."""
+    threshold = session.refresh_threshold
+    iat, exp = token.get("iat"), token.get("exp")
+    if threshold is None or not isinstance(iat, int | float) or not isinstance(exp, int | float):
+        return None
+    if isinstance(iat, bool) or isinstance(exp, bool):
+        return None
+    # The cookie was written with the token, so it ends max_age after iat; the token may end sooner.
+    ends = min(iat + session.max_age, exp)
+    if now - iat >= threshold * (ends - iat):
+        return None
+    return float(ends)
+
+
+_CLAIMS_ENCODER = json.JSONEncoder(separators=(",", ":"), default=repr)
+
+
+def _claims_text(token: dict[str, Any]) -> str:
+    # Compared before and after the callbacks: catches changes nested anywhere in the claims.
+    return _CLAIMS_ENCODER.encode(token)
 
 
 def _session_user(token: dict[str, Any]) -> dict[str, Any]:

@@ -7,11 +7,18 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
-from authsession._core.accounts import link_or_register
+from authsession._core.accounts import link_or_register, sign_in_by_email
 from authsession._core.context import Context, redirect_callback
 from authsession._core.http import AuthResponse
-from authsession._core.sync import fire
-from authsession.errors import AccessDenied, AuthError, ConfigurationError, CredentialsSignin, MissingCSRF
+from authsession._core.sync import call, fire
+from authsession.errors import (
+    AccessDenied,
+    AuthError,
+    ConfigurationError,
+    CredentialsSignin,
+    MissingCSRF,
+    OAuthAccountNotLinked,
+)
 from authsession.sessions import strategy_for
 from authsession.types import Account, User
 
@@ -88,25 +95,41 @@ async def complete_sign_in(
     is_new_user: bool = False,
 ) -> AuthResponse:
     """What every provider's callback ends with: ``sign_in`` callback, session, event, redirect."""
+    adapter = ctx.options.adapter
+    kind = account.get("type")
     params: dict[str, Any] = {"user": user, "account": account, "profile": profile}
     if credentials is not None:
         params["credentials"] = credentials
+    if kind in ("oauth", "oidc") and adapter is not None and "sign_in" in ctx.options.callbacks:
+        # As in NextAuth, the callback sees the stored user when the account is linked already.
+        linked = await call(adapter.get_user_by_account, account["provider"], account["providerAccountId"])
+        if linked is not None:
+            params["user"] = linked
     denied = await sign_in_callback(ctx, **params)
     if denied is not None:
         return denied
-    if account.get("type") in ("oauth", "oidc"):
-        if ctx.options.adapter is not None:
+    if kind in ("oauth", "oidc"):
+        if adapter is not None:
             provider = ctx.options.provider(account["provider"])
-            user, account, is_new_user = await link_or_register(
-                ctx,
-                user=user,
-                account=account,
-                profile=profile,
-                allow_email_linking=bool(getattr(provider, "allow_dangerous_email_account_linking", False)),
-            )
+            try:
+                user, account, is_new_user = await link_or_register(
+                    ctx,
+                    user=user,
+                    account=account,
+                    profile=profile,
+                    allow_email_linking=bool(getattr(provider, "allow_dangerous_email_account_linking", False)),
+                )
+            except OAuthAccountNotLinked as exc:
+                if not ctx.v4:
+                    raise
+                logger.info("OAuthAccountNotLinked: %s", exc)  # next-auth 4 goes through its error page
+                return ctx.redirect(ctx.url("error", error="OAuthAccountNotLinked"))
         elif not ctx.v4:
             # Auth.js gives a user without a database a fresh id; the provider's id stays in the account.
             user = {**user, "id": str(uuid.uuid4())}
+    elif kind == "email" and adapter is not None:
+        user, is_new_user = await sign_in_by_email(ctx, user)
+        account = {**account, "userId": user["id"]}
     await strategy_for(ctx).create(ctx, user=user, account=account, profile=profile, is_new_user=is_new_user)
     await fire(ctx.options.events.get("sign_in"), user=user, account=account, profile=profile, is_new_user=is_new_user)
     new_user_page = ctx.options.pages.new_user
