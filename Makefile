@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-NODE_DIRS := tests/node/v4 tests/node/v5 tests/node/nextjs tests/node/oidc
+NODE_DIRS := tests/node/v4 tests/node/v5 tests/node/nextjs tests/node/oidc tests/node/pg-adapter
 NODE_STAMPS := $(addsuffix /node_modules/.installed,$(NODE_DIRS))
 
 .PHONY: demo test bench lint typecheck check node clean

@@ -34,7 +34,9 @@ class Adapter(Protocol):
     """
 
     async def create_user(self, user: User) -> User:
-        """Insert ``user`` (it carries an ``id``; keep it) and return it."""
+        """Insert ``user`` and return it as stored. ``user`` carries a uuid ``id``; an adapter whose
+        database assigns ids (as the Auth.js SQL schema does) may use its own: callers use the
+        returned user's ``id``."""
 
     async def get_user(self, id: str) -> User | None: ...
 

@@ -1,0 +1,473 @@
+"""Redis adapter on ``redis.asyncio``, safe for Redis Cluster.
+
+Key layout (``P`` is the prefix, ``authsession`` by default; the part in braces is the Redis
+Cluster hash tag, so every key with the same tag lives in the same slot)::
+
+    P:{user:<id>}                   hash     the user (each field a JSON value)
+    P:{user:<id>}:accounts          set      keys of the user's linked accounts
+    P:{user:<id>}:sessions          zset     the user's session tokens, scored by expiry
+    P:{email:<email>}               string   user id, the email index
+    P:{account:<provider>:<id>}     string   the account (JSON), with its userId
+    P:{session:<token>}             string   the session (JSON)            PEXPIREAT expires
+    P:{vt:<identifier>}             zset     the identifier's tokens, scored by expiry
+    P:{vt:<identifier>}:<token>     string   a verification token (JSON)   PEXPIREAT expires
+
+Parts inside a key are escaped (``%``, ``{``, ``}`` and ``:`` are percent-encoded), so a user id,
+email or token can neither move a key to another slot nor collide with another key.
+
+What is atomic, and why it is cluster-safe:
+
+- Every multi-key command or Lua script touches keys of one hash tag only: a user's hash, its
+  account set and session index (``create_user``, ``update_user``, ``delete_user``'s last step);
+  an identifier's tokens and their index (``create_verification_token``,
+  ``use_verification_token``, which deletes and returns in one script: single use).
+- ``get_session_and_user`` costs two round trips: the session key (tagged by the token, the only
+  thing the cookie holds) names the user, whose key lives in another slot. A user deleted between
+  the two reads gives ``None``, as it should.
+- ``get_user_by_email`` and ``get_user_by_account`` read the index, then the user (two trips).
+- ``delete_user`` spans slots, so it is ordered, not atomic: the user's sessions go first (so
+  nothing signs in as a half-deleted user), then accounts, the email index and the user. Run it
+  again if it was interrupted. A session created concurrently with ``delete_user`` can outlive
+  the user until its TTL, but never resolves: ``get_session_and_user`` needs the user.
+
+Sessions and tokens expire with Redis TTLs that follow ``expires``; the per-user and
+per-identifier indexes drop expired members on every write and expire with their last member.
+Users and accounts never expire. Needs Redis 6.2 or later (``PXAT``, ``GETDEL``).
+
+Requires ``pip install authsession[redis]``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+try:
+    import redis.asyncio as aioredis
+    from redis.asyncio.cluster import RedisCluster
+    from redis.exceptions import RedisError
+except ImportError as exc:  # pragma: no cover - depends on the installed extras
+    raise ImportError("RedisAdapter needs redis-py 5 or later: pip install authsession[redis]") from exc
+
+from authsession.adapters.base import AdapterError
+from authsession.types import Account, AdapterSession, User, VerificationToken
+
+__all__ = ["RedisAdapter"]
+
+RedisClient = aioredis.Redis | RedisCluster
+
+# KEYS[1] user hash; ARGV field/value pairs. Refuses to overwrite an existing user.
+_SCRIPT_CREATE_USER = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1
+"""
+
+# KEYS[1] user hash; ARGV field/value pairs (maybe none). The user afterwards, or nil.
+_SCRIPT_UPDATE_USER = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+if #ARGV > 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
+return redis.call('HGETALL', KEYS[1])
+"""
+
+# KEYS[1] an index zset; ARGV member, score (µs), now (µs). Drops expired members and keeps the
+# index alive exactly as long as its last member.
+_SCRIPT_INDEX_ADD = """
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if #last == 0 then redis.call('DEL', KEYS[1]) return 0 end
+redis.call('PEXPIREAT', KEYS[1], string.format('%d', math.ceil(tonumber(last[2]) / 1000)))
+return 1
+"""
+
+# KEYS[1] token key, KEYS[2] its identifier's index; ARGV[1] json, [2] PXAT ms, [3] member,
+# [4] score µs, [5] now µs.
+_SCRIPT_STORE_VERIFICATION = """
+redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[5])
+local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+if #last == 0 then redis.call('DEL', KEYS[2]) return 0 end
+redis.call('PEXPIREAT', KEYS[2], string.format('%d', math.ceil(tonumber(last[2]) / 1000)))
+return 1
+"""
+
+# KEYS[1] token key, KEYS[2] index; ARGV[1] member. Fetch and delete: only one caller gets it.
+_SCRIPT_USE_VERIFICATION = """
+local value = redis.call('GET', KEYS[1])
+if value then redis.call('DEL', KEYS[1]) end
+redis.call('ZREM', KEYS[2], ARGV[1])
+return value
+"""
+
+# KEYS[1]; ARGV[1] expected value. Deletes only a key that still holds the expected value.
+_SCRIPT_DELETE_IF_EQUAL = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+_USER_FIELDS = ("id", "name", "email", "image", "emailVerified")
+
+
+class RedisAdapter:
+    """Store users, accounts, database sessions and email tokens in Redis or Redis Cluster.
+
+    :param url_or_client: a URL such as ``redis://localhost:6379/0`` (``rediss://`` for TLS), or
+        a ``redis.asyncio.Redis`` / ``redis.asyncio.RedisCluster`` client you made.
+    :param prefix: the first part of every key, so several apps can share one Redis.
+
+    Sessions and verification tokens expire by themselves (Redis TTLs follow ``expires``). Users
+    keep the ``id`` they are created with (a uuid4 string if they have none).
+
+    Security: Redis holds live session tokens. Require a password (or ACL user) and TLS when
+    Redis is not on the same host, and never expose it to the internet.
+    """
+
+    def __init__(self, url_or_client: str | RedisClient, *, prefix: str = "authsession") -> None:
+        if isinstance(url_or_client, str):
+            self._client: RedisClient = aioredis.from_url(url_or_client, decode_responses=True)
+            self._owns_client = True
+        else:
+            self._client = url_or_client
+            self._owns_client = False
+        self._prefix = prefix
+        self._cluster_pending = isinstance(self._client, RedisCluster)
+        pool = self._client.connection_pool if isinstance(self._client, aioredis.Redis) else None
+        self._password = str(pool.connection_kwargs.get("password") or "") if pool is not None else ""
+
+    @property
+    def client(self) -> RedisClient:
+        return self._client
+
+    @property
+    def prefix(self) -> str:
+        return self._prefix
+
+    def __repr__(self) -> str:
+        return f"RedisAdapter(prefix={self._prefix!r})"
+
+    async def close(self) -> None:
+        """Close the connection pool, if the adapter made it (a client you passed is yours)."""
+        if self._owns_client:
+            await self._client.aclose()
+
+    async def _eval(self, script: str, *, keys: list[str], args: list[Any]) -> Any:
+        # EVAL, not EVALSHA: nothing to reload after a restart, a failover or SCRIPT FLUSH, and
+        # no SCRIPT LOAD fanned out to every primary. Redis caches the compiled script anyway.
+        return await self._client.eval(script, len(keys), *keys, *args)
+
+    # --- keys -------------------------------------------------------------------------------
+
+    def _key(self, tag: str, suffix: str = "") -> str:
+        return f"{self._prefix}:{{{tag}}}{suffix}"
+
+    def _user_key(self, user_id: str) -> str:
+        return self._key(f"user:{_escape(user_id)}")
+
+    def _email_key(self, email: str) -> str:
+        return self._key(f"email:{_escape(email)}")
+
+    def _account_key(self, provider: str, provider_account_id: str) -> str:
+        return self._key(f"account:{_escape(provider)}:{_escape(provider_account_id)}")
+
+    def _session_key(self, token: str) -> str:
+        return self._key(f"session:{_escape(token)}")
+
+    def _token_index_key(self, identifier: str) -> str:
+        return self._key(f"vt:{_escape(identifier)}")
+
+    def _token_key(self, identifier: str, token: str) -> str:
+        return self._key(f"vt:{_escape(identifier)}", f":{_escape(token)}")
+
+    # --- users ------------------------------------------------------------------------------
+
+    async def create_user(self, user: User) -> User:
+        """Store ``user`` under its ``id`` (a new uuid4 if it has none) and return it."""
+        record: dict[str, Any] = dict(user)
+        record["id"] = str(record.get("id") or uuid.uuid4())
+        key = self._user_key(record["id"])
+        email = record.get("email")
+        async with self._errors("create_user"):
+            if not await self._eval(_SCRIPT_CREATE_USER, keys=[key], args=_hash_args(record)):
+                raise AdapterError(f"RedisAdapter.create_user: a user with id {record['id']!r} exists")
+            if email is not None and not await self._client.set(self._email_key(email), record["id"], nx=True):
+                await self._client.delete(key)
+                raise AdapterError("RedisAdapter.create_user: a user with this email exists")
+        return _user({name: _dumps(value) for name, value in record.items()})
+
+    async def get_user(self, id: str) -> User | None:
+        async with self._errors("get_user"):
+            stored = await self._client.hgetall(self._user_key(id))
+        return _user(stored) if stored else None
+
+    async def get_user_by_email(self, email: str) -> User | None:
+        async with self._errors("get_user_by_email"):
+            user_id = await self._client.get(self._email_key(email))
+        return await self.get_user(_text(user_id)) if user_id is not None else None
+
+    async def get_user_by_account(self, provider: str, provider_account_id: str) -> User | None:
+        async with self._errors("get_user_by_account"):
+            stored = await self._client.get(self._account_key(provider, provider_account_id))
+        if stored is None:
+            return None
+        return await self.get_user(str(json.loads(stored)["userId"]))
+
+    async def update_user(self, user: User) -> User:
+        """Set the fields present in ``user`` (atomically, on the user's hash) and return the user."""
+        user_id = user["id"]
+        changes: dict[str, Any] = {k: v for k, v in user.items() if k != "id"}
+        key = self._user_key(user_id)
+        async with self._errors("update_user"):
+            old_email: str | None = None
+            claimed: str | None = None
+            if "email" in changes:
+                old_email = _load(await self._client.hget(key, "email"))
+                new_email = changes["email"]
+                if new_email is not None and new_email != old_email:
+                    email_key = self._email_key(new_email)
+                    if await self._client.set(email_key, user_id, nx=True):
+                        claimed = new_email
+                    elif _text(await self._client.get(email_key) or "") != user_id:
+                        raise AdapterError("RedisAdapter.update_user: a user with this email exists")
+            stored = await self._eval(_SCRIPT_UPDATE_USER, keys=[key], args=_hash_args(changes))
+            if stored is None:
+                if claimed is not None:
+                    await self._eval(_SCRIPT_DELETE_IF_EQUAL, keys=[self._email_key(claimed)], args=[user_id])
+                raise AdapterError(f"RedisAdapter.update_user: no user with id {user_id!r}")
+            if old_email is not None and old_email != changes["email"]:
+                await self._eval(_SCRIPT_DELETE_IF_EQUAL, keys=[self._email_key(old_email)], args=[user_id])
+        return _user(_pairs(stored))
+
+    async def delete_user(self, user_id: str) -> None:
+        """Delete the user with their sessions, accounts and email index (sessions first)."""
+        key = self._user_key(user_id)
+        sessions_key, accounts_key = f"{key}:sessions", f"{key}:accounts"
+        async with self._errors("delete_user"):
+            email = _load(await self._client.hget(key, "email"))
+            tokens = [_text(t) for t in await self._client.zrange(sessions_key, 0, -1) if isinstance(t, bytes | str)]
+            account_keys = [_text(k) for k in await self._client.smembers(accounts_key)]
+            if tokens or account_keys:
+                pipe = self._client.pipeline(transaction=False)
+                for token in tokens:
+                    pipe.delete(self._session_key(token))
+                for account_key in account_keys:
+                    pipe.delete(account_key)
+                await pipe.execute()
+            if email is not None:
+                await self._eval(_SCRIPT_DELETE_IF_EQUAL, keys=[self._email_key(email)], args=[user_id])
+            await self._client.delete(key, sessions_key, accounts_key)  # one hash tag: one slot
+
+    # --- accounts ---------------------------------------------------------------------------
+
+    async def link_account(self, account: Account) -> None:
+        """Store the account; a second link of the same provider account raises :class:`AdapterError`."""
+        key = self._account_key(account["provider"], account["providerAccountId"])
+        user_id = account["userId"]
+        async with self._errors("link_account"):
+            if not await self._client.set(key, _dumps(dict(account)), nx=True):
+                raise AdapterError("RedisAdapter.link_account: this provider account is linked already")
+            await self._client.sadd(f"{self._user_key(user_id)}:accounts", key)
+
+    async def unlink_account(self, provider: str, provider_account_id: str) -> None:
+        key = self._account_key(provider, provider_account_id)
+        async with self._errors("unlink_account"):
+            stored = await self._client.getdel(key)
+            if stored is not None:
+                user_id = str(json.loads(stored)["userId"])
+                await self._client.srem(f"{self._user_key(user_id)}:accounts", key)
+
+    # --- sessions ---------------------------------------------------------------------------
+
+    async def create_session(self, session: AdapterSession) -> AdapterSession:
+        async with self._errors("create_session"):
+            record = _session_record(session)
+            expires = session["expires"]
+            token, user_id = record["sessionToken"], record["userId"]
+            # The user's index first: delete_user finds every session that exists.
+            await self._eval(
+                _SCRIPT_INDEX_ADD,
+                keys=[f"{self._user_key(user_id)}:sessions"],
+                args=[token, _micros(expires), _micros(_now())],
+            )
+            await self._client.set(self._session_key(token), _dumps(record), pxat=_millis(expires))
+        return _session(record)
+
+    async def get_session_and_user(self, session_token: str) -> tuple[AdapterSession, User] | None:
+        """The session, then its user: two round trips, as they live in different slots."""
+        async with self._errors("get_session_and_user"):
+            stored = await self._client.get(self._session_key(session_token))
+            if stored is None:
+                return None
+            session = _session(json.loads(stored))
+            user = await self._client.hgetall(self._user_key(session["userId"]))
+        return (session, _user(user)) if user else None
+
+    async def update_session(self, session_token: str, expires: datetime) -> AdapterSession | None:
+        key = self._session_key(session_token)
+        async with self._errors("update_session"):
+            stored = await self._client.get(key)
+            if stored is None:
+                return None
+            record = json.loads(stored)
+            record["expires"] = _iso(expires)
+            # XX: a session deleted meanwhile stays deleted.
+            if not await self._client.set(key, _dumps(record), pxat=_millis(expires), xx=True):
+                return None
+            await self._eval(
+                _SCRIPT_INDEX_ADD,
+                keys=[f"{self._user_key(record['userId'])}:sessions"],
+                args=[session_token, _micros(expires), _micros(_now())],
+            )
+        return _session(record)
+
+    async def delete_session(self, session_token: str) -> AdapterSession | None:
+        async with self._errors("delete_session"):
+            stored = await self._client.getdel(self._session_key(session_token))
+            if stored is None:
+                return None
+            session = _session(json.loads(stored))
+            await self._client.zrem(f"{self._user_key(session['userId'])}:sessions", session_token)
+        return session
+
+    # --- verification tokens ----------------------------------------------------------------
+
+    async def create_verification_token(self, token: VerificationToken) -> VerificationToken:
+        identifier, value, expires = token["identifier"], token["token"], token["expires"]
+        async with self._errors("create_verification_token"):
+            record = {"identifier": identifier, "token": value, "expires": _iso(expires)}
+            await self._eval(
+                _SCRIPT_STORE_VERIFICATION,
+                keys=[self._token_key(identifier, value), self._token_index_key(identifier)],
+                args=[_dumps(record), _millis(expires), value, _micros(expires), _micros(_now())],
+            )
+        return _token(record)
+
+    async def use_verification_token(self, identifier: str, token: str) -> VerificationToken | None:
+        """Fetch and delete in one Lua script: of two concurrent calls, one gets the token."""
+        async with self._errors("use_verification_token"):
+            stored = await self._eval(
+                _SCRIPT_USE_VERIFICATION,
+                keys=[self._token_key(identifier, token), self._token_index_key(identifier)],
+                args=[token],
+            )
+        return _token(json.loads(stored)) if stored is not None else None
+
+    async def has_verification_token_expiring_after(self, identifier: str, after: datetime) -> bool:
+        """authsession's extension for rate-limiting email sign-in (not in Auth.js)."""
+        async with self._errors("has_verification_token_expiring_after"):
+            count = await self._client.zcount(self._token_index_key(identifier), f"({_micros(after)}", "+inf")
+        return int(count) > 0
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _errors(self, method: str) -> AsyncIterator[None]:
+        """Re-raise Redis and connection errors as AdapterError, with the password masked."""
+        try:
+            if self._cluster_pending:
+                # redis-py 7+ breaks connections when a cluster client's first commands arrive
+                # concurrently (its lazy initialisation replaces nodes in use): initialise once.
+                await self._client.initialize()
+                self._cluster_pending = False
+            yield
+        except (RedisError, OSError, ValueError) as exc:
+            message = f"RedisAdapter.{method} failed: {type(exc).__name__}: {exc}"
+            if self._password:
+                message = message.replace(self._password, "***")
+            raise AdapterError(message, cause=exc) from exc
+
+
+def _escape(part: str) -> str:
+    return part.replace("%", "%25").replace("{", "%7B").replace("}", "%7D").replace(":", "%3A")
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("naive datetime: pass a timezone-aware one (datetime.now(UTC))")
+    return value.astimezone(UTC)
+
+
+def _iso(value: datetime) -> str:
+    return _aware(value).isoformat()
+
+
+def _millis(value: datetime) -> int:
+    return _micros(value) // 1000
+
+
+def _micros(value: datetime) -> int:
+    delta = _aware(value) - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, datetime):
+        return _iso(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+
+
+def _load(value: bytes | str | None) -> Any:
+    return json.loads(value) if value is not None else None
+
+
+def _hash_args(fields: Mapping[str, Any]) -> list[str]:
+    """Field/value pairs for HSET, every value JSON (so ``None`` and ``"null"`` differ)."""
+    args: list[str] = []
+    for name, value in fields.items():
+        args += [name, _dumps(value)]
+    return args
+
+
+def _pairs(flat: list[bytes | str]) -> dict[str, str]:
+    texts = [_text(item) for item in flat]
+    return dict(zip(texts[::2], texts[1::2], strict=True))
+
+
+def _user(stored: Mapping[Any, bytes | str]) -> User:
+    fields = {_text(name): json.loads(value) for name, value in stored.items()}
+    user: dict[str, Any] = dict.fromkeys(_USER_FIELDS)
+    user.update(fields)
+    if isinstance(user["emailVerified"], str):
+        user["emailVerified"] = datetime.fromisoformat(user["emailVerified"])
+    return user  # type: ignore[return-value]
+
+
+def _session_record(session: AdapterSession) -> dict[str, str]:
+    return {
+        "sessionToken": session["sessionToken"],
+        "userId": str(session["userId"]),
+        "expires": _iso(session["expires"]),
+    }
+
+
+def _session(record: Mapping[str, str]) -> AdapterSession:
+    return {
+        "sessionToken": record["sessionToken"],
+        "userId": record["userId"],
+        "expires": datetime.fromisoformat(record["expires"]),
+    }
+
+
+def _token(record: Mapping[str, str]) -> VerificationToken:
+    return {
+        "identifier": record["identifier"],
+        "token": record["token"],
+        "expires": datetime.fromisoformat(record["expires"]),
+    }

@@ -1,0 +1,456 @@
+"""SQL adapter on SQLAlchemy 2 (async): SQLite by default, PostgreSQL in production.
+
+The tables are the ones ``@auth/pg-adapter`` reads and writes (its ``schema.sql``): ``users``,
+``accounts``, ``sessions`` and ``verification_token``, with the same quoted camelCase column
+names (``"userId"``, ``"providerAccountId"``, ``"sessionToken"``, ``"emailVerified"``), the same
+types and constraints. A Next.js app using that adapter and a Python app using this one can
+share one PostgreSQL database.
+
+Create the tables with ``await adapter.create_schema()`` (idempotent), or apply
+``authsession/adapters/sql/001_authjs_schema.sql`` by hand or from your migration tool. Alembic
+users can point ``target_metadata`` at :data:`metadata`.
+
+Ids are ``SERIAL`` integers, as in Auth.js' SQL schema: the database assigns a new user's id
+(any ``id`` you pass to ``create_user`` is ignored, exactly as ``@auth/pg-adapter`` does) and
+records carry it as a decimal string, because the adapter protocol's ids are strings.
+
+Requires ``pip install authsession[sqlalchemy]`` (SQLite, through aiosqlite) or
+``authsession[postgres]`` (PostgreSQL, through asyncpg).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+try:
+    from sqlalchemy import (
+        BigInteger,
+        Column,
+        DateTime,
+        Dialect,
+        ForeignKey,
+        Integer,
+        MetaData,
+        PrimaryKeyConstraint,
+        String,
+        Table,
+        Text,
+        UniqueConstraint,
+        delete,
+        event,
+        exists,
+        insert,
+        select,
+        update,
+    )
+    from sqlalchemy.engine import URL, RowMapping, make_url
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+    from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+    from sqlalchemy.pool import StaticPool
+    from sqlalchemy.types import TypeDecorator
+except ImportError as exc:  # pragma: no cover - depends on the installed extras
+    raise ImportError(
+        "SQLAlchemyAdapter needs SQLAlchemy 2 with asyncio: pip install authsession[sqlalchemy]"
+        " (SQLite) or authsession[postgres] (PostgreSQL)"
+    ) from exc
+
+from authsession.adapters.base import AdapterError
+from authsession.types import Account, AdapterSession, User, VerificationToken
+
+__all__ = ["SQLAlchemyAdapter", "metadata"]
+
+
+class _UTCDateTime(TypeDecorator[datetime]):
+    """``TIMESTAMPTZ`` on PostgreSQL, naive UTC text on SQLite; timezone-aware UTC in Python."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime: pass a timezone-aware one (datetime.now(UTC))")
+        value = value.astimezone(UTC)
+        # SQLite has no time zones; every stored value is UTC, so comparisons stay correct.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+#: The Auth.js SQL schema. Column order, names, types and constraints follow @auth/pg-adapter.
+metadata = MetaData()
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(255)),
+    Column("email", String(255), unique=True),
+    Column("emailVerified", _UTCDateTime),
+    Column("image", Text),
+    # Never reuse the id of a deleted user on SQLite (PostgreSQL's SERIAL never does).
+    sqlite_autoincrement=True,
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("userId", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("type", String(255), nullable=False),
+    Column("provider", String(255), nullable=False),
+    Column("providerAccountId", String(255), nullable=False),
+    Column("refresh_token", Text),
+    Column("access_token", Text),
+    Column("expires_at", BigInteger),
+    Column("id_token", Text),
+    Column("scope", Text),
+    Column("session_state", Text),
+    Column("token_type", Text),
+    UniqueConstraint("provider", "providerAccountId"),
+    sqlite_autoincrement=True,
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("userId", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("expires", _UTCDateTime, nullable=False),
+    Column("sessionToken", String(255), unique=True, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+verification_token = Table(
+    "verification_token",
+    metadata,
+    Column("identifier", Text, nullable=False),
+    Column("expires", _UTCDateTime, nullable=False),
+    Column("token", Text, nullable=False),
+    PrimaryKeyConstraint("identifier", "token"),
+)
+
+_USER_FIELDS = ("name", "email", "emailVerified", "image")
+_ACCOUNT_FIELDS = tuple(c.name for c in accounts.columns if c.name not in ("id", "userId"))
+_INT4_MAX = 2**31 - 1
+_DIGITS = re.compile(r"[0-9]{1,10}")
+#: Plain URLs get the async driver this adapter is tested with.
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
+_EXTRA_FOR_DRIVER = {"aiosqlite": "sqlalchemy", "asyncpg": "postgres", "psycopg": "postgres"}
+
+
+class SQLAlchemyAdapter:
+    """Store users, accounts, database sessions and email tokens in SQLite or PostgreSQL.
+
+    :param url_or_engine: a database URL such as ``sqlite+aiosqlite:///auth.db`` or
+        ``postgresql+asyncpg://user:password@host/db`` (plain ``sqlite://`` and ``postgresql://``
+        URLs get those drivers), or an :class:`~sqlalchemy.ext.asyncio.AsyncEngine` you made.
+    :param engine_options: extra keyword arguments for ``create_async_engine`` (``pool_size``,
+        ``echo``...) when you pass a URL.
+
+    Call :meth:`create_schema` once at start-up (or run the SQL migration), and :meth:`close`
+    at shutdown. Errors from the database are raised as
+    :class:`~authsession.adapters.AdapterError`; their messages never contain the password.
+
+    Security: the ``sessions`` table holds live session tokens. Give the database user only the
+    rights it needs, and keep the database off the public network.
+    """
+
+    def __init__(self, url_or_engine: str | URL | AsyncEngine, **engine_options: Any) -> None:
+        if isinstance(url_or_engine, AsyncEngine):
+            self._engine = url_or_engine
+            self._owns_engine = False
+        else:
+            url = _async_url(url_or_engine)
+            options = _default_engine_options(url)
+            options.update(engine_options)
+            try:
+                self._engine = create_async_engine(url, **options)
+            except ModuleNotFoundError as exc:
+                extra = _EXTRA_FOR_DRIVER.get(url.get_driver_name(), "sqlalchemy")
+                raise ImportError(
+                    f"the {url.get_driver_name()!r} database driver is not installed: pip install authsession[{extra}]"
+                ) from exc
+            self._owns_engine = True
+        self._password = self._engine.url.password or ""
+        if self._engine.dialect.name == "sqlite":
+            event.listen(self._engine.sync_engine, "connect", _configure_sqlite)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The engine behind the adapter, for your own queries on the same tables."""
+        return self._engine
+
+    def __repr__(self) -> str:
+        # SQLAlchemy's URL repr masks the password.
+        return f"SQLAlchemyAdapter({self._engine.url!r})"
+
+    async def create_schema(self) -> None:
+        """Create the Auth.js tables that do not exist yet (safe to call on every start)."""
+        with self._errors("create_schema"):
+            async with self._engine.begin() as conn:
+                await conn.run_sync(metadata.create_all)
+
+    async def close(self) -> None:
+        """Close the connection pool, if the adapter made it (an engine you passed is yours)."""
+        if self._owns_engine:
+            await self._engine.dispose()
+
+    # --- users ------------------------------------------------------------------------------
+
+    async def create_user(self, user: User) -> User:
+        """Insert ``user`` and return it with the id the database gave it."""
+        values = _pick(user, _USER_FIELDS)
+        with self._errors("create_user"):
+            async with self._engine.begin() as conn:
+                row = (await conn.execute(insert(users).values(values).returning(*users.c))).mappings().one()
+        return _user(row)
+
+    async def get_user(self, id: str) -> User | None:
+        user_id = _int_id(id)
+        if user_id is None:
+            return None
+        return await self._one_user("get_user", select(users).where(users.c.id == user_id))
+
+    async def get_user_by_email(self, email: str) -> User | None:
+        return await self._one_user("get_user_by_email", select(users).where(users.c.email == email))
+
+    async def get_user_by_account(self, provider: str, provider_account_id: str) -> User | None:
+        query = (
+            select(users)
+            .join(accounts, accounts.c.userId == users.c.id)
+            .where(accounts.c.provider == provider, accounts.c.providerAccountId == provider_account_id)
+        )
+        return await self._one_user("get_user_by_account", query)
+
+    async def update_user(self, user: User) -> User:
+        """Set the fields present in ``user`` and return the whole user."""
+        user_id = _int_id(user.get("id"))
+        values = _pick(user, _USER_FIELDS)
+        with self._errors("update_user"):
+            async with self._engine.begin() as conn:
+                if values and user_id is not None:
+                    statement = update(users).where(users.c.id == user_id).values(values).returning(*users.c)
+                    row = (await conn.execute(statement)).mappings().one_or_none()
+                else:
+                    row = (await conn.execute(select(users).where(users.c.id == user_id))).mappings().one_or_none()
+        if row is None:
+            raise AdapterError(f"SQLAlchemyAdapter.update_user: no user with id {user.get('id')!r}")
+        return _user(row)
+
+    async def delete_user(self, user_id: str) -> None:
+        """Delete the user, their accounts and their sessions, in one transaction."""
+        uid = _int_id(user_id)
+        if uid is None:
+            return
+        with self._errors("delete_user"):
+            async with self._engine.begin() as conn:
+                # ON DELETE CASCADE does this too; explicit deletes also clean a schema made
+                # from the Auth.js docs, which has no foreign keys.
+                await conn.execute(delete(sessions).where(sessions.c.userId == uid))
+                await conn.execute(delete(accounts).where(accounts.c.userId == uid))
+                await conn.execute(delete(users).where(users.c.id == uid))
+
+    # --- accounts ---------------------------------------------------------------------------
+
+    async def link_account(self, account: Account) -> None:
+        """Insert the account; a second link of the same provider account raises :class:`AdapterError`.
+
+        Keys that are not columns of the Auth.js schema (extra token fields) are not stored.
+        """
+        uid = _int_id(account.get("userId"))
+        if uid is None:
+            raise AdapterError(f"SQLAlchemyAdapter.link_account: no user with id {account.get('userId')!r}")
+        values = _pick(account, _ACCOUNT_FIELDS)
+        values["userId"] = uid
+        with self._errors("link_account"):
+            async with self._engine.begin() as conn:
+                await conn.execute(insert(accounts).values(values))
+
+    async def unlink_account(self, provider: str, provider_account_id: str) -> None:
+        statement = delete(accounts).where(
+            accounts.c.provider == provider, accounts.c.providerAccountId == provider_account_id
+        )
+        with self._errors("unlink_account"):
+            async with self._engine.begin() as conn:
+                await conn.execute(statement)
+
+    # --- sessions ---------------------------------------------------------------------------
+
+    async def create_session(self, session: AdapterSession) -> AdapterSession:
+        uid = _int_id(session["userId"])
+        if uid is None:
+            raise AdapterError(f"SQLAlchemyAdapter.create_session: no user with id {session['userId']!r}")
+        statement = (
+            insert(sessions)
+            .values(sessionToken=session["sessionToken"], userId=uid, expires=session["expires"])
+            .returning(sessions.c.sessionToken, sessions.c.userId, sessions.c.expires)
+        )
+        with self._errors("create_session"):
+            async with self._engine.begin() as conn:
+                row = (await conn.execute(statement)).mappings().one()
+        return _session(row)
+
+    async def get_session_and_user(self, session_token: str) -> tuple[AdapterSession, User] | None:
+        """The session and its user, in one query (a join)."""
+        query = (
+            select(sessions.c.sessionToken, sessions.c.userId, sessions.c.expires, *users.c)
+            .join(users, users.c.id == sessions.c.userId)
+            .where(sessions.c.sessionToken == session_token)
+        )
+        with self._errors("get_session_and_user"):
+            async with self._engine.connect() as conn:
+                row = (await conn.execute(query)).mappings().one_or_none()
+        if row is None:
+            return None
+        return _session(row), _user(row)
+
+    async def update_session(self, session_token: str, expires: datetime) -> AdapterSession | None:
+        statement = (
+            update(sessions)
+            .where(sessions.c.sessionToken == session_token)
+            .values(expires=expires)
+            .returning(sessions.c.sessionToken, sessions.c.userId, sessions.c.expires)
+        )
+        with self._errors("update_session"):
+            async with self._engine.begin() as conn:
+                row = (await conn.execute(statement)).mappings().one_or_none()
+        return _session(row) if row is not None else None
+
+    async def delete_session(self, session_token: str) -> AdapterSession | None:
+        statement = (
+            delete(sessions)
+            .where(sessions.c.sessionToken == session_token)
+            .returning(sessions.c.sessionToken, sessions.c.userId, sessions.c.expires)
+        )
+        with self._errors("delete_session"):
+            async with self._engine.begin() as conn:
+                row = (await conn.execute(statement)).mappings().one_or_none()
+        return _session(row) if row is not None else None
+
+    # --- verification tokens ----------------------------------------------------------------
+
+    async def create_verification_token(self, token: VerificationToken) -> VerificationToken:
+        statement = insert(verification_token).values(
+            identifier=token["identifier"], token=token["token"], expires=token["expires"]
+        )
+        with self._errors("create_verification_token"):
+            async with self._engine.begin() as conn:
+                await conn.execute(statement)
+        return {"identifier": token["identifier"], "token": token["token"], "expires": token["expires"].astimezone(UTC)}
+
+    async def use_verification_token(self, identifier: str, token: str) -> VerificationToken | None:
+        """Delete the token and return it, in one statement (``DELETE ... RETURNING``): single use."""
+        statement = (
+            delete(verification_token)
+            .where(verification_token.c.identifier == identifier, verification_token.c.token == token)
+            .returning(verification_token.c.identifier, verification_token.c.token, verification_token.c.expires)
+        )
+        with self._errors("use_verification_token"):
+            async with self._engine.begin() as conn:
+                row = (await conn.execute(statement)).mappings().one_or_none()
+        if row is None:
+            return None
+        return {"identifier": row["identifier"], "token": row["token"], "expires": row["expires"]}
+
+    async def has_verification_token_expiring_after(self, identifier: str, after: datetime) -> bool:
+        """authsession's extension for rate-limiting email sign-in (not in Auth.js)."""
+        query = select(
+            exists().where(verification_token.c.identifier == identifier, verification_token.c.expires > after)
+        )
+        with self._errors("has_verification_token_expiring_after"):
+            async with self._engine.connect() as conn:
+                return bool((await conn.execute(query)).scalar())
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    async def _one_user(self, method: str, query: Any) -> User | None:
+        with self._errors(method):
+            async with self._engine.connect() as conn:
+                row = (await conn.execute(query)).mappings().first()
+        return _user(row) if row is not None else None
+
+    @contextlib.contextmanager
+    def _errors(self, method: str) -> Iterator[None]:
+        """Re-raise database and driver errors as AdapterError, with the password masked."""
+        try:
+            yield
+        except (SQLAlchemyError, OSError, ValueError) as exc:
+            message = f"SQLAlchemyAdapter.{method} failed: {_describe(exc)}"
+            if self._password:
+                message = message.replace(self._password, "***")
+            raise AdapterError(message, cause=exc) from exc
+
+
+def _async_url(url: str | URL) -> URL:
+    parsed = make_url(url)
+    driver = _ASYNC_DRIVERS.get(parsed.drivername)
+    return parsed.set(drivername=driver) if driver is not None else parsed
+
+
+def _default_engine_options(url: URL) -> dict[str, Any]:
+    if url.get_backend_name() == "sqlite":
+        if url.database in (None, "", ":memory:"):
+            # An in-memory database lives in one connection: share it.
+            return {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+        return {"pool_pre_ping": True}
+    # pool_pre_ping: recover after the database restarts; pool_recycle: outlive idle timeouts
+    # of proxies and load balancers between the app and the database.
+    return {"pool_pre_ping": True, "pool_recycle": 1800, "pool_size": 10, "max_overflow": 10, "pool_timeout": 30}
+
+
+def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        # SQLite enforces foreign keys (and so ON DELETE CASCADE) only when asked, per connection.
+        cursor.execute("PRAGMA foreign_keys = ON")
+        # Wait for a writer instead of failing at once; WAL lets readers run beside a writer.
+        cursor.execute("PRAGMA busy_timeout = 10000")
+        cursor.execute("PRAGMA journal_mode = WAL")
+    finally:
+        cursor.close()
+
+
+def _describe(exc: BaseException) -> str:
+    # Only the driver's first line: SQLAlchemy's own message repeats the SQL and its parameters,
+    # which may be session or access tokens.
+    cause: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+
+
+def _pick(record: Mapping[str, object], keys: tuple[str, ...]) -> dict[str, Any]:
+    """The columns present in ``record`` (absent keys keep the column's current value/default)."""
+    return {key: record[key] for key in keys if key in record}
+
+
+def _int_id(value: object) -> int | None:
+    """The integer primary key for a protocol id, or None if no row can have it."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 0 < value <= _INT4_MAX else None
+    if isinstance(value, str) and _DIGITS.fullmatch(value):
+        number = int(value)
+        return number if 0 < number <= _INT4_MAX else None
+    return None
+
+
+def _user(row: RowMapping) -> User:
+    return {
+        "id": str(row["id"]),
+        "name": row["name"],
+        "email": row["email"],
+        "emailVerified": row["emailVerified"],
+        "image": row["image"],
+    }
+
+
+def _session(row: RowMapping) -> AdapterSession:
+    return {"sessionToken": row["sessionToken"], "userId": str(row["userId"]), "expires": row["expires"]}

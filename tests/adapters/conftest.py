@@ -1,0 +1,87 @@
+"""Real servers for the adapter tests.
+
+PostgreSQL: ``AUTHSESSION_TEST_POSTGRES_URL`` (default ``postgresql://postgres@127.0.0.1:5432/test``)
+names a server and a database to connect to; each test run creates its own database
+``authsession_test_<pid>_<hex>`` there and drops it at the end.
+
+Redis: ``AUTHSESSION_TEST_REDIS_URL`` (default ``redis://127.0.0.1:6379/0``); each run uses its
+own key prefix and deletes its keys at the end.
+
+A missing server skips these tests on a laptop and fails them under ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import Iterator
+
+import pytest
+
+from conftest import requires
+
+POSTGRES_URL = os.environ.get("AUTHSESSION_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("AUTHSESSION_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+RUN_ID = f"{os.getpid()}_{secrets.token_hex(4)}"
+
+
+def _driver_dsn(url: str) -> str:
+    """The URL as asyncpg takes it: no SQLAlchemy ``+driver`` suffix."""
+    scheme, rest = url.split("://", 1)
+    return f"{scheme.split('+', 1)[0]}://{rest}"
+
+
+async def _admin(dsn: str, statement: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn, timeout=5)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test run (SQLAlchemy URL, asyncpg driver)."""
+    try:
+        import asyncpg
+        from sqlalchemy.engine import make_url
+    except ImportError:
+        requires(False, "asyncpg/SQLAlchemy not installed: pip install authsession[postgres]")
+        raise
+    server = _driver_dsn(POSTGRES_URL)
+    name = f"authsession_test_{RUN_ID}"
+    try:
+        asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
+    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+        requires(False, f"PostgreSQL is not reachable at {make_url(POSTGRES_URL)!r}: {exc}")
+    url = make_url(POSTGRES_URL).set(drivername="postgresql+asyncpg", database=name)
+    yield url.render_as_string(hide_password=False)
+    asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """The test Redis; :func:`redis_prefix` keeps each run's keys apart."""
+    try:
+        import redis
+    except ImportError:
+        requires(False, "redis-py not installed: pip install authsession[redis]")
+        raise
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=5)
+    try:
+        client.ping()
+    except (redis.RedisError, OSError) as exc:
+        requires(False, f"Redis is not reachable at {REDIS_URL}: {exc}")
+    yield REDIS_URL
+    for key in client.scan_iter(match=f"authsession-test:{RUN_ID}:*", count=1000):
+        client.delete(key)
+    client.close()
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> str:
+    """A key prefix of its own for one test."""
+    return f"authsession-test:{RUN_ID}:{secrets.token_hex(4)}"
