@@ -168,6 +168,11 @@ class AuthOptions:
         env_trust = os.environ.get("AUTH_TRUST_HOST", "").lower() in ("1", "true")
         self.trust_host = env_trust if trust_host is None else trust_host
         self.url, self.origin, self.base_path = _resolve_url(url, base_path)
+        if self.origin is None and not self.trust_host:
+            self.logger.warning(
+                "No url (or AUTH_URL): the site's origin comes from each request's Host header. "
+                "Set AuthOptions(url=...) in production, or trust_host=True behind a proxy you control."
+            )
         _check_email_origin(self.providers, self.origin, self.trust_host)
         self._cookie_sets: dict[bool, CookieSet] = {}
 
