@@ -1,34 +1,40 @@
 """The demo app: the seed's Next.js pages, in Python, on FastAPI with authsession.
 
-Each page asks for the session on the server before it renders. ``create_app`` builds the
-app (tests call it with a temporary database); ``main`` runs it with uvicorn.
+Each page asks for the session on the server before it renders. Users, database sessions and
+email tokens live in the Auth.js schema of one SQLite file, through authsession's SQLAlchemy
+adapter. ``create_app`` builds the app (tests call it with a temporary database); ``main`` runs
+it with uvicorn.
 """
 
 # No `from __future__ import annotations` here: FastAPI reads the routes' Annotated[..., Depends(auth...)]
 # at runtime, and `auth` is a local of create_app that a string annotation could not resolve.
+import asyncio
 import hmac
 import logging
 import os
 import secrets
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 import authsession.providers
 from authsession import AuthOptions, Session, User, get_server_session
+from authsession.adapters.sqlalchemy import SQLAlchemyAdapter
 from authsession.integrations.fastapi import AuthSession
 from authsession.integrations.starlette import get_csrf_token
-from authsession.providers import Credentials, Provider
+from authsession.providers import Credentials, Email, EmailProvider, Provider
 
 from . import local_oidc, templates
-from .users import MAX_PASSWORD_LENGTH, EmailTaken, UserStore, sign_up_problems
+from .users import MAX_PASSWORD_LENGTH, EmailTaken, UserStore, sign_up_problems, sqlite_url
 
 logger = logging.getLogger("examples.demo")
 
@@ -49,6 +55,7 @@ DEMO_ACCOUNT = DemoAccount(name="Demo User", email="demo@example.com", password=
 # Messages for the `error` codes authsession sends to the sign-in page; the raw code is never shown.
 LOGIN_ERRORS = {
     "CredentialsSignin": "Sign-in failed. Check your email and password and try again.",
+    "Verification": "That sign-in link has expired or was used already. Ask for a new one below.",
     "MissingCSRF": "Your sign-in form had expired. Please try again.",
     "AccessDenied": "You are not allowed to sign in.",
     "OAuthAccountNotLinked": "This email is already used with another sign-in method. Sign in the way you did before.",
@@ -63,6 +70,12 @@ PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+
+
+#: Who email sign-in links come from, unless ``EMAIL_FROM`` says otherwise.
+DEFAULT_EMAIL_FROM = "authsession demo <no-reply@localhost>"
+
+SendEmail = Callable[..., Awaitable[None] | None]
 
 
 def resolve_secret() -> tuple[str, bool]:
@@ -93,6 +106,73 @@ def oauth_providers_from_env(environ: Mapping[str, str] = os.environ) -> list[Pr
     return providers
 
 
+def print_sign_in_link(*, identifier: str, url: str, expires: datetime, **_: Any) -> None:
+    """The demo's "no SMTP" sender: print the sign-in link to the server console (stdout).
+
+    The link signs in whoever opens it, once, until it expires: fine in your own terminal,
+    never in logs that others read.
+    """
+    rule = "-" * 72
+    until = expires.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    print(
+        f"\n{rule}\nEmail sign-in link for {identifier}"
+        " (no SMTP_URL is set, so it is printed here instead of mailed):\n\n"
+        f"    {url}\n\nOpen it in the browser that asked for it. It works once, until {until}.\n{rule}\n",
+        flush=True,
+    )
+
+
+def email_provider_from_env(
+    send_email: SendEmail | None = None, environ: Mapping[str, str] = os.environ
+) -> EmailProvider:
+    """Email sign-in that sends with ``send_email`` if given, else over SMTP at ``SMTP_URL`` (or
+    ``EMAIL_SERVER``), else with :func:`print_sign_in_link`. ``EMAIL_FROM`` sets the sender."""
+    server = environ.get("SMTP_URL") or environ.get("EMAIL_SERVER")
+    from_address = environ.get("EMAIL_FROM") or DEFAULT_EMAIL_FROM
+    if send_email is None and server:
+        return Email(server=server, from_address=from_address)
+    return Email(send_verification_request=send_email or print_sign_in_link, from_address=from_address)
+
+
+class StartUp:
+    """Create the tables and the seed account once, before the first request.
+
+    The app's lifespan calls it at start-up; :class:`StartUpFirst` calls it too, for servers
+    that run without a lifespan (the test suites' uvicorn threads).
+    """
+
+    def __init__(self, users: UserStore, seed_account: DemoAccount | None) -> None:
+        self.users = users
+        self.seed_account = seed_account
+        self.done = False
+        self._lock = asyncio.Lock()
+
+    async def __call__(self) -> None:
+        if self.done:
+            return
+        async with self._lock:
+            if self.done:
+                return
+            await self.users.create_tables()
+            account = self.seed_account
+            if account is not None:
+                await self.users.ensure(name=account.name, email=account.email, password=account.password)
+            self.done = True
+
+
+class StartUpFirst:
+    """ASGI middleware: run :class:`StartUp` before the first HTTP request is handled."""
+
+    def __init__(self, app: ASGIApp, start_up: StartUp) -> None:
+        self.app = app
+        self.start_up = start_up
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not self.start_up.done:
+            await self.start_up()
+        await self.app(scope, receive, send)
+
+
 def same_site_path(value: str | None, request: Request) -> str:
     """``value`` if it points into this site (a local path or a same-origin URL), else ``""``.
 
@@ -119,29 +199,33 @@ def create_app(
     secret: str | None = None,
     seed_account: DemoAccount | None = DEMO_ACCOUNT,
     oauth_providers: Sequence[Provider] | None = None,
+    url: str | None = None,
+    send_email: SendEmail | None = None,
 ) -> FastAPI:
-    """The demo app, with users in the SQLite file at ``db_path``.
+    """The demo app, with users and sessions in the SQLite file at ``db_path``.
 
-    ``secret`` defaults to ``AUTH_SECRET``, else a random one (sessions then end with the
-    process). ``oauth_providers`` defaults to :func:`oauth_providers_from_env`.
+    ``secret`` defaults to ``AUTH_SECRET``, else a random one. ``oauth_providers`` defaults to
+    :func:`oauth_providers_from_env`. ``url`` is the site's address (default ``AUTH_URL``), which
+    email sign-in links start with; without one they start with the request's host, which the
+    demo allows only while links are printed to the console. ``send_email`` delivers the links
+    (see :func:`email_provider_from_env`). The tables and ``seed_account`` are created at start-up.
     """
     if secret is None:
         secret, generated = resolve_secret()
         if generated:
-            logger.warning("AUTH_SECRET is not set: using a random secret; sessions will not survive a restart")
-    users = UserStore(db_path)
-    if seed_account is not None:
-        users.ensure(name=seed_account.name, email=seed_account.email, password=seed_account.password)
+            logger.warning("AUTH_SECRET is not set: using a random secret; email links will not survive a restart")
+    adapter = SQLAlchemyAdapter(sqlite_url(db_path))
+    users = UserStore(adapter)
+    start_up = StartUp(users, seed_account)
 
-    def authorize(credentials: dict[str, Any], request: object) -> User | None:
-        # Sync, so authsession runs it in a worker thread: argon2 is deliberately slow.
+    async def authorize(credentials: dict[str, Any], request: object) -> User | None:
         email, password = credentials.get("email"), credentials.get("password")
         if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
             return None
         if len(password) > MAX_PASSWORD_LENGTH:
             return None
-        user = users.authenticate(email, password)
-        return User(id=user.id, name=user.name, email=user.email) if user else None
+        # The adapter's own record: the database session strategy stores sessions for it.
+        return await users.authenticate(email, password)
 
     credentials = Credentials(
         authorize=authorize,
@@ -150,20 +234,44 @@ def create_app(
             "password": {"label": "Password", "type": "password", "required": True},
         },
     )
+    email_signin = email_provider_from_env(send_email)
     extra = oauth_providers_from_env() if oauth_providers is None else list(oauth_providers)
+    site_url = url or os.environ.get("AUTH_URL") or os.environ.get("NEXTAUTH_URL") or None
+    link_in_console = email_signin.send_verification_request is print_sign_in_link
+    # Without a site URL, links start with the request's Host header. Printed to this console
+    # they reach nobody else, so the demo allows it (as Auth.js does in development); a link
+    # that is mailed must not point at a host an attacker chose, and authsession refuses that.
+    trust_host = True if site_url is None and link_in_console else None
     auth_options = AuthOptions(
         secret=secret,
-        providers=[credentials, *extra],
-        session={"strategy": "jwt"},
-        pages={"sign_in": "/login"},
+        providers=[credentials, email_signin, *extra],
+        adapter=adapter,
+        session={"strategy": "database"},
+        url=site_url,
+        trust_host=trust_host,
+        # Errors that are not about sign-in (an expired email link) land on /login too.
+        pages={"sign_in": "/login", "error": "/login", "verify_request": "/check-email"},
     )
 
-    app = FastAPI(title="authsession demo", docs_url=None, redoc_url=None, openapi_url=None)
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await start_up()
+        try:
+            yield
+        finally:
+            await adapter.close()
+
+    app = FastAPI(title="authsession demo", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     auth = AuthSession(app, auth_options)
+    # Added after AuthSession's middleware, so it runs first: /api/auth needs the tables too.
+    app.add_middleware(StartUpFirst, start_up=start_up)
     app.state.auth_options = auth_options
+    app.state.adapter = adapter
     app.state.users = users
     base_path = auth_options.base_path
-    oauth_buttons = [templates.OAuthButton(p.id, p.name) for p in auth_options.providers if p.type != "credentials"]
+    oauth_buttons = [
+        templates.OAuthButton(p.id, p.name) for p in auth_options.providers if p.type not in ("credentials", "email")
+    ]
 
     @app.get("/")
     async def home(
@@ -199,8 +307,13 @@ def create_app(
             error_message=LOGIN_ERRORS.get(error, LOGIN_ERROR_DEFAULT) if error else None,
             registered=request.query_params.get("registered") == "1",
             oauth=oauth_buttons,
+            email_provider_id=email_signin.id,
         )
         return page(html)
+
+    @app.get("/check-email")
+    async def check_email() -> HTMLResponse:
+        return page(templates.check_email_page(link_in_console=link_in_console))
 
     @app.get("/signup")
     async def signup_form(csrf_token: Annotated[str, Depends(auth.csrf_token)]) -> HTMLResponse:
@@ -220,7 +333,7 @@ def create_app(
         problems = sign_up_problems(name, email, password, fields["confirm"])
         if not problems:
             try:
-                await run_in_threadpool(users.create, name=name, email=email, password=password)
+                await users.create(name=name, email=email, password=password)
             except EmailTaken:
                 problems = ["An account with this email already exists. Sign in instead."]
         if problems:
@@ -234,6 +347,18 @@ def create_app(
 _SIGNUP_FIELDS = ("csrfToken", "name", "email", "password", "confirm")
 
 
+def site_url_for(host: str, port: int, environ: Mapping[str, str] = os.environ) -> str:
+    """``AUTH_URL`` (or ``NEXTAUTH_URL``), else the address of a demo served on ``host``:``port``."""
+    configured = environ.get("AUTH_URL") or environ.get("NEXTAUTH_URL")
+    if configured:
+        return configured
+    # A wildcard address is where the server listens, not one a browser can open.
+    shown = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host)  # noqa: S104
+    if shown is None:
+        shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
 def main() -> None:
     """Run the demo with uvicorn on ``HOST``:``PORT`` (default 127.0.0.1:8000)."""
     import uvicorn
@@ -245,27 +370,33 @@ def main() -> None:
         sys.exit(f"PORT must be a number, not {os.environ['PORT']!r}")
     db_path = Path(os.environ.get("DEMO_DB", DEFAULT_DB_PATH))
     secret, generated = resolve_secret()
+    site_url = site_url_for(host, port)
     # With Node.js, a real OpenID Provider runs beside the demo until it stops (Ctrl-C included).
     local = local_oidc.start_for_demo(host, port)
     try:
         oauth_providers = oauth_providers_from_env()
         if local is not None:
             oauth_providers.append(local.provider())
-        app = create_app(db_path, secret=secret, oauth_providers=oauth_providers)
-        shown_host = f"[{host}]" if ":" in host else host
+        app = create_app(db_path, secret=secret, oauth_providers=oauth_providers, url=site_url)
+        options: AuthOptions = app.state.auth_options
         lines = [
             "",
             "authsession demo",
-            f"  open          http://{shown_host}:{port}/",
-            f"  users in      {db_path.resolve()}",
+            f"  open          {site_url.rstrip('/')}/",
+            f"  database      {db_path.resolve()} (users, sessions, email tokens)",
             f"  demo account  email: {DEMO_ACCOUNT.email}   password: {DEMO_ACCOUNT.password}",
         ]
+        email = next((p for p in options.providers if isinstance(p, EmailProvider)), None)
+        if email is not None and email.server is not None:
+            server = email.server
+            lines.append(f"  email links   mailed through {server.host}:{server.port} from {email.from_address}")
+        elif email is not None:
+            lines.append("  email links   printed in this console (set SMTP_URL to mail them)")
         if local is not None:
             lines.append(f"  local OIDC    login: {local_oidc.LOGIN}   password: anything   (provider {local.issuer})")
         if generated:
-            lines.append("  note          AUTH_SECRET is not set: using a random secret, so sessions end on restart")
-        providers = [p.name for p in app.state.auth_options.providers]
-        lines += [f"  providers     {', '.join(providers)}", ""]
+            lines.append("  note          AUTH_SECRET is not set: a random secret, so email links end on restart")
+        lines += [f"  providers     {', '.join(p.name for p in options.providers)}", ""]
         print("\n".join(lines), flush=True)
         uvicorn.run(app, host=host, port=port)
     finally:

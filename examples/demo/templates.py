@@ -87,13 +87,19 @@ def sign_out_form(*, base_path: str, csrf_token: str) -> str:
 </form>"""
 
 
+def display_name(user: Mapping[str, Any]) -> str:
+    """The user's name, or their email when they have none (email sign-in asks for no name)."""
+    return str(user.get("name") or user.get("email") or "")
+
+
 def home_page(user: Mapping[str, Any] | None, *, base_path: str, csrf_token: str | None) -> str:
     if user is None or csrf_token is None:
         who = """<p>You are not signed in.</p>
 <p><a href="/login">Sign in</a> or <a href="/signup">create an account</a>.</p>"""
     else:
-        who = f"""<p>Signed in as <strong>{e(user.get("name") or "")}</strong>
-<span class="muted">({e(user.get("email") or "")})</span>.</p>
+        email = user.get("email") or ""
+        also = f' <span class="muted">({e(email)})</span>' if email and user.get("name") else ""
+        who = f"""<p>Signed in as <strong>{e(display_name(user))}</strong>{also}.</p>
 {sign_out_form(base_path=base_path, csrf_token=csrf_token)}"""
     body = f"""<h1>Welcome to the authsession demo</h1>
 <section class="card" aria-label="Who is signed in">
@@ -115,7 +121,7 @@ def profile_page(user: Mapping[str, Any] | None) -> str:
 <p>You must be logged in to view this page.</p>
 <p><a href="/login?callbackUrl=%2Fprofile">Sign in</a></p>"""
     else:
-        body = f"""<h1>Welcome, {e(user.get("name") or "")}!</h1>
+        body = f"""<h1>Welcome, {e(display_name(user))}!</h1>
 <p>Your email is {e(user.get("email") or "")}</p>
 <p><a href="/">Back home</a></p>"""
     return layout("Profile", body)
@@ -123,7 +129,7 @@ def profile_page(user: Mapping[str, Any] | None) -> str:
 
 def dashboard_page(user: Mapping[str, Any], *, expires: str) -> str:
     body = f"""<h1>Dashboard</h1>
-<p>Only signed-in users get here, {e(user.get("name") or "")}.</p>
+<p>Only signed-in users get here, {e(display_name(user))}.</p>
 <p class="muted">Your session expires at {e(expires)} unless you come back before then.</p>
 <p><a href="/">Back home</a></p>"""
     return layout("Dashboard", body)
@@ -142,6 +148,7 @@ def login_page(
     error_message: str | None,
     registered: bool,
     oauth: Sequence[OAuthButton],
+    email_provider_id: str | None,
 ) -> str:
     notices = ""
     if registered:
@@ -171,8 +178,39 @@ def login_page(
 <input id="password" name="password" type="password" autocomplete="current-password" required></label>
 <button type="submit">Sign in</button>
 </form>
+{_email_link_form(base_path=base_path, provider_id=email_provider_id, csrf_token=csrf_token, callback_url=callback_url)}
 <p>No account yet? <a href="/signup">Sign up</a>.</p>"""
     return layout("Sign in", body)
+
+
+def _email_link_form(*, base_path: str, provider_id: str | None, csrf_token: str, callback_url: str) -> str:
+    if provider_id is None:
+        return ""
+    return f"""<p class="or muted">or, without a password</p>
+<form class="stack card" method="post" action="{e(base_path)}/signin/{e(provider_id)}">
+{_hidden("csrfToken", csrf_token)}
+{_hidden("callbackUrl", callback_url)}
+<label for="link-email">Email address
+<input id="link-email" name="email" type="email" autocomplete="email" required></label>
+<button type="submit" class="secondary">Email me a sign-in link</button>
+</form>"""
+
+
+def check_email_page(*, link_in_console: bool) -> str:
+    if link_in_console:
+        where = """<p>This demo has no SMTP server configured, so instead of mailing the link
+<strong>the link was printed in the server console</strong>: copy it from the terminal that runs
+the demo into this browser.</p>
+<p class="muted">The link works once.</p>"""
+    else:
+        where = """<p>A sign-in link has been sent to your email address. Open it in this browser.</p>
+<p class="muted">The link works once. If nothing arrives, wait a minute and ask for another one.</p>"""
+    body = f"""<h1>Check your email</h1>
+<section class="card">
+{where}
+</section>
+<p><a href="/login">Back to sign in</a></p>"""
+    return layout("Check your email", body)
 
 
 def signup_page(*, csrf_token: str, name: str = "", email: str = "", problems: Sequence[str] = ()) -> str:

@@ -1,23 +1,29 @@
-"""The demo's sign-up store: users in an embedded SQLite file, passwords hashed with argon2.
+"""The demo's sign-up store: users in the Auth.js schema, their argon2 hashes beside them.
 
-Every method opens its own short-lived connection, so the store is safe to call from the
-worker threads that run the credentials provider's (sync) ``authorize``.
+Users live in the ``users`` table that :class:`~authsession.adapters.sqlalchemy.SQLAlchemyAdapter`
+reads and writes, so credentials, email and OAuth sign-in all find the same person. Auth.js has
+no place for passwords, so the hashes go to a table of the demo's own, ``demo_passwords``, in the
+same SQLite file, keyed by the id the adapter gave the user.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
-import sqlite3
 import uuid
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
+import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import URL, Column, ForeignKey, MetaData, Table, Text, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from authsession.adapters import AdapterError
+from authsession.adapters.sqlalchemy import SQLAlchemyAdapter
+from authsession.adapters.sqlalchemy import metadata as authjs_metadata
+from authsession.types import User
 
 MIN_PASSWORD_LENGTH = 8
 # argon2 accepts any length; a cap keeps one request from hashing megabytes.
@@ -26,26 +32,25 @@ MAX_NAME_LENGTH = 100
 MAX_EMAIL_LENGTH = 254
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
-    id            TEXT PRIMARY KEY,
-    name          TEXT NOT NULL,
-    email         TEXT NOT NULL UNIQUE,
-    password_hash TEXT NOT NULL,
-    created_at    TEXT NOT NULL
+demo_metadata = MetaData()
+
+#: One argon2 hash per user. The id is the adapter's (a decimal string); SQLite compares it with
+#: ``users.id`` as an integer, and deleting the user deletes the hash.
+passwords = Table(
+    "demo_passwords",
+    demo_metadata,
+    Column("user_id", Text, ForeignKey(authjs_metadata.tables["users"].c.id, ondelete="CASCADE"), primary_key=True),
+    Column("hash", Text, nullable=False),
 )
-"""
-
-
-@dataclass(frozen=True, slots=True)
-class StoredUser:
-    id: str
-    name: str
-    email: str
 
 
 class EmailTaken(Exception):
-    """Someone already signed up with this email address."""
+    """Someone already has an account with this email address."""
+
+
+def sqlite_url(path: str | Path) -> URL:
+    """``sqlite+aiosqlite:///{path}``, built so that any character in ``path`` is safe."""
+    return URL.create("sqlite+aiosqlite", database=str(path))
 
 
 def normalize_email(email: str) -> str:
@@ -72,65 +77,79 @@ def sign_up_problems(name: str, email: str, password: str, confirm: str) -> list
 
 
 class UserStore:
-    """Users in the SQLite file at ``path`` (created with its table on first use)."""
+    """Sign-up and password checks on top of ``adapter`` (the one authsession uses).
 
-    def __init__(self, path: str | Path, hasher: PasswordHasher | None = None) -> None:
-        self.path = Path(path)
+    argon2 is deliberately slow, so hashing runs in a worker thread, off the event loop.
+    """
+
+    def __init__(self, adapter: SQLAlchemyAdapter, hasher: PasswordHasher | None = None) -> None:
+        self.adapter = adapter
         self.hasher = hasher or PasswordHasher()
-        with self._connect() as db:
-            db.execute(_SCHEMA)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        # closing() ends the connection; the inner `with db` commits or rolls back.
-        with closing(sqlite3.connect(self.path)) as db, db:
-            yield db
+    async def create_tables(self) -> None:
+        """The Auth.js tables and ``demo_passwords``, where missing (safe on every start)."""
+        await self.adapter.create_schema()
+        async with self.adapter.engine.begin() as conn:
+            await conn.run_sync(demo_metadata.create_all)
 
     @cached_property
     def _dummy_hash(self) -> str:
         return self.hasher.hash(uuid.uuid4().hex)
 
-    def create(self, *, name: str, email: str, password: str) -> StoredUser:
-        """Store a new user; raises :class:`EmailTaken` if the email is already registered."""
-        user = StoredUser(id=uuid.uuid4().hex, name=name.strip(), email=normalize_email(email))
-        password_hash = self.hasher.hash(password)
+    async def create(self, *, name: str, email: str, password: str) -> User:
+        """Store a new user through the adapter, then their hash; raises :class:`EmailTaken`."""
+        email = normalize_email(email)
+        if await self.adapter.get_user_by_email(email) is not None:
+            raise EmailTaken(email)
+        password_hash = await anyio.to_thread.run_sync(self.hasher.hash, password)
         try:
-            with self._connect() as db:
-                db.execute(
-                    "INSERT INTO users (id, name, email, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-                    (user.id, user.name, user.email, password_hash, datetime.now(UTC).isoformat()),
-                )
-        except sqlite3.IntegrityError as exc:
-            raise EmailTaken(user.email) from exc
+            user = await self.adapter.create_user({"name": name.strip(), "email": email, "emailVerified": None})
+        except AdapterError as exc:
+            # Two sign-ups for one address at once: the UNIQUE constraint lets one through.
+            if isinstance(exc.__cause__, IntegrityError):
+                raise EmailTaken(email) from exc
+            raise
+        try:
+            async with self.adapter.engine.begin() as conn:
+                await conn.execute(insert(passwords).values(user_id=user["id"], hash=password_hash))
+        except Exception:
+            # A user without a password could never sign in with one, nor sign up again.
+            await self.adapter.delete_user(user["id"])
+            raise
         return user
 
-    def ensure(self, *, name: str, email: str, password: str) -> bool:
+    async def ensure(self, *, name: str, email: str, password: str) -> bool:
         """Create the user unless the email exists; whether it was created."""
         try:
-            self.create(name=name, email=email, password=password)
+            await self.create(name=name, email=email, password=password)
         except EmailTaken:
             return False
         return True
 
-    def authenticate(self, email: str, password: str) -> StoredUser | None:
-        """The user with this email and password, or ``None``.
+    async def authenticate(self, email: str, password: str) -> User | None:
+        """The adapter's user with this email and password, or ``None``.
 
-        An unknown email still costs one hash check, so response times do not reveal
-        which addresses have accounts.
+        An unknown email (or an account without a password: email or OAuth sign-in) still costs
+        one hash check, so response times do not reveal which addresses have accounts.
         """
-        email = normalize_email(email)
-        with self._connect() as db:
-            row = db.execute("SELECT id, name, email, password_hash FROM users WHERE email = ?", (email,)).fetchone()
-        if row is None:
-            self._verify(self._dummy_hash, password)
+        user = await self.adapter.get_user_by_email(normalize_email(email))
+        password_hash = await self._hash_of(user["id"]) if user is not None else None
+        if user is None or password_hash is None:
+            # A lambda, so that the first dummy hash is made in the worker thread too.
+            await anyio.to_thread.run_sync(lambda: self._verify(self._dummy_hash, password))
             return None
-        user_id, name, stored_email, password_hash = row
-        if not self._verify(password_hash, password):
+        if not await anyio.to_thread.run_sync(self._verify, password_hash, password):
             return None
         if self.hasher.check_needs_rehash(password_hash):
-            with self._connect() as db:
-                db.execute("UPDATE users SET password_hash = ? WHERE id = ?", (self.hasher.hash(password), user_id))
-        return StoredUser(id=user_id, name=name, email=stored_email)
+            new_hash = await anyio.to_thread.run_sync(self.hasher.hash, password)
+            async with self.adapter.engine.begin() as conn:
+                await conn.execute(update(passwords).where(passwords.c.user_id == user["id"]).values(hash=new_hash))
+        return user
+
+    async def _hash_of(self, user_id: str) -> str | None:
+        async with self.adapter.engine.connect() as conn:
+            found = await conn.scalar(select(passwords.c.hash).where(passwords.c.user_id == user_id))
+        return found if isinstance(found, str) else None
 
     def _verify(self, password_hash: str, password: str) -> bool:
         try:
@@ -138,3 +157,19 @@ class UserStore:
         # VerifyMismatchError (wrong password) is a VerificationError; InvalidHashError is a bad row.
         except (VerificationError, InvalidHashError):
             return False
+
+
+def seed_user(path: str | Path, *, name: str, email: str, password: str) -> bool:
+    """From sync code (a script, a benchmark's set-up): create the tables, and the user unless
+    the email exists; whether it was created. Not for use inside a running event loop."""
+
+    async def seed() -> bool:
+        adapter = SQLAlchemyAdapter(sqlite_url(path))
+        try:
+            store = UserStore(adapter)
+            await store.create_tables()
+            return await store.ensure(name=name, email=email, password=password)
+        finally:
+            await adapter.close()
+
+    return asyncio.run(seed())

@@ -1,4 +1,5 @@
-"""The demo app end to end through Starlette's TestClient: pages, sign-up, sign-in, sign-out."""
+"""The demo app end to end through Starlette's TestClient: pages, sign-up, sign-in, sign-out,
+email sign-in, and what each leaves in the Auth.js tables of the demo's SQLite file."""
 
 from __future__ import annotations
 
@@ -12,19 +13,23 @@ from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
 from types import ModuleType
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from argon2 import PasswordHasher
 from starlette.testclient import TestClient
 
 import authsession.providers
+from authsession.adapters.sqlalchemy import SQLAlchemyAdapter
+from authsession.errors import ConfigurationError
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = "http://testserver"
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 HOSTILE = '"><script>alert(1)</script>'
 MUST_LOG_IN = "You must be logged in to view this page."
+SESSION_COOKIE = "authjs.session-token"
 _CSRF_INPUT = re.compile(r'name="csrfToken" value="([^"]*)"')
 _CALLBACK_INPUT = re.compile(r'name="callbackUrl" value="([^"]*)"')
 
@@ -41,9 +46,33 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "users.sqlite3"
 
 
+class Outbox:
+    """A ``send_email`` for the demo that keeps what it was asked to send."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def __call__(self, **message: Any) -> None:
+        self.sent.append(message)
+
+    def link(self) -> str:
+        """The path and query of the last link, for the test client."""
+        assert self.sent, "no email was sent"
+        parts = urlsplit(self.sent[-1]["url"])
+        assert f"{parts.scheme}://{parts.netloc}" == SITE
+        return f"{parts.path}?{parts.query}"
+
+
 @pytest.fixture
-def client(demo: ModuleType, db_path: Path) -> Iterator[TestClient]:
-    app = demo.create_app(db_path, secret="a-test-secret-that-is-long-enough-1234", oauth_providers=[])
+def outbox() -> Outbox:
+    return Outbox()
+
+
+@pytest.fixture
+def client(demo: ModuleType, db_path: Path, outbox: Outbox) -> Iterator[TestClient]:
+    app = demo.create_app(
+        db_path, secret="a-test-secret-that-is-long-enough-1234", oauth_providers=[], url=SITE, send_email=outbox
+    )
     with TestClient(app, follow_redirects=False) as test_client:
         yield test_client
 
@@ -75,9 +104,29 @@ def sign_in(client: TestClient, *, email: str, password: str, callback_url: str 
     return client.post("/api/auth/callback/credentials", data=form)
 
 
-def stored_rows(db_path: Path) -> list[tuple[str, str, str]]:
+def request_link(client: TestClient, *, email: str, callback_url: str = "/profile"):
+    """What a browser does: load /login, then submit its "Email me a sign-in link" form."""
+    login = client.get("/login", params={"callbackUrl": callback_url})
+    form = {"email": email, "csrfToken": csrf_token(login.text), "callbackUrl": callback_url}
+    assert 'action="/api/auth/signin/email"' in login.text
+    return client.post("/api/auth/signin/email", data=form)
+
+
+def query(db_path: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
     with closing(sqlite3.connect(db_path)) as db:
-        return db.execute("SELECT name, email, password_hash FROM users ORDER BY created_at").fetchall()
+        return db.execute(sql, params).fetchall()
+
+
+def stored_rows(db_path: Path) -> list[tuple[str | None, str, str | None]]:
+    """(name, email, argon2 hash) of every user in the Auth.js ``users`` table, oldest first."""
+    return query(
+        db_path,
+        "SELECT u.name, u.email, p.hash FROM users u LEFT JOIN demo_passwords p ON p.user_id = u.id ORDER BY u.id",
+    )
+
+
+def session_tokens(db_path: Path) -> list[str]:
+    return [row[0] for row in query(db_path, 'SELECT "sessionToken" FROM sessions')]
 
 
 # --- anonymous visitors -----------------------------------------------------------------------
@@ -126,9 +175,14 @@ def test_sign_up_stores_an_argon2_hash_and_sends_you_to_login(client: TestClient
     assert response.headers["location"] == "/login?registered=1"
     assert "Account created — sign in." in client.get(response.headers["location"]).text
 
-    row = next(row for row in stored_rows(db_path) if row[1] == "ada@example.com")
-    name, _, password_hash = row
-    assert name == "Ada Lovelace"
+    # The user is a row of the Auth.js schema, with an id the database gave it...
+    [(user_id, name, email_verified, image)] = query(
+        db_path, 'SELECT id, name, "emailVerified", image FROM users WHERE email = ?', "ada@example.com"
+    )
+    assert isinstance(user_id, int)
+    assert (name, email_verified, image) == ("Ada Lovelace", None, None)
+    # ...and the argon2 hash sits in the demo's own table, under that id.
+    [(password_hash,)] = query(db_path, "SELECT hash FROM demo_passwords WHERE user_id = ?", str(user_id))
     assert password_hash.startswith("$argon2id$")
     assert "correct horse" not in password_hash
     assert PasswordHasher().verify(password_hash, "correct horse")
@@ -219,10 +273,30 @@ def test_the_seeded_demo_account_can_sign_in(demo: ModuleType, client: TestClien
     assert client.get("/api/me").json() == {"userEmail": account.email}
 
 
+def test_the_seeded_demo_account_is_in_the_users_table(demo: ModuleType, client: TestClient, db_path: Path) -> None:
+    [(name, email, password_hash)] = stored_rows(db_path)
+    assert (name, email) == (demo.DEMO_ACCOUNT.name, demo.DEMO_ACCOUNT.email)
+    assert password_hash is not None
+    assert PasswordHasher().verify(password_hash, demo.DEMO_ACCOUNT.password)
+
+
 def test_seeding_is_skipped_when_the_account_exists(demo: ModuleType, db_path: Path) -> None:
-    demo.create_app(db_path, secret="s" * 32, oauth_providers=[])
-    demo.create_app(db_path, secret="s" * 32, oauth_providers=[])
+    for _ in range(2):
+        with TestClient(demo.create_app(db_path, secret="s" * 32, oauth_providers=[], url=SITE)) as client:
+            assert client.get("/").status_code == 200
     assert [row[1] for row in stored_rows(db_path)] == [demo.DEMO_ACCOUNT.email]
+
+
+def test_a_server_without_lifespan_sets_up_on_the_first_request(demo: ModuleType, db_path: Path) -> None:
+    app = demo.create_app(db_path, secret="s" * 32, oauth_providers=[], url=SITE)
+    assert not db_path.exists()  # nothing touches the database before the app serves
+    client = TestClient(app)  # no `with`: no lifespan, as the test suites' uvicorn threads run it
+    try:
+        assert client.get("/api/auth/session").json() is None
+        assert [row[1] for row in stored_rows(db_path)] == [demo.DEMO_ACCOUNT.email]
+    finally:
+        with client:  # the lifespan's shutdown closes the adapter's connections
+            pass
 
 
 @pytest.mark.parametrize(
@@ -259,15 +333,42 @@ def test_login_shows_a_generic_message_for_other_errors_without_echoing_them(cli
     assert "<script>" not in page
 
 
-def test_sign_out_clears_the_session(client: TestClient) -> None:
+def test_sign_in_stores_a_database_session(client: TestClient, db_path: Path) -> None:
+    sign_up(client, email="ada@example.com", password="correct horse")
+    assert session_tokens(db_path) == []
+    sign_in(client, email="ada@example.com", password="correct horse")
+
+    token = client.cookies[SESSION_COOKIE]
+    assert session_tokens(db_path) == [token]  # the cookie is the row's random token, nothing more
+    [(user_email,)] = query(
+        db_path, 'SELECT u.email FROM sessions s JOIN users u ON u.id = s."userId" WHERE s."sessionToken" = ?', token
+    )
+    assert user_email == "ada@example.com"
+
+
+def test_deleting_the_session_row_signs_the_user_out(client: TestClient, db_path: Path) -> None:
     sign_up(client, email="ada@example.com", password="correct horse")
     sign_in(client, email="ada@example.com", password="correct horse")
     assert client.get("/api/me").json() == {"userEmail": "ada@example.com"}
+
+    with closing(sqlite3.connect(db_path)) as db, db:
+        db.execute("DELETE FROM sessions")  # what an admin's "revoke" does
+    assert client.get("/api/me").json() == {"userEmail": None}
+    assert MUST_LOG_IN in client.get("/profile").text
+
+
+def test_sign_out_clears_the_session(client: TestClient, db_path: Path) -> None:
+    sign_up(client, email="ada@example.com", password="correct horse")
+    sign_in(client, email="ada@example.com", password="correct horse")
+    assert client.get("/api/me").json() == {"userEmail": "ada@example.com"}
+    token = client.cookies[SESSION_COOKIE]
 
     home = client.get("/").text
     response = client.post("/api/auth/signout", data={"csrfToken": csrf_token(home), "callbackUrl": "/"})
     assert response.status_code == 302
     assert response.headers["location"] == f"{SITE}/"
+    assert token not in session_tokens(db_path)
+    assert session_tokens(db_path) == []
     assert client.get("/api/me").json() == {"userEmail": None}
     assert MUST_LOG_IN in client.get("/profile").text
     assert client.get("/dashboard", headers=BROWSER).status_code == 307
@@ -348,33 +449,198 @@ def test_oauth_providers_from_env(demo: ModuleType, caplog: pytest.LogCaptureFix
         assert f"no {preset} preset" in caplog.text
 
 
+# --- email sign-in ---------------------------------------------------------------------------
+
+
+def test_email_sign_in_from_the_login_page(client: TestClient, db_path: Path, outbox: Outbox) -> None:
+    response = request_link(client, email="Newbie@Example.com", callback_url="/profile")
+    assert response.status_code == 302
+    # As in Auth.js: to the built-in verify-request action, which sends you to the demo's page.
+    assert response.headers["location"] == f"{SITE}/api/auth/verify-request?provider=email&type=email"
+    to_page = client.get(response.headers["location"].removeprefix(SITE))
+    assert to_page.headers["location"] == f"{SITE}/check-email?provider=email&type=email"
+    check = client.get("/check-email?provider=email&type=email")
+    assert "Check your email" in check.text
+    assert "printed in the server console" not in check.text  # this app was given a sender
+
+    [message] = outbox.sent
+    assert message["identifier"] == "newbie@example.com"
+    assert parse_qs(urlsplit(message["url"]).query)["callbackUrl"] == [f"{SITE}/profile"]
+    assert query(db_path, "SELECT identifier FROM verification_token") == [("newbie@example.com",)]
+    assert client.get("/api/me").json() == {"userEmail": None}
+
+    landed = client.get(outbox.link())
+    assert landed.status_code == 302
+    assert landed.headers["location"] == f"{SITE}/profile"
+    profile = client.get("/profile").text
+    assert "Welcome, newbie@example.com!" in profile  # no name: the email stands in, never "Welcome, !"
+    assert "Your email is newbie@example.com" in profile
+    assert "Signed in as <strong>newbie@example.com</strong>." in client.get("/").text
+    assert "Only signed-in users get here, newbie@example.com." in client.get("/dashboard", headers=BROWSER).text
+
+    # The user is in the Auth.js tables: no name, a verified email, an email account, a session.
+    [(name, verified)] = query(db_path, 'SELECT name, "emailVerified" FROM users WHERE email = ?', "newbie@example.com")
+    assert name is None
+    assert verified is not None
+    assert session_tokens(db_path) == [client.cookies[SESSION_COOKIE]]
+    assert query(db_path, "SELECT * FROM verification_token") == []  # the link worked once
+
+
+def test_an_email_link_works_once(client: TestClient, outbox: Outbox) -> None:
+    request_link(client, email="newbie@example.com")
+    link = outbox.link()
+    assert client.get(link).status_code == 302
+    client.cookies.clear()
+
+    again = client.get(link)
+    assert again.status_code == 302
+    location = again.headers["location"]
+    assert location.startswith(f"{SITE}/login?error=Verification")
+    page = client.get(location.removeprefix(SITE)).text
+    assert "That sign-in link has expired or was used already." in page
+    assert client.get("/api/me").json() == {"userEmail": None}
+
+
+def test_an_email_link_signs_in_the_account_that_has_the_address(
+    demo: ModuleType, client: TestClient, db_path: Path, outbox: Outbox
+) -> None:
+    request_link(client, email=demo.DEMO_ACCOUNT.email)
+    client.get(outbox.link())
+    assert f"Welcome, {demo.DEMO_ACCOUNT.name}!" in client.get("/profile").text
+    assert [row[1] for row in stored_rows(db_path)] == [demo.DEMO_ACCOUNT.email]  # no second user
+
+
+def test_an_email_only_user_has_no_password(client: TestClient, outbox: Outbox) -> None:
+    request_link(client, email="newbie@example.com")
+    client.get(outbox.link())
+    client.cookies.clear()
+    response = sign_in(client, email="newbie@example.com", password="any password at all")
+    assert response.headers["location"].startswith(f"{SITE}/login?error=CredentialsSignin")
+    # Signing up with that address later is refused, as for any existing account.
+    assert sign_up(client, email="newbie@example.com").status_code == 400
+
+
+def test_without_smtp_the_link_is_printed_to_the_console(
+    demo: ModuleType, db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("SMTP_URL", "EMAIL_SERVER"):
+        monkeypatch.delenv(name, raising=False)
+    app = demo.create_app(db_path, secret="s" * 32, oauth_providers=[], url=SITE)
+    with TestClient(app, follow_redirects=False) as client:
+        capsys.readouterr()
+        assert request_link(client, email="newbie@example.com").status_code == 302
+        check = client.get("/api/auth/verify-request?provider=email&type=email", follow_redirects=True)
+        assert "the link was printed in the server console" in check.text
+
+        out = capsys.readouterr().out
+        assert "Email sign-in link for newbie@example.com" in out
+        link = re.search(rf"^    ({re.escape(SITE)}/api/auth/callback/email\?\S+)$", out, re.MULTILINE)
+        assert link is not None, out
+        client.get(link.group(1).removeprefix(SITE))
+        assert "Welcome, newbie@example.com!" in client.get("/profile").text
+
+
+def test_without_a_url_console_links_use_the_request_host(
+    demo: ModuleType, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("AUTH_URL", "NEXTAUTH_URL", "SMTP_URL", "EMAIL_SERVER"):
+        monkeypatch.delenv(name, raising=False)
+    app = demo.create_app(db_path, secret="s" * 32, oauth_providers=[])
+    assert app.state.auth_options.trust_host is True
+    with TestClient(app, follow_redirects=False) as client:
+        assert request_link(client, email="newbie@example.com").status_code == 302
+
+
+def test_without_a_url_links_that_leave_the_console_are_refused(
+    demo: ModuleType, db_path: Path, outbox: Outbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("AUTH_URL", "NEXTAUTH_URL", "AUTH_TRUST_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigurationError, match="url"):
+        demo.create_app(db_path, secret="s" * 32, oauth_providers=[], send_email=outbox)
+    monkeypatch.setenv("SMTP_URL", "smtp://127.0.0.1:2525")
+    with pytest.raises(ConfigurationError, match="url"):
+        demo.create_app(db_path, secret="s" * 32, oauth_providers=[])
+
+
+def test_email_provider_from_env(demo: ModuleType, outbox: Outbox) -> None:
+    console = demo.email_provider_from_env(environ={})
+    assert console.server is None
+    assert console.send_verification_request is demo.print_sign_in_link
+    assert console.from_address == demo.DEFAULT_EMAIL_FROM
+
+    smtp = demo.email_provider_from_env(
+        environ={"SMTP_URL": "smtp://user:pw@mail.test:2525", "EMAIL_FROM": "Demo <demo@mail.test>"}
+    )
+    assert (smtp.server.host, smtp.server.port, smtp.server.username) == ("mail.test", 2525, "user")
+    assert smtp.send_verification_request is None  # authsession's SMTP sender
+    assert smtp.from_address == "Demo <demo@mail.test>"
+    assert demo.email_provider_from_env(environ={"EMAIL_SERVER": "smtps://mail.test"}).server.port == 465
+    # An injected sender wins over the environment.
+    injected = demo.email_provider_from_env(outbox, environ={"SMTP_URL": "smtp://mail.test"})
+    assert injected.send_verification_request is outbox
+
+
+def test_the_site_url_of_the_runner(demo: ModuleType) -> None:
+    assert demo.site_url_for("127.0.0.1", 8123, {}) == "http://127.0.0.1:8123"
+    assert demo.site_url_for("0.0.0.0", 8123, {}) == "http://127.0.0.1:8123"  # noqa: S104
+    assert demo.site_url_for("::1", 8123, {}) == "http://[::1]:8123"
+    assert demo.site_url_for("0.0.0.0", 8123, {"AUTH_URL": "https://demo.test"}) == "https://demo.test"  # noqa: S104
+
+
 # --- the user store ---------------------------------------------------------------------------
 
 
-@pytest.mark.usefixtures("demo")
-def test_authenticate_rehashes_an_outdated_hash(tmp_path: Path) -> None:
-    from examples.demo.users import UserStore  # importable once the `demo` fixture has set sys.path
+@pytest.fixture
+async def store(demo: ModuleType, db_path: Path) -> Any:
+    from examples.demo.users import UserStore, sqlite_url  # importable once `demo` has set sys.path
 
-    path = tmp_path / "users.sqlite3"
-    UserStore(path, PasswordHasher(time_cost=1, memory_cost=8192)).create(
-        name="Old", email="old@example.com", password="old password"
-    )
-    old_hash = stored_rows(path)[0][2]
-    user = UserStore(path).authenticate("old@example.com", "old password")
+    adapter = SQLAlchemyAdapter(sqlite_url(db_path))
+    users = UserStore(adapter)
+    await users.create_tables()
+    yield users
+    await adapter.close()
+
+
+async def test_create_goes_through_the_adapter(store: Any) -> None:
+    user = await store.create(name=" Ada ", email=" Ada@Example.com ", password="correct horse")
+    assert await store.adapter.get_user(user["id"]) == user
+    assert (user["name"], user["email"]) == ("Ada", "ada@example.com")
+    assert await store.authenticate("ADA@example.com", "correct horse") == user
+    assert await store.authenticate("ada@example.com", "wrong horse") is None
+
+
+async def test_deleting_a_user_deletes_their_hash(store: Any, db_path: Path) -> None:
+    user = await store.create(name="Ada", email="ada@example.com", password="correct horse")
+    await store.adapter.delete_user(user["id"])
+    assert query(db_path, "SELECT * FROM demo_passwords") == []
+
+
+async def test_authenticate_rehashes_an_outdated_hash(store: Any, db_path: Path) -> None:
+    store.hasher = PasswordHasher(time_cost=1, memory_cost=8192)
+    await store.create(name="Old", email="old@example.com", password="old password")
+    old_hash = stored_rows(db_path)[0][2]
+    store.hasher = PasswordHasher()
+    user = await store.authenticate("old@example.com", "old password")
     assert user is not None
-    assert user.email == "old@example.com"
-    new_hash = stored_rows(path)[0][2]
+    assert user["email"] == "old@example.com"
+    new_hash = stored_rows(db_path)[0][2]
     assert new_hash != old_hash
     assert not PasswordHasher().check_needs_rehash(new_hash)
 
 
-@pytest.mark.usefixtures("demo")
-def test_authenticate_refuses_a_corrupt_hash(tmp_path: Path) -> None:
-    from examples.demo.users import UserStore
+async def test_authenticate_refuses_a_corrupt_hash(store: Any, db_path: Path) -> None:
+    await store.create(name="Bad", email="bad@example.com", password="password123")
+    with closing(sqlite3.connect(db_path)) as db, db:
+        db.execute("UPDATE demo_passwords SET hash = 'not-a-hash'")
+    assert await store.authenticate("bad@example.com", "password123") is None
 
-    path = tmp_path / "users.sqlite3"
-    store = UserStore(path)
-    store.create(name="Bad", email="bad@example.com", password="password123")
-    with closing(sqlite3.connect(path)) as db, db:
-        db.execute("UPDATE users SET password_hash = 'not-a-hash'")
-    assert store.authenticate("bad@example.com", "password123") is None
+
+@pytest.mark.usefixtures("demo")
+def test_seed_user_from_sync_code(tmp_path: Path) -> None:
+    from examples.demo.users import seed_user
+
+    path = tmp_path / "seeded.sqlite3"
+    assert seed_user(path, name="Ada", email="ada@example.com", password="correct horse") is True
+    assert seed_user(path, name="Ada", email="ada@example.com", password="correct horse") is False
+    assert [row[:2] for row in stored_rows(path)] == [("Ada", "ada@example.com")]

@@ -7,6 +7,7 @@ consent pages, from the demo's /login button to "Welcome, NAME!" on /profile. Wi
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
 from collections.abc import Iterator
@@ -38,7 +39,7 @@ def running(tmp_path: Path) -> Iterator[tuple[LiveServer, local_oidc.LocalOIDC]]
     local = local_oidc.start_for_demo("127.0.0.1", sock.getsockname()[1], environ={}, install=False, say=said.append)
     assert local is not None, said
     assert said == []
-    site = None
+    site = app = None
     try:
         app = create_app(tmp_path / "users.sqlite3", secret=SECRET, oauth_providers=[local.provider()])
         site = LiveServer(app, sock).start()
@@ -46,6 +47,9 @@ def running(tmp_path: Path) -> Iterator[tuple[LiveServer, local_oidc.LocalOIDC]]
     finally:
         if site is not None:
             site.stop()
+        if app is not None:
+            # The server runs without a lifespan, so close the database connections here.
+            asyncio.run(app.state.adapter.close())
         sock.close()
         local.stop()
     assert local.process.poll() is not None, "the provider outlived the demo"

@@ -195,9 +195,15 @@ class SQLAlchemyAdapter:
 
     async def create_schema(self) -> None:
         """Create the Auth.js tables that do not exist yet (safe to call on every start)."""
-        with self._errors("create_schema"):
+        try:
             async with self._engine.begin() as conn:
                 await conn.run_sync(metadata.create_all)
+        except DBAPIError:
+            # Another process may have created the tables between the check and the CREATE:
+            # check again, and fail only if that was not it.
+            with self._errors("create_schema"):
+                async with self._engine.begin() as conn:
+                    await conn.run_sync(metadata.create_all)
 
     async def close(self) -> None:
         """Close the connection pool, if the adapter made it (an engine you passed is yours)."""
