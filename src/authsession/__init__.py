@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from authsession._core.http import AuthRequest, AuthResponse, Cookie
+from authsession._core.pages import Theme
 from authsession.errors import AuthError, ConfigurationError, CredentialsSignin
 from authsession.options import AuthOptions, JWTOptions, Pages, SessionOptions
 from authsession.types import Account, Session, SessionUser, User
@@ -54,6 +55,7 @@ __all__ = [
     "Session",
     "SessionOptions",
     "SessionUser",
+    "Theme",
     "User",
     "__version__",
     "get_server_session",

@@ -81,8 +81,11 @@ def _default_salt(format: Format) -> str:
     return _V4_SESSION_SALT if format == "v4" else _V5_SESSION_SALT
 
 
+_JSON_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def _json_bytes(claims: Mapping[str, Any]) -> bytes:
-    text = json.dumps(claims, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    text = _JSON_ENCODER.encode(claims)
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates: escape them, as JSON.stringify does

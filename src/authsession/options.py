@@ -146,6 +146,10 @@ class AuthOptions:
             raise ConfigurationError(f"format must be 'v4' (next-auth 4) or 'v5' (Auth.js), not {format!r}")
         self.format: Format = format
         self.secrets: tuple[str, ...] = _resolve_secrets(secret, format)
+        if len(self.secrets[0]) < 32:
+            logging.getLogger("authsession").warning(
+                "The secret is shorter than 32 characters: use `authsession secret` to make a strong one"
+            )
         self.providers: tuple[Provider, ...] = _check_providers(providers)
         self.adapter = adapter
         self.session = _session_options(session, adapter, self.providers)
@@ -234,7 +238,8 @@ class CookieSet:
 def _resolve_secrets(secret: str | Sequence[str] | None, format: Format) -> tuple[str, ...]:
     if secret is None:
         env = os.environ
-        numbered = [env[k] for k in ("AUTH_SECRET_1", "AUTH_SECRET_2", "AUTH_SECRET_3") if env.get(k)]
+        # @auth/core unshifts AUTH_SECRET_1, _2, _3 in turn, so _3 ends up first (it encrypts).
+        numbered = [env[k] for k in ("AUTH_SECRET_3", "AUTH_SECRET_2", "AUTH_SECRET_1") if env.get(k)]
         main = env.get("AUTH_SECRET") or env.get("NEXTAUTH_SECRET")
         if format == "v4":
             main = env.get("NEXTAUTH_SECRET") or env.get("AUTH_SECRET")
@@ -345,6 +350,25 @@ def _build(cls: type[_T], value: _T | Mapping[str, Any] | None, label: str) -> _
         raise ConfigurationError(f"{label}: {exc}") from exc
 
 
+#: The keyword arguments the core passes to each callback and event, at one time or another.
+_ARGUMENTS: dict[str, dict[str, frozenset[str]]] = {
+    "callbacks": {
+        "sign_in": frozenset({"user", "account", "profile", "email", "credentials"}),
+        "redirect": frozenset({"url", "base_url"}),
+        "jwt": frozenset({"token", "user", "account", "profile", "trigger", "is_new_user", "session"}),
+        "session": frozenset({"session", "token", "user", "new_session", "trigger"}),
+    },
+    "events": {
+        "sign_in": frozenset({"user", "account", "profile", "is_new_user"}),
+        "sign_out": frozenset({"token", "session"}),
+        "create_user": frozenset({"user"}),
+        "update_user": frozenset({"user"}),
+        "link_account": frozenset({"user", "account", "profile"}),
+        "session": frozenset({"session", "token"}),
+    },
+}
+
+
 def _functions(
     given: Mapping[str, Callable[..., Any]] | None, known: tuple[str, ...], label: str
 ) -> dict[str, UserFunction]:
@@ -356,7 +380,10 @@ def _functions(
     for name, fn in given.items():
         if not callable(fn):
             raise ConfigurationError(f"{label}[{name!r}] must be a function, not {type(fn).__name__}")
-        out[name] = UserFunction(fn, blocking=label == "events")
+        try:
+            out[name] = UserFunction(fn, blocking=label == "events", known=_ARGUMENTS[label][name])
+        except TypeError as exc:
+            raise ConfigurationError(f"{label}[{name!r}]: {exc}") from exc
     return out
 
 

@@ -12,6 +12,7 @@ from authsession._core.handler import handle
 from authsession.errors import AuthError, ConfigurationError, MissingSecret, UnsupportedStrategy
 from conftest import (
     NOW,
+    CoreClient,
     SECRET,
     FakeClock,
     json_body,
@@ -61,11 +62,13 @@ def test_environment_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
     assert AuthOptions(format="v5").secrets == ("auth",)
 
 
-def test_numbered_secrets_come_first(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_numbered_secrets_come_first_highest_number_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As @auth/core's setEnvDefaults: it unshifts AUTH_SECRET_1, _2, _3 in turn.
     monkeypatch.setenv("AUTH_SECRET", "main")
     monkeypatch.setenv("AUTH_SECRET_1", "one")
     monkeypatch.setenv("AUTH_SECRET_2", "two")
-    assert AuthOptions().secrets == ("one", "two", "main")
+    monkeypatch.setenv("AUTH_SECRET_3", "three")
+    assert AuthOptions().secrets == ("three", "two", "one", "main")
 
 
 def test_explicit_secret_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -258,3 +261,26 @@ async def test_clock_is_used_when_no_time_is_passed(format: str) -> None:
     clock.advance(60)
     response = await handle(make_request("GET", "session", cookies={SESSION[format]: token(format, SECRET)}), options)
     assert json_body(response)["expires"] == "2023-12-14T22:31:00.000Z"
+
+
+async def test_a_callback_may_require_arguments_that_are_absent_on_some_calls(format: str) -> None:
+    seen: list[object] = []
+
+    def jwt(token: dict[str, object], user: object) -> dict[str, object]:
+        seen.append(user)
+        return token
+
+    client = CoreClient(make_options(format=format, callbacks={"jwt": jwt}))
+    await client.sign_in()
+    response = await client.request("GET", "session")
+    assert json_body(response)["user"]["email"]
+    assert seen[0] is not None  # at sign-in: the user
+    assert seen[-1] is None  # on a read there is no user, as NextAuth passes undefined
+
+
+def test_a_callback_requiring_an_argument_never_passed_is_refused() -> None:
+    def session(session: object, tokne: object) -> object:
+        return session
+
+    with pytest.raises(ConfigurationError, match="tokne"):
+        make_options(callbacks={"session": session})

@@ -122,8 +122,8 @@ def test_the_sign_in_page_sends_the_user_back(app_client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("options", "auth_kwargs", "location"),
     [
-        ({"pages": {"sign_in": "/login"}}, {}, "/login?callbackUrl=%2Fdashboard"),
-        ({"pages": {"sign_in": "/login?next=1"}}, {}, "/login?next=1&callbackUrl=%2Fdashboard"),
+        # Through the API's sign-in route, which remembers callbackUrl and then shows pages.sign_in.
+        ({"pages": {"sign_in": "/login"}}, {}, "/api/auth/signin?callbackUrl=%2Fdashboard"),
         ({}, {"redirect_to": "/welcome"}, "/welcome?callbackUrl=%2Fdashboard"),
         ({"base_path": "/auth"}, {}, "/auth/signin?callbackUrl=%2Fdashboard"),
     ],
@@ -132,6 +132,22 @@ def test_require_session_targets(options: dict[str, Any], auth_kwargs: dict[str,
     app = build(make_options(**options), **auth_kwargs)
     with TestClient(app, follow_redirects=False) as client:
         assert client.get("/dashboard", headers=BROWSER).headers["location"] == location
+
+
+@pytest.mark.usefixtures("clean_auth_env")
+@pytest.mark.parametrize("sign_in_page", ["/login", "/login?next=1"])
+def test_require_session_reaches_the_custom_page_and_remembers_where_to_go(sign_in_page: str) -> None:
+    app = build(make_options(pages={"sign_in": sign_in_page}))
+    with TestClient(app, follow_redirects=False) as client:
+        first = client.get("/dashboard", headers=BROWSER)
+        second = client.get(first.headers["location"], headers=BROWSER)
+        joiner = "&" if "?" in sign_in_page else "?"
+        assert (
+            second.headers["location"]
+            == f"http://testserver{sign_in_page}{joiner}callbackUrl=http%3A%2F%2Ftestserver%2Fdashboard"
+        )
+        # The callback-url cookie now holds the destination, for a retry after a failed sign-in.
+        assert "http%3A%2F%2Ftestserver%2Fdashboard" in " ".join(second.headers.get_list("set-cookie"))
 
 
 def test_csrf_token_dependency(app_client: TestClient, format: str) -> None:

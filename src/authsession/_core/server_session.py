@@ -28,5 +28,9 @@ async def get_session(
         await init_callback_url(ctx)
     except InvalidCallbackUrl as exc:
         logger.info("Ignoring a bad callback-url cookie: %s", exc)
+    except Exception:
+        # A failing redirect callback must not turn every page into a 500: the session does not
+        # depend on the callback URL.
+        logger.exception("The redirect callback raised while resolving the callback-url cookie")
     session = await read(ctx)
     return session, ctx.out

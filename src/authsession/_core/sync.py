@@ -42,22 +42,50 @@ def accepted_kwargs(fn: Callable[..., Any]) -> frozenset[str] | None:
 
 
 class UserFunction:
-    """A user callback, with the keyword names it accepts worked out once."""
+    """A user callback, called with only the keyword arguments it names.
 
-    __slots__ = ("_accepts", "blocking", "fn")
+    ``known`` lists every argument the core may pass. A parameter the function requires but the
+    core leaves out on some call gets ``None`` (as JavaScript's destructuring gets ``undefined``),
+    so ``def jwt(token, user)`` works on session reads too; a required parameter the core never
+    passes is a mistake, reported when the options are built.
+    """
 
-    def __init__(self, fn: Callable[..., Any], *, blocking: bool = False) -> None:
+    __slots__ = ("_accepts", "_fill", "blocking", "fn")
+
+    def __init__(self, fn: Callable[..., Any], *, blocking: bool = False, known: frozenset[str] | None = None) -> None:
         self.fn = fn
         self.blocking = blocking
         self._accepts = accepted_kwargs(fn)
+        required = required_kwargs(fn)
+        if known is not None:
+            unknown = required - known
+            if unknown:
+                name = getattr(fn, "__qualname__", repr(fn))
+                raise TypeError(
+                    f"{name} requires {sorted(unknown)}, which authsession never passes; "
+                    f"it passes {sorted(known)} (name only the ones you need)"
+                )
+        self._fill = required
 
     async def __call__(self, **kwargs: Any) -> Any:
         if self._accepts is not None:
             kwargs = {k: v for k, v in kwargs.items() if k in self._accepts}
+        for name in self._fill:
+            kwargs.setdefault(name, None)
         return await call(self.fn, blocking=self.blocking, **kwargs)
 
     def __repr__(self) -> str:
         return f"UserFunction({getattr(self.fn, '__qualname__', self.fn)!r})"
+
+
+def required_kwargs(fn: Callable[..., Any]) -> frozenset[str]:
+    """The keyword-passable parameters of ``fn`` that have no default."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return frozenset()
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return frozenset(p.name for p in params if p.kind in kinds and p.default is inspect.Parameter.empty)
 
 
 async def fire(event: UserFunction | None, **kwargs: Any) -> None:

@@ -46,13 +46,16 @@ class AuthSession:
     def require_session(self, *, redirect_to: str | None = None) -> Callable[..., Awaitable[Session]]:
         """Dependency factory: the session, or stop the request.
 
-        Browsers (``Accept: text/html``) get a 307 to ``redirect_to`` (default: your
-        ``pages.sign_in`` or the built-in sign-in page) with ``callbackUrl`` set to the page
-        they asked for; API clients get 401 JSON. The Python form of NextAuth's
+        Browsers (``Accept: text/html``) get a 307 to ``redirect_to`` with ``callbackUrl`` set to
+        the page they asked for; the default is ``<base_path>/signin``, which remembers
+        ``callbackUrl`` and shows your ``pages.sign_in`` or the built-in page. API clients get
+        401 JSON. The Python form of NextAuth's
         ``return { redirect: { destination: '/login', permanent: false } }``.
         """
         options = self.options
-        target = redirect_to or options.pages.sign_in or f"{options.base_path}/signin"
+        # By default through the auth API's sign-in route: it stores callbackUrl in its cookie
+        # before sending the browser on to pages.sign_in, so a mistyped password does not lose it.
+        target = redirect_to or f"{options.base_path}/signin"
 
         async def dependency(request: Request, response: Response) -> Session:
             session = await get_server_session(request, response, options)

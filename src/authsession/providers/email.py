@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlencode, urlsplit
 import anyio.to_thread
 
 from authsession._core.csrf import csrf_secret
-from authsession._core.sync import call
+from authsession._core.sync import UserFunction, call
 from authsession.errors import ConfigurationError, EmailSignInError, Verification
 from authsession.providers.base import check_provider_id
 
@@ -118,8 +118,7 @@ class EmailProvider:
         hashed = self.hash_token(token, ctx)
         await call(adapter.create_verification_token, {"identifier": identifier, "token": hashed, "expires": expires})
         try:
-            await call(
-                self.send_verification_request or send_with_smtp,
+            await UserFunction(self.send_verification_request or send_with_smtp, blocking=True)(
                 identifier=identifier,
                 url=url,
                 expires=expires,
@@ -227,6 +226,10 @@ def _deliver(server: SMTPServer, message: EmailMessage) -> None:
             smtp.ehlo()
             if smtp.has_extn("starttls"):
                 smtp.starttls(context=context)
+            elif server.username:
+                # Never send a password in the clear because the server (or someone on the path)
+                # did not offer STARTTLS.
+                raise smtplib.SMTPNotSupportedError("the SMTP server offers no STARTTLS; refusing to log in")
         if server.username:
             smtp.login(server.username, server.password or "")
         refused = smtp.send_message(message)

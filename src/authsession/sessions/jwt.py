@@ -36,10 +36,13 @@ class JWTSessionStrategy:
             self._clear(ctx, read_names)
             return None
         options = ctx.options
+        callbacks = options.callbacks
         max_age = options.session.max_age
-        # session.refresh_threshold: a young token is kept as it is, unless a callback changes it.
+        # session.refresh_threshold: a young token is kept as it is, unless a callback changes it;
+        # only callbacks can, so its JSON is compared around them when there are any.
         kept_until = _kept_until(decoded, ctx.now, options.session) if not is_update else None
-        snapshot = _claims_text(decoded) if kept_until is not None else None
+        watched = kept_until is not None and ("jwt" in callbacks or "session" in callbacks)
+        snapshot = _claims_text(decoded) if watched else None
         params: dict[str, Any] = {"token": decoded, "session": new_session}
         if is_update:
             params["trigger"] = "update"
@@ -49,14 +52,16 @@ class JWTSessionStrategy:
         if token is None:
             self._clear(ctx, read_names)
             return None
-        if snapshot is not None and _claims_text(token) != snapshot:
+        if snapshot is not None and "jwt" in callbacks and _claims_text(token) != snapshot:
             kept_until = None
         expires = iso_time(kept_until) if kept_until is not None else ctx.expires_iso(max_age)
         session: Any = {"user": user if user is not None else _session_user(token), "expires": expires}
-        callback = options.callbacks.get("session")
+        callback = callbacks.get("session")
         if callback is not None:
             session = await callback(session=session, token=token)
-        if kept_until is None or _claims_text(token) != snapshot:
+            if kept_until is not None and _claims_text(token) != snapshot:
+                kept_until = None
+        if kept_until is None:
             # v4 re-encodes with session.maxAge here (a quirk); v5 uses jwt.maxAge everywhere.
             encode_age = max_age if ctx.v4 else options.jwt_max_age
             fresh = await self._encode(ctx, token, encode_age)
