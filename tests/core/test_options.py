@@ -12,8 +12,8 @@ from authsession._core.handler import handle
 from authsession.errors import AuthError, ConfigurationError, MissingSecret, UnsupportedStrategy
 from conftest import (
     NOW,
-    CoreClient,
     SECRET,
+    CoreClient,
     FakeClock,
     json_body,
     make_credentials,
