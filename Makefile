@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_DIRS := tests/node/v4 tests/node/v5 tests/node/nextjs tests/node/oidc tests/node/pg-adapter
 NODE_STAMPS := $(addsuffix /node_modules/.installed,$(NODE_DIRS))
 
-.PHONY: demo test bench lint typecheck check node clean
+.PHONY: demo test bench bench-http lint typecheck check node clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,15 @@ demo: $(STAMP) tests/node/oidc/node_modules/.installed
 test: $(STAMP) node
 	$(PY) -m pytest
 
+# In-process: get_server_session against the crypto floor and the peers; then database
+# sessions with a million sessions in SQLite, PostgreSQL and Redis.
 bench: $(STAMP) node
 	$(PY) -m bench
+	$(PY) -m bench.database --sessions 1000000
+
+# Over HTTP with wrk (apt-get install wrk): the demo and a twin app against Next.js + next-auth.
+bench-http: $(STAMP) node
+	$(PY) -m bench http
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

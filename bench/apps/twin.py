@@ -1,0 +1,154 @@
+"""The FastAPI twin of ``tests/node/nextjs``: the same credentials provider, users, callbacks and pages.
+
+``uvicorn --factory bench.apps.twin:create_app``. It is configured by environment variables
+so that every uvicorn worker builds the same app:
+
+* ``BENCH_SECRET`` (required), ``BENCH_URL`` (the site's URL), ``BENCH_FORMAT`` (``v4``, the
+  Next.js app's, or ``v5``), ``BENCH_REFRESH_THRESHOLD`` (unset: re-encode on every read, as
+  next-auth does).
+* ``BENCH_STRATEGY=database`` with ``BENCH_ADAPTER`` (``memory``, ``sqlalchemy``, ``redis``),
+  ``BENCH_DATABASE_URL`` and ``BENCH_REDIS_PREFIX``: the database strategy. Credentials sign-in
+  needs JWT sessions (as in next-auth), so this app then has no provider and seeds one user
+  and one session (:data:`DATABASE_SESSION_TOKEN`) at start-up instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from html import escape
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from authsession import AuthOptions, get_server_session
+from authsession.integrations.fastapi import AuthSession
+from authsession.providers import Credentials
+
+# The users and password of tests/node/nextjs/pages/api/auth/[...nextauth].js.
+PASSWORD = "correct-horse"
+USERS = {
+    "ada@example.com": {"id": "1", "name": "Ada Lovelace", "email": "ada@example.com"},
+    "babbage@example.com": {"id": "2", "name": "Charles Babbage", "email": "babbage@example.com"},
+}
+BIG_CLAIM_LENGTH = 5000
+LOGGED_OUT = "You must be logged in to view this page."
+#: The session the database variant seeds; the benchmark sends it as the session cookie.
+DATABASE_SESSION_TOKEN = "bench-database-session-0000000000000001"
+
+
+def authorize(credentials: dict[str, Any]) -> dict[str, Any] | None:
+    user = USERS.get(credentials.get("email", ""))
+    if user is not None and credentials.get("password") == PASSWORD:
+        return dict(user)
+    return None
+
+
+def jwt_callback(token: dict[str, Any], user: dict[str, Any] | None = None) -> dict[str, Any]:
+    if user is not None and user.get("id") == "2":
+        token["notes"] = "n" * BIG_CLAIM_LENGTH
+    return token
+
+
+def session_callback(session: dict[str, Any], token: dict[str, Any] | None = None) -> dict[str, Any]:
+    if token is not None and isinstance(token.get("notes"), str):
+        session["notesLength"] = len(token["notes"])
+    return session
+
+
+def _adapter(name: str, url: str | None) -> Any:
+    # Database strategy: bench/http.py (database_servers) creates the database or key prefix
+    # and the schema before the workers start, and removes them afterwards.
+    if name == "memory":
+        from authsession.adapters.memory import MemoryAdapter
+
+        return MemoryAdapter()
+    if name == "sqlalchemy":
+        from authsession.adapters.sqlalchemy import SQLAlchemyAdapter
+
+        return SQLAlchemyAdapter(url)  # type: ignore[arg-type]
+    if name == "redis":
+        from authsession.adapters.redis import RedisAdapter
+
+        return RedisAdapter(url, prefix=os.environ.get("BENCH_REDIS_PREFIX", "authsession-bench"))  # type: ignore[arg-type]
+    raise ValueError(f"BENCH_ADAPTER must be memory, sqlalchemy or redis, not {name!r}")
+
+
+async def _seed(adapter: Any) -> None:
+    """One user and one session that lasts the whole run, created once whatever the worker count."""
+    user = {"id": "1", "name": "Ada Lovelace", "email": "ada@example.com", "emailVerified": None}
+    if await adapter.get_user("1") is None:
+        try:
+            await adapter.create_user(user)
+        except Exception:  # another worker won the race
+            if await adapter.get_user("1") is None:
+                raise
+    if await adapter.get_session_and_user(DATABASE_SESSION_TOKEN) is None:
+        expires = datetime.now(UTC) + timedelta(days=30)
+        try:
+            await adapter.create_session({"sessionToken": DATABASE_SESSION_TOKEN, "userId": "1", "expires": expires})
+        except Exception:
+            if await adapter.get_session_and_user(DATABASE_SESSION_TOKEN) is None:
+                raise
+
+
+def create_app() -> FastAPI:
+    secret = os.environ["BENCH_SECRET"]
+    session: dict[str, Any] = {"strategy": os.environ.get("BENCH_STRATEGY", "jwt")}
+    if threshold := os.environ.get("BENCH_REFRESH_THRESHOLD"):
+        session["refresh_threshold"] = float(threshold)
+    adapter = None
+    providers = [
+        Credentials(
+            authorize=authorize,
+            credentials={
+                "email": {"label": "Email", "type": "email"},
+                "password": {"label": "Password", "type": "password"},
+            },
+        )
+    ]
+    if session["strategy"] == "database":
+        adapter = _adapter(os.environ.get("BENCH_ADAPTER", "memory"), os.environ.get("BENCH_DATABASE_URL"))
+        providers = []
+    options = AuthOptions(
+        secret=secret,
+        format=os.environ.get("BENCH_FORMAT", "v4"),  # type: ignore[arg-type]
+        url=os.environ.get("BENCH_URL"),
+        session=session,
+        providers=providers,
+        adapter=adapter,
+        callbacks={"jwt": jwt_callback, "session": session_callback},
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if adapter is not None:
+            await _seed(adapter)
+        yield
+
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    AuthSession(app, options)
+
+    @app.get("/profile")
+    async def profile(request: Request, response: Response) -> HTMLResponse:
+        session = await get_server_session(request, response, options)
+        if session is None:
+            html = f"<p>{LOGGED_OUT}</p>"
+        else:
+            user = session["user"]
+            html = (
+                f"<main><h1>Welcome, {escape(str(user.get('name')))}!</h1>"
+                f"<p>Your email is {escape(str(user.get('email')))}</p></main>"
+            )
+        return HTMLResponse(html)
+
+    @app.get("/api/me")
+    async def me(request: Request, response: Response) -> JSONResponse:
+        session = await get_server_session(request, response, options)
+        email = session["user"].get("email") if session else None
+        return JSONResponse({"userEmail": email})
+
+    return app

@@ -1,0 +1,318 @@
+"""Per-call cost of reading a session, in-process, as ratios against a floor run in the same process.
+
+The floor is the bare work any encrypted cookie session must do: authenticated AES decryption
+plus ``json.loads`` of the same token, key already derived. Every case reads the same claims;
+the Starlette cases send the cookies a browser holds after its first visit (session, CSRF and
+callback-url), so nothing is minted that a browser would not ask for.
+
+Peers: ``fastapi-nextauth-jwt`` and Starlette's ``SessionMiddleware`` run here; next-auth 4
+and @auth/core run in Node (``bench/node/session-loop.mjs``), timed there and read back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import hashlib
+import hmac
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from authsession import AuthOptions, jwt
+from authsession._core import jwe
+from authsession._core.cookies import cookie_names
+from authsession._core.csrf import csrf_hash
+from authsession._core.http import AuthRequest
+from authsession._core.server_session import get_session
+from authsession.errors import ConfigurationError
+from bench import asgi, peers
+
+SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
+URL = "http://localhost:8000"
+CLAIMS = {"name": "Ada Lovelace", "email": "ada@example.com", "picture": None, "sub": "1"}
+CSRF_TOKEN = "c" * 64
+#: Users in the "many users" case: per-call cost must not grow with it.
+MANY_USERS = 10_000
+NODE_SCRIPT = Path(__file__).resolve().parent / "node" / "session-loop.mjs"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    format: str
+    case: str
+    median_us: float
+    p99_us: float
+    ratio: float  # median / the Python floor's median, same format, same run
+    kind: str  # "floor", "authsession" or "peer"
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    case: str
+    reason: str
+
+
+def b64d(part: str) -> bytes:
+    return jwe.b64url_decode(part)
+
+
+def floor_v4(token: str, key: bytes) -> Callable[[], Any]:
+    aes = AESGCM(key)
+
+    def run() -> Any:
+        protected, _, iv, ct, tag = token.split(".")
+        plain = aes.decrypt(b64d(iv), b64d(ct) + b64d(tag), protected.encode())
+        return json.loads(plain)
+
+    return run
+
+
+def floor_v5(token: str, key: bytes) -> Callable[[], Any]:
+    mac_key, enc_key = key[:32], key[32:]
+
+    def run() -> Any:
+        protected, _, iv_p, ct_p, tag_p = token.split(".")
+        aad, iv, ct, tag = protected.encode(), b64d(iv_p), b64d(ct_p), b64d(tag_p)
+        al = (len(aad) * 8).to_bytes(8, "big")
+        expected = hmac.new(mac_key, aad + iv + ct + al, hashlib.sha512).digest()[:32]
+        if not hmac.compare_digest(expected, tag):
+            raise ValueError("bad tag")
+        decryptor = Cipher(algorithms.AES(enc_key), modes.CBC(iv)).decryptor()
+        padded = decryptor.update(ct) + decryptor.finalize()
+        return json.loads(padded[: -padded[-1]])
+
+    return run
+
+
+def _samples(fn: Callable[[], Any], iterations: int) -> list[float]:
+    for _ in range(min(1000, iterations)):
+        fn()
+    out = []
+    gc.collect()
+    for _ in range(iterations):
+        start = time.perf_counter_ns()
+        fn()
+        out.append((time.perf_counter_ns() - start) / 1000)
+    return out
+
+
+async def _async_samples(fn: Callable[[], Awaitable[Any]], iterations: int) -> list[float]:
+    for _ in range(min(1000, iterations)):
+        await fn()
+    out = []
+    gc.collect()
+    for _ in range(iterations):
+        start = time.perf_counter_ns()
+        await fn()
+        out.append((time.perf_counter_ns() - start) / 1000)
+    return out
+
+
+def summary(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[max(0, int(len(ordered) * 0.99) - 1)]
+
+
+def cookie_header(format: str, token: str) -> str:
+    """The cookies a browser sends once it has visited: session, CSRF and callback-url."""
+    names = cookie_names(format, False)  # type: ignore[arg-type]
+    csrf = f"{CSRF_TOKEN}%7C{csrf_hash(CSRF_TOKEN, SECRET)}"
+    return (
+        f"{names.session_token}={token}; {names.csrf_token}={csrf}; {names.callback_url}=http%3A%2F%2Flocalhost%3A8000"
+    )
+
+
+def _salt(format: str) -> str:
+    return "" if format == "v4" else cookie_names("v5", False).session_token
+
+
+def mint(format: str, claims: dict[str, Any] = CLAIMS) -> str:
+    return jwt.encode(token=claims, secret=SECRET, salt=_salt(format), format=format)  # type: ignore[arg-type]
+
+
+async def python_rows(format: str, token: str, iterations: int, skipped: list[Skipped]) -> list[Row]:
+    rows: list[Row] = []
+    if format == "v4":
+        floor = floor_v4(token, jwe.derive_v4_key(SECRET, ""))
+    else:
+        floor = floor_v5(token, jwe.derive_v5_key(SECRET, _salt(format)))
+    floor_median, floor_p99 = summary(_samples(floor, iterations))
+    rows.append(Row(format, "floor: AES decrypt + json.loads", floor_median, floor_p99, 1.0, "floor"))
+
+    def add(case: str, samples: list[float], kind: str = "authsession") -> None:
+        median, p99 = summary(samples)
+        rows.append(Row(format, case, median, p99, median / floor_median, kind))
+
+    def decode() -> Any:
+        return jwt.decode(token=token, secret=SECRET, salt=_salt(format), format=format)  # type: ignore[call-overload]
+
+    add("authsession.jwt.decode", _samples(decode, iterations))
+    header = cookie_header(format, token)
+    add(
+        "authsession.jwt.get_token (Starlette request)",
+        await _async_samples(asgi.get_token_call(SECRET, format, header), iterations),
+    )
+
+    options = AuthOptions(secret=SECRET, format=format, url=URL)  # type: ignore[arg-type]
+    names = cookie_names(format, False)  # type: ignore[arg-type]
+    request = AuthRequest(
+        method="GET",
+        url=f"{URL}/profile",
+        headers={"host": "localhost:8000", "cookie": header},
+        cookies={
+            names.session_token: token,
+            names.csrf_token: f"{CSRF_TOKEN}|{csrf_hash(CSRF_TOKEN, SECRET)}",
+            names.callback_url: URL,
+        },
+    )
+
+    async def core() -> Any:
+        session, _ = await get_session(request, options)
+        assert session is not None
+        return session
+
+    add("get_session (core, re-encodes)", await _async_samples(core, iterations))
+    add(
+        "get_server_session (re-encodes, default)",
+        await _async_samples(asgi.starlette_session_call(options, header), iterations),
+    )
+    try:
+        fresh = AuthOptions(secret=SECRET, format=format, url=URL, session={"refresh_threshold": 0.1})  # type: ignore[arg-type]
+    except ConfigurationError as exc:  # an authsession without the option
+        skipped.append(Skipped("refresh_threshold", str(exc)))
+    else:
+        add(
+            "get_server_session (refresh_threshold=0.1)",
+            await _async_samples(asgi.starlette_session_call(fresh, header), iterations),
+        )
+    many = [cookie_header(format, mint(format, {**CLAIMS, "sub": str(i)})) for i in range(MANY_USERS)]
+    add(
+        f"get_server_session, {MANY_USERS:,} users in turn",
+        await _async_samples(asgi.rotating_session_call(options, many), iterations),
+    )
+
+    try:
+        peers.python_site()
+        add(
+            "peer: fastapi-nextauth-jwt 2.1.1",
+            await _async_samples(asgi.nextauth_jwt_call(SECRET, format, header), iterations),
+            "peer",
+        )
+        middleware = await asgi.starlette_session_middleware_call(SECRET, CLAIMS)
+        add(
+            "peer: Starlette SessionMiddleware load (itsdangerous)",
+            await _async_samples(middleware, iterations),
+            "peer",
+        )
+    except (peers.PeerMissing, ImportError) as exc:
+        skipped.append(Skipped("Python peers", str(exc)))
+    return rows
+
+
+def node_rows(
+    tokens: dict[str, str], iterations: int, floors: dict[str, float], skipped: list[Skipped]
+) -> tuple[list[Row], str | None]:
+    try:
+        node = peers.node()
+    except peers.PeerMissing as exc:
+        skipped.append(Skipped("next-auth / @auth/core (Node)", str(exc)))
+        return [], None
+    payload = {
+        "iterations": iterations,
+        "secret": SECRET,
+        "url": URL,
+        **{fmt: {"token": token, "cookie": cookie_header(fmt, token)} for fmt, token in tokens.items()},
+    }
+    proc = subprocess.run(
+        [node, str(NODE_SCRIPT)], input=json.dumps(payload), capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        skipped.append(Skipped("next-auth / @auth/core (Node)", proc.stderr[-1500:]))
+        return [], None
+    result = json.loads(proc.stdout)
+    rows = []
+    for item in result["rows"]:
+        kind = "floor" if item["case"].startswith("node floor") else "peer"
+        fmt = item["format"]
+        rows.append(Row(fmt, item["case"], item["median_us"], item["p99_us"], item["median_us"] / floors[fmt], kind))
+    return rows, result["node"]
+
+
+#: (authsession case, peer case) pairs for the speed-up table.
+PAIRS = {
+    "v4": [
+        ("get_server_session (re-encodes, default)", "next-auth 4 getServerSession (re-encodes)"),
+        ("get_server_session (refresh_threshold=0.1)", "next-auth 4 getServerSession (re-encodes)"),
+        ("authsession.jwt.get_token (Starlette request)", "next-auth 4 getToken"),
+        ("authsession.jwt.decode", "next-auth 4 jwt.decode"),
+        ("authsession.jwt.get_token (Starlette request)", "peer: fastapi-nextauth-jwt 2.1.1"),
+    ],
+    "v5": [
+        ("get_server_session (re-encodes, default)", "@auth/core Auth() GET /session (auth(), re-encodes)"),
+        ("get_server_session (refresh_threshold=0.1)", "@auth/core Auth() GET /session (auth(), re-encodes)"),
+        ("authsession.jwt.get_token (Starlette request)", "@auth/core getToken"),
+        ("authsession.jwt.decode", "@auth/core jwt.decode"),
+        ("authsession.jwt.get_token (Starlette request)", "peer: fastapi-nextauth-jwt 2.1.1"),
+    ],
+}
+
+
+async def run(iterations: int, node_iterations: int) -> dict[str, Any]:
+    rows: list[Row] = []
+    skipped: list[Skipped] = []
+    tokens = {fmt: mint(fmt) for fmt in ("v4", "v5")}
+    for fmt, token in tokens.items():
+        rows.extend(await python_rows(fmt, token, iterations, skipped))
+    floors = {r.format: r.median_us for r in rows if r.case.startswith("floor")}
+    extra, node_version = node_rows(tokens, node_iterations, floors, skipped)
+    rows.extend(extra)
+    return {
+        "iterations": iterations,
+        "node_iterations": node_iterations,
+        "node": node_version,
+        "python": sys.version.split()[0],
+        "rows": [asdict(r) for r in rows],
+        "skipped": [asdict(s) for s in skipped],
+    }
+
+
+def print_report(result: dict[str, Any]) -> None:
+    rows = [Row(**r) for r in result["rows"]]
+    print(
+        f"\nIn-process session reads: {result['iterations']} calls per Python case, {result['node_iterations']} per"
+        f" Node case; Python {result['python']}, Node {result['node'] or '-'}"
+    )
+    print("x floor = median / the Python floor's median for the same token format, measured in this run.\n")
+    print("| format | case | median µs | p99 µs | x floor |\n|---|---|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r.format} | {r.case} | {r.median_us:.1f} | {r.p99_us:.1f} | {r.ratio:.2f} |")
+    by_case = {(r.format, r.case): r for r in rows}
+    lines = []
+    for fmt, pairs in PAIRS.items():
+        for ours, theirs in pairs:
+            a, b = by_case.get((fmt, ours)), by_case.get((fmt, theirs))
+            if a and b:
+                lines.append(f"| {fmt} | {ours} | {theirs} | {b.median_us / a.median_us:.1f}x |")
+    if lines:
+        print("\n| format | authsession | peer | authsession faster by (median) |\n|---|---|---|---:|")
+        print("\n".join(lines))
+    for s in result["skipped"]:
+        print(f"\nskipped {s['case']}: {s['reason']}")
+
+
+def main(iterations: int, node_iterations: int, out: Path) -> dict[str, Any]:
+    result = asyncio.run(run(iterations, node_iterations))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    print_report(result)
+    return result
