@@ -182,8 +182,12 @@ class SQLAlchemyAdapter:
             self._owns_engine = True
         self._password = self._engine.url.password or ""
         # Reads (and single-statement writes) need no transaction: on autocommit they cost one
-        # round trip instead of BEGIN, query, ROLLBACK. Same pool as the engine.
-        self._autocommit = self._engine.execution_options(isolation_level="AUTOCOMMIT")
+        # round trip instead of BEGIN, query, ROLLBACK. Same pool as the engine. Not on SQLite:
+        # there is no wire to save, and switching aiosqlite's mode costs two thread hops a call.
+        if self._engine.dialect.name == "sqlite":
+            self._autocommit = self._engine
+        else:
+            self._autocommit = self._engine.execution_options(isolation_level="AUTOCOMMIT")
         if self._engine.dialect.name == "sqlite":
             event.listen(self._engine.sync_engine, "connect", _configure_sqlite)
 
@@ -330,7 +334,8 @@ class SQLAlchemyAdapter:
             .returning(sessions.c.sessionToken, sessions.c.userId, sessions.c.expires)
         )
         with self._errors("update_session"):
-            async with self._autocommit.connect() as conn:
+            # begin(): commits on SQLite; on autocommit it sends no BEGIN at all.
+            async with self._autocommit.begin() as conn:
                 row = (await conn.execute(statement)).mappings().one_or_none()
         return _session(row) if row is not None else None
 
