@@ -12,37 +12,28 @@ anonymous, at 2 and 50 connections.
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
 import importlib.util
 import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+from tests import nextjs_app
 
 from bench import machine, peers
 
 ROOT = peers.ROOT
-NEXT_DIR = peers.NODE_TESTS / "nextjs"
-#: The interop tests' stamp: a build made by either is reused by the other.
-NEXT_STAMP = NEXT_DIR / ".next" / "authsession-build-stamp"
 SECRET = "bench-http-secret-7d1c0e4b9a2f6e8d3c5b7a9f1e0d2c4b"
 START_TIMEOUT = 60
-BUILD_TIMEOUT = 300
 WRK_THREADS = 1
-_CLEARED_ENV = ("AUTH_SECRET", "NEXTAUTH_SECRET", "NEXTAUTH_URL", "AUTH_URL", "VERCEL", "AUTH_TRUST_HOST", "PORT")
 
 
 @dataclass(frozen=True)
@@ -217,61 +208,19 @@ def _redis_cleanup(prefix: str) -> None:
 # --- processes --------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _next_source_hash() -> str:
-    # The same hash as tests/interop/conftest.py, so the two share one build.
-    digest = hashlib.sha256()
-    files = [NEXT_DIR / "package.json", NEXT_DIR / "package-lock.json", NEXT_DIR / "next.config.js"]
-    files += sorted(p for p in (NEXT_DIR / "pages").rglob("*") if p.is_file())
-    for path in files:
-        digest.update(str(path.relative_to(NEXT_DIR)).encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-def _node_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _CLEARED_ENV}
-    env.update(NEXT_TELEMETRY_DISABLED="1", **extra)
-    return env
-
-
-def build_next(node: str) -> None:
-    wanted = _next_source_hash()
-    with (NEXT_DIR / ".build-lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if NEXT_STAMP.is_file() and NEXT_STAMP.read_text() == wanted:
-            return
-        print("bench: next build ...", file=sys.stderr, flush=True)
-        proc = subprocess.run(
-            [node, "node_modules/next/dist/bin/next", "build"],
-            cwd=NEXT_DIR,
-            env=_node_env(),
-            capture_output=True,
-            text=True,
-            timeout=BUILD_TIMEOUT,
-            check=False,
-        )
-        if proc.returncode != 0:
-            raise peers.PeerMissing(f"next build failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
-        NEXT_STAMP.write_text(wanted)
-
-
 @contextlib.contextmanager
 def running(server: Server, workdir: Path) -> Iterator[str]:
     """Start ``server`` on a free loopback port, yield its base URL, then stop its process group."""
-    port = free_port()
+    port = nextjs_app.free_port()
     url = f"http://127.0.0.1:{port}"
     if server.command == "next":
         node = peers.node()
-        build_next(node)
-        command = [node, "node_modules/next/dist/bin/next", "start", "-p", str(port), "-H", "127.0.0.1"]
-        cwd, env = NEXT_DIR, _node_env(NEXTAUTH_URL=url, NEXTAUTH_SECRET=SECRET)
+        try:
+            nextjs_app.build(node)
+        except nextjs_app.NextAppError as exc:
+            raise peers.PeerMissing(str(exc)) from exc
+        command = nextjs_app.start_command(node, port)
+        cwd, env = nextjs_app.APP_DIR, nextjs_app.node_env(NEXTAUTH_URL=url, NEXTAUTH_SECRET=SECRET)
     else:
         command = [sys.executable, "-m", "uvicorn", "--factory", server.app, "--host", "127.0.0.1"]
         command += ["--port", str(port), "--workers", str(server.workers), "--loop", "uvloop", "--http", "httptools"]
@@ -289,37 +238,10 @@ def running(server: Server, workdir: Path) -> Iterator[str]:
     with log.open("wb") as out:
         proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        _wait_ready(proc, url, log)
+        nextjs_app.wait_ready(proc, url, log, START_TIMEOUT)
         yield url
     finally:
-        _stop(proc)
-
-
-def _wait_ready(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{url}/api/auth/providers", timeout=2).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"the server was not ready after {START_TIMEOUT} s:\n{log.read_text()[-3000:]}")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=15)
-    # uvicorn's workers are in the same group; make sure none outlives the run.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
+        nextjs_app.stop(proc)
 
 
 # --- a browser's cookie jar -------------------------------------------------------------------

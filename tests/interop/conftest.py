@@ -10,116 +10,24 @@ only when ``OIDC_ISSUER`` and the client's variables are passed. Both sides use 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
-from conftest import NODE_DIR, requires
+from conftest import requires
+from nextjs_app import APP_DIR, NextAppError, build, free_port, node_env, start_command, stop, wait_ready
 from oidc_provider import OpenIDProvider, ProviderProcess, oidc_node
 
 __all__ = ["SECRET", "OIDCInterop", "nextjs_oidc", "nextjs_server", "oidc_node"]
 
-APP_DIR = NODE_DIR / "nextjs"
 SECRET = "interop-secret-4f0c2b8e9d1a7c3e5b6f8a0d2c4e6a8b"
-#: Inside ``.next`` so that deleting the build deletes the stamp.
-STAMP = APP_DIR / ".next" / "authsession-build-stamp"
-BUILD_TIMEOUT = 180
 START_TIMEOUT = 30
-#: Variables that would change what next-auth or Next.js does; the server gets only ours.
-_CLEARED_ENV = (
-    "AUTH_SECRET",
-    "NEXTAUTH_SECRET",
-    "NEXTAUTH_URL",
-    "AUTH_URL",
-    "VERCEL",
-    "AUTH_TRUST_HOST",
-    "PORT",
-    "OIDC_ISSUER",
-    "OIDC_CLIENT_ID",
-    "OIDC_CLIENT_SECRET",
-)
-
-
-def source_hash() -> str:
-    """A hash of everything ``next build`` reads: the lock, the config and the pages."""
-    digest = hashlib.sha256()
-    files = [APP_DIR / "package.json", APP_DIR / "package-lock.json", APP_DIR / "next.config.js"]
-    files += sorted(p for p in (APP_DIR / "pages").rglob("*") if p.is_file())
-    for path in files:
-        digest.update(str(path.relative_to(APP_DIR)).encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-def node_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _CLEARED_ENV}
-    env.update(NEXT_TELEMETRY_DISABLED="1", **extra)
-    return env
-
-
-def build(node: str) -> None:
-    """``next build`` unless the stamp says the current sources are already built."""
-    wanted = source_hash()
-    # A lock, so two pytest processes do not build into the same .next at once.
-    with (APP_DIR / ".build-lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if STAMP.is_file() and STAMP.read_text() == wanted:
-            return
-        proc = subprocess.run(
-            [node, "node_modules/next/dist/bin/next", "build"],
-            cwd=APP_DIR,
-            env=node_env(),
-            capture_output=True,
-            text=True,
-            timeout=BUILD_TIMEOUT,
-            check=False,
-        )
-        if proc.returncode != 0:
-            pytest.fail(f"next build failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}", pytrace=False)
-        STAMP.write_text(wanted)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_ready(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"next start exited with {proc.returncode}:\n{log.read_text()}", pytrace=False)
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{url}/api/auth/providers", timeout=2).status_code == 200:
-                return
-        time.sleep(0.1)
-    pytest.fail(f"next start was not ready after {START_TIMEOUT} s:\n{log.read_text()}", pytrace=False)
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    """Stop the server and anything it spawned: it leads its own process group."""
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
 
 def nextjs_node() -> str:
@@ -131,7 +39,10 @@ def nextjs_node() -> str:
         (APP_DIR / "node_modules" / "next").is_dir(),
         f"npm packages missing: run `npm ci` in {os.path.relpath(APP_DIR)} (or `make node`)",
     )
-    build(node)
+    try:
+        build(node)
+    except NextAppError as exc:
+        pytest.fail(str(exc), pytrace=False)
     return node
 
 
@@ -141,7 +52,7 @@ def running_nextjs(node: str, port: int, log: Path, **env: str) -> Iterator[str]
     url = f"http://127.0.0.1:{port}"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [node, "node_modules/next/dist/bin/next", "start", "-p", str(port), "-H", "127.0.0.1"],
+            start_command(node, port),
             cwd=APP_DIR,
             env=node_env(NEXTAUTH_URL=url, NEXTAUTH_SECRET=SECRET, **env),
             stdout=out,
@@ -149,7 +60,10 @@ def running_nextjs(node: str, port: int, log: Path, **env: str) -> Iterator[str]
             start_new_session=True,
         )
     try:
-        wait_ready(proc, url, log)
+        try:
+            wait_ready(proc, url, log, START_TIMEOUT)
+        except NextAppError as exc:
+            pytest.fail(str(exc), pytrace=False)
         yield url
     finally:
         stop(proc)
