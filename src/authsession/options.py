@@ -164,6 +164,9 @@ class AuthOptions:
         self.user_cookies = _check_cookie_overrides(cookies)
         self.use_secure_cookies = use_secure_cookies
         self.debug = debug
+        if debug:
+            # NextAuth's ``debug: true``: authsession's debug messages (chunking, token errors...) show.
+            logging.getLogger("authsession").setLevel(logging.DEBUG)
         # An httpx transport for the OAuth requests (tests pass httpx.MockTransport).
         self.http_transport = http_transport
         self.logger = logger or logging.getLogger("authsession")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -409,3 +410,23 @@ async def test_chunks_are_read_in_numeric_order(format: str) -> None:
 
 def _salt(format: str) -> str:
     return "" if format == "v4" else SESSION[format]
+
+
+def test_chunking_logs_nextauths_debug_message(caplog: pytest.LogCaptureFixture) -> None:
+    template = Cookie(name="authjs.session-token", value="")
+    with caplog.at_level(logging.DEBUG, logger="authsession"):
+        cookies = chunk_cookies(template, "x" * 5000, [], "v5")
+    assert [c.name for c in cookies] == ["authjs.session-token.0", "authjs.session-token.1"]
+    record = next(r for r in caplog.records if r.getMessage().startswith("CHUNKING_SESSION_COOKIE"))
+    assert record.levelno == logging.DEBUG
+    assert (record.valueSize, record.chunks, record.emptyCookieSize) == (5000, 2, 160)  # type: ignore[attr-defined]
+
+
+def test_debug_option_turns_on_the_debug_messages() -> None:
+    log = logging.getLogger("authsession")
+    before = log.level
+    try:
+        make_options(debug=True)
+        assert log.isEnabledFor(logging.DEBUG)
+    finally:
+        log.setLevel(before)

@@ -7,6 +7,7 @@ and a session token longer than one cookie can hold is split into ``<name>.0``, 
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -19,6 +20,7 @@ from urllib.parse import quote, unquote, unquote_to_bytes
 from authsession._core.http import Cookie
 
 Format = Literal["v4", "v5"]
+logger = logging.getLogger("authsession")
 
 #: Characters ``encodeURIComponent`` leaves alone besides letters and digits.
 _URI_COMPONENT_SAFE = "-_.!~*'()"
@@ -163,6 +165,12 @@ def chunk_cookies(template: Cookie, value: str, read_names: Iterable[str], forma
         fresh = [template.copy(value=value)]
     else:
         count = math.ceil(len(value) / size)
+        # NextAuth's debug message, with the same fields: big tokens are a common proxy problem.
+        logger.debug(
+            "CHUNKING_SESSION_COOKIE: session cookie exceeds allowed %s bytes",
+            ALLOWED_COOKIE_SIZE,
+            extra={"emptyCookieSize": _EMPTY_COOKIE_OVERHEAD[format], "valueSize": len(value), "chunks": count},
+        )
         fresh = [
             template.copy(name=f"{template.name}.{i}", value=value[i * size : (i + 1) * size]) for i in range(count)
         ]
