@@ -1,4 +1,5 @@
-"""The pinned Next.js 14 + next-auth 4 app in ``tests/node/nextjs``: build it, start it, stop it.
+"""The pinned Next.js 14 + next-auth 4 app in ``tests/node/nextjs``: build it, start it, stop it;
+and its Python twin (:func:`twin_app`), with the same users, callbacks and pages.
 
 One module for the interop tests (``tests/interop/conftest.py``) and the HTTP benchmark
 (``bench/http.py``), so both build the same way and share one build: ``next build`` is skipped
@@ -16,9 +17,17 @@ import signal
 import socket
 import subprocess
 import time
+from html import escape
 from pathlib import Path
+from typing import Any
 
 import httpx
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import HTMLResponse
+
+from authsession import AuthOptions, get_server_session
+from authsession.integrations.fastapi import AuthSession
+from authsession.providers import Credentials
 
 APP_DIR = Path(__file__).parent / "node" / "nextjs"
 #: Inside ``.next`` so that deleting the build deletes the stamp.
@@ -120,3 +129,79 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     # Workers (uvicorn's, Next's) share the group; make sure none outlives the leader.
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
+
+
+# --- the Python twin: the same users, callbacks and pages as tests/node/nextjs -------------------
+
+PASSWORD = "correct-horse"
+ADA = {"id": "1", "name": "Ada Lovelace", "email": "ada@example.com"}
+#: Signing in as Babbage adds a large claim, so his session cookie is chunked (.0, .1).
+BABBAGE = {"id": "2", "name": "Charles Babbage", "email": "babbage@example.com"}
+USERS = {user["email"]: user for user in (ADA, BABBAGE)}
+BIG_CLAIM_LENGTH = 5000
+LOGGED_OUT = "You must be logged in to view this page."
+
+
+def authorize(credentials: dict[str, Any]) -> dict[str, Any] | None:
+    user = USERS.get(credentials.get("email", ""))
+    if user is not None and credentials.get("password") == PASSWORD:
+        return dict(user)
+    return None
+
+
+def jwt_callback(token: dict[str, Any], user: dict[str, Any] | None = None) -> dict[str, Any]:
+    if user is not None and user.get("id") == "2":
+        token["notes"] = "n" * BIG_CLAIM_LENGTH
+    return token
+
+
+def session_callback(session: dict[str, Any], token: dict[str, Any] | None = None) -> dict[str, Any]:
+    if token is not None and isinstance(token.get("notes"), str):
+        session["notesLength"] = len(token["notes"])
+    return session
+
+
+def twin_options(*, secret: str, url: str | None, credentials: bool = True, **options: Any) -> AuthOptions:
+    """The Next.js app's next-auth options in Python (v4, JWT unless ``options`` say otherwise)."""
+    providers = [
+        Credentials(
+            authorize=authorize,
+            credentials={
+                "email": {"label": "Email", "type": "email"},
+                "password": {"label": "Password", "type": "password"},
+            },
+        )
+    ]
+    options.setdefault("format", "v4")
+    options.setdefault("session", {"strategy": "jwt"})
+    return AuthOptions(
+        secret=secret,
+        url=url,
+        providers=providers if credentials else [],
+        callbacks={"jwt": jwt_callback, "session": session_callback},
+        **options,
+    )
+
+
+def twin_app(options: AuthOptions, **fastapi: Any) -> FastAPI:
+    """The Next.js app's pages in FastAPI: the seed's ``/profile`` and ``/api/me``."""
+    app = FastAPI(**fastapi)
+    AuthSession(app, options)
+
+    @app.get("/profile", response_class=HTMLResponse)
+    async def profile(request: Request, response: Response) -> str:
+        session = await get_server_session(request, response, options)
+        if session is None:
+            return f"<p>{LOGGED_OUT}</p>"
+        user = session["user"]
+        return (
+            f"<main><h1>Welcome, {escape(str(user.get('name')))}!</h1>"
+            f"<p>Your email is {escape(str(user.get('email')))}</p></main>"
+        )
+
+    @app.get("/api/me")
+    async def me(request: Request, response: Response) -> dict[str, Any]:
+        session = await get_server_session(request, response, options)
+        return {"userEmail": session["user"].get("email") if session else None}
+
+    return app

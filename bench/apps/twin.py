@@ -18,45 +18,13 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from html import escape
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import FastAPI
+from tests.nextjs_app import twin_app, twin_options
 
-from authsession import AuthOptions, get_server_session
-from authsession.integrations.fastapi import AuthSession
-from authsession.providers import Credentials
-
-# The users and password of tests/node/nextjs/pages/api/auth/[...nextauth].js.
-PASSWORD = "correct-horse"
-USERS = {
-    "ada@example.com": {"id": "1", "name": "Ada Lovelace", "email": "ada@example.com"},
-    "babbage@example.com": {"id": "2", "name": "Charles Babbage", "email": "babbage@example.com"},
-}
-BIG_CLAIM_LENGTH = 5000
-LOGGED_OUT = "You must be logged in to view this page."
 #: The session the database variant seeds; the benchmark sends it as the session cookie.
 DATABASE_SESSION_TOKEN = "bench-database-session-0000000000000001"
-
-
-def authorize(credentials: dict[str, Any]) -> dict[str, Any] | None:
-    user = USERS.get(credentials.get("email", ""))
-    if user is not None and credentials.get("password") == PASSWORD:
-        return dict(user)
-    return None
-
-
-def jwt_callback(token: dict[str, Any], user: dict[str, Any] | None = None) -> dict[str, Any]:
-    if user is not None and user.get("id") == "2":
-        token["notes"] = "n" * BIG_CLAIM_LENGTH
-    return token
-
-
-def session_callback(session: dict[str, Any], token: dict[str, Any] | None = None) -> dict[str, Any]:
-    if token is not None and isinstance(token.get("notes"), str):
-        session["notesLength"] = len(token["notes"])
-    return session
 
 
 def _adapter(name: str, url: str | None) -> Any:
@@ -101,26 +69,15 @@ def create_app() -> FastAPI:
     if threshold := os.environ.get("BENCH_REFRESH_THRESHOLD"):
         session["refresh_threshold"] = float(threshold)
     adapter = None
-    providers = [
-        Credentials(
-            authorize=authorize,
-            credentials={
-                "email": {"label": "Email", "type": "email"},
-                "password": {"label": "Password", "type": "password"},
-            },
-        )
-    ]
     if session["strategy"] == "database":
         adapter = _adapter(os.environ.get("BENCH_ADAPTER", "memory"), os.environ.get("BENCH_DATABASE_URL"))
-        providers = []
-    options = AuthOptions(
+    options = twin_options(
         secret=secret,
-        format=os.environ.get("BENCH_FORMAT", "v4"),  # type: ignore[arg-type]
         url=os.environ.get("BENCH_URL"),
+        credentials=adapter is None,
+        format=os.environ.get("BENCH_FORMAT", "v4"),
         session=session,
-        providers=providers,
         adapter=adapter,
-        callbacks={"jwt": jwt_callback, "session": session_callback},
     )
 
     @asynccontextmanager
@@ -129,26 +86,4 @@ def create_app() -> FastAPI:
             await _seed(adapter)
         yield
 
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
-    AuthSession(app, options)
-
-    @app.get("/profile")
-    async def profile(request: Request, response: Response) -> HTMLResponse:
-        session = await get_server_session(request, response, options)
-        if session is None:
-            html = f"<p>{LOGGED_OUT}</p>"
-        else:
-            user = session["user"]
-            html = (
-                f"<main><h1>Welcome, {escape(str(user.get('name')))}!</h1>"
-                f"<p>Your email is {escape(str(user.get('email')))}</p></main>"
-            )
-        return HTMLResponse(html)
-
-    @app.get("/api/me")
-    async def me(request: Request, response: Response) -> JSONResponse:
-        session = await get_server_session(request, response, options)
-        email = session["user"].get("email") if session else None
-        return JSONResponse({"userEmail": email})
-
-    return app
+    return twin_app(options, docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)

@@ -15,17 +15,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from html import escape
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI
 
-from authsession import AuthOptions, get_server_session, jwt
-from authsession.integrations.fastapi import AuthSession
-from authsession.providers import Credentials
+from authsession import jwt
+from nextjs_app import ADA, BABBAGE, BIG_CLAIM_LENGTH, LOGGED_OUT, PASSWORD, twin_app, twin_options
 
 from .conftest import SECRET
 
@@ -34,15 +31,8 @@ pytestmark = pytest.mark.node
 PY_URL = "http://python.interop.test"
 SESSION_COOKIE = "next-auth.session-token"
 CSRF_COOKIE = "next-auth.csrf-token"
-PASSWORD = "correct-horse"
-ADA = {"id": "1", "name": "Ada Lovelace", "email": "ada@example.com"}
-#: Signing in as Babbage adds a large claim, so his session cookie is chunked (.0, .1).
-BABBAGE = {"id": "2", "name": "Charles Babbage", "email": "babbage@example.com"}
-USERS = {user["email"]: user for user in (ADA, BABBAGE)}
-BIG_CLAIM_LENGTH = 5000
 #: next-auth 4 chunk size: 4096 minus an estimated 163 bytes of cookie overhead (protocol §2.3).
 V4_CHUNK_SIZE = 3933
-LOGGED_OUT = "You must be logged in to view this page."
 ISO_MS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 BOTH_WAYS = pytest.mark.parametrize(("maker", "reader"), [("python", "nextjs"), ("nextjs", "python")])
 
@@ -50,62 +40,8 @@ BOTH_WAYS = pytest.mark.parametrize(("maker", "reader"), [("python", "nextjs"), 
 # --- the Python app: the mirror image of tests/node/nextjs --------------------------------------
 
 
-def authorize(credentials: dict[str, Any]) -> dict[str, Any] | None:
-    user = USERS.get(credentials.get("email", ""))
-    if user is not None and credentials.get("password") == PASSWORD:
-        return dict(user)
-    return None
-
-
-def jwt_callback(token: dict[str, Any], user: dict[str, Any] | None = None) -> dict[str, Any]:
-    if user is not None and user.get("id") == "2":
-        token["notes"] = "n" * BIG_CLAIM_LENGTH
-    return token
-
-
-def session_callback(session: dict[str, Any], token: dict[str, Any]) -> dict[str, Any]:
-    if isinstance(token.get("notes"), str):
-        session["notesLength"] = len(token["notes"])
-    return session
-
-
 def make_python_app() -> FastAPI:
-    options = AuthOptions(
-        secret=SECRET,
-        format="v4",
-        url=PY_URL,
-        session={"strategy": "jwt"},
-        providers=[
-            Credentials(
-                authorize=authorize,
-                credentials={
-                    "email": {"label": "Email", "type": "email"},
-                    "password": {"label": "Password", "type": "password"},
-                },
-            )
-        ],
-        callbacks={"jwt": jwt_callback, "session": session_callback},
-    )
-    app = FastAPI()
-    AuthSession(app, options)
-
-    @app.get("/profile", response_class=HTMLResponse)
-    async def profile(request: Request, response: Response) -> str:
-        session = await get_server_session(request, response, options)
-        if session is None:
-            return f"<p>{LOGGED_OUT}</p>"
-        user = session["user"]
-        return (
-            f"<main><h1>Welcome, {escape(str(user.get('name')))}!</h1>"
-            f"<p>Your email is {escape(str(user.get('email')))}</p></main>"
-        )
-
-    @app.get("/api/me")
-    async def me(request: Request, response: Response) -> dict[str, Any]:
-        session = await get_server_session(request, response, options)
-        return {"userEmail": session["user"].get("email") if session else None}
-
-    return app
+    return twin_app(twin_options(secret=SECRET, url=PY_URL))
 
 
 # --- a hand-held cookie jar and the two sites -------------------------------------------------
