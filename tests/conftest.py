@@ -138,6 +138,22 @@ def node_oracle(request: pytest.FixtureRequest) -> NodeOracle:
     return oracle
 
 
+# --- wire constants shared by the tests ---------------------------------------------------------
+
+#: The session cookie's name (over http) and the empty GET /session body, per format.
+SESSION = {"v4": "next-auth.session-token", "v5": "authjs.session-token"}
+EMPTY: dict[str, Any] = {"v4": {}, "v5": None}
+DAY = 24 * 60 * 60
+THIRTY_DAYS = 30 * DAY
+#: The headers NextAuth sends with GET /session and GET /csrf.
+NO_CACHE = {
+    "Content-Type": "application/json",
+    "Cache-Control": "private, no-cache, no-store",
+    "Pragma": "no-cache",
+    "Expires": "0",
+}
+
+
 # --- core factories: options, requests, a clock and a cookie-jar client -----------------------
 # Shared by tests/core, tests/integrations and the public-API tests. Time is injected (``now=``
 # for ``handle``, ``AuthOptions(clock=...)`` for the integrations), never slept through.

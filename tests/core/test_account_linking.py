@@ -16,12 +16,10 @@ from authsession import AuthOptions
 from authsession._core.http import AuthResponse
 from authsession.adapters.memory import MemoryAdapter
 from authsession.providers import OAuth, OAuthProvider
-from conftest import BASE, NOW, ORIGIN, CoreClient, make_options, response_cookies
+from conftest import BASE, EMPTY, NOW, ORIGIN, SESSION, CoreClient, make_options, response_cookies
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 
-SESSION = {"v4": "next-auth.session-token", "v5": "authjs.session-token"}
-EMPTY = {"v4": {}, "v5": None}
 ADA = {"id": "acme-ada", "name": "Ada Lovelace", "email": "Ada@Example.com", "picture": "https://acme.test/ada.png"}
 ADA_AT_GLOBEX = {"id": "globex-7", "name": "Ada L.", "email": "ada@globex.test"}
 BOB = {"id": "globex-bob", "name": "Bob", "email": "bob@example.com"}

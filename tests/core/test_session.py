@@ -13,20 +13,24 @@ import pytest
 from authsession import jwt
 from authsession._core.cookies import http_date
 from authsession._core.handler import handle
-from conftest import NOW, SECRET, USER, CoreClient, json_body, make_options, make_request, response_cookies
+from conftest import (
+    DAY,
+    EMPTY,
+    NO_CACHE,
+    NOW,
+    SECRET,
+    SESSION,
+    THIRTY_DAYS,
+    USER,
+    CoreClient,
+    json_body,
+    make_options,
+    make_request,
+    response_cookies,
+)
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 
-SESSION = {"v4": "next-auth.session-token", "v5": "authjs.session-token"}
-EMPTY = {"v4": {}, "v5": None}
-DAY = 24 * 60 * 60
-THIRTY_DAYS = 30 * DAY
-NO_CACHE = {
-    "Content-Type": "application/json",
-    "Cache-Control": "private, no-cache, no-store",
-    "Pragma": "no-cache",
-    "Expires": "0",
-}
 ADA_SESSION_USER = {"name": USER["name"], "email": USER["email"], "image": USER["image"]}
 
 

@@ -13,6 +13,7 @@ from conftest import (
     BASE,
     NOW,
     ORIGIN,
+    SESSION,
     USER,
     CoreClient,
     make_credentials,
@@ -23,7 +24,6 @@ from conftest import (
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 
-SESSION = {"v4": "next-auth.session-token", "v5": "authjs.session-token"}
 CSRF = {"v4": "next-auth.csrf-token", "v5": "authjs.csrf-token"}
 
 

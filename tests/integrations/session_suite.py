@@ -23,13 +23,10 @@ from starlette.testclient import TestClient
 from authsession import AuthOptions
 from authsession._core.context import iso_time
 from authsession._core.cookies import http_date
-from conftest import PASSWORD, USER, FakeClock, make_options
+from conftest import EMPTY, PASSWORD, SESSION, THIRTY_DAYS, USER, FakeClock, make_options
 
 SITE = "http://testserver"
-SESSION = {"v4": "next-auth.session-token", "v5": "authjs.session-token"}
 CSRF = {"v4": "next-auth.csrf-token", "v5": "authjs.csrf-token"}
-THIRTY_DAYS = 30 * 24 * 60 * 60
-EMPTY = {"v4": {}, "v5": None}
 
 
 def set_cookies(response: Any) -> list[str]:

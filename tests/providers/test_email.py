@@ -21,13 +21,10 @@ from authsession.adapters.memory import MemoryAdapter
 from authsession.errors import ConfigurationError
 from authsession.providers import Email, EmailProvider
 from authsession.providers.email import normalize_email
-from conftest import BASE, NOW, ORIGIN, SECRET, CoreClient, make_options, make_request
+from conftest import BASE, DAY, EMPTY, NOW, ORIGIN, SECRET, CoreClient, make_options, make_request
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 
-SESSION = {"v4": "next-auth.session-token", "v5": "authjs.session-token"}
-EMPTY = {"v4": {}, "v5": None}
-DAY = 24 * 60 * 60
 VERIFY_REQUEST = f"{BASE}/verify-request?provider=email&type=email"
 ADA = "ada@example.com"
 

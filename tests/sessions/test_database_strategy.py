@@ -22,8 +22,13 @@ from authsession.errors import UnsupportedStrategy
 from authsession.providers import Email
 from authsession.types import AdapterSession
 from conftest import (
+    DAY,
+    EMPTY,
+    NO_CACHE,
     NOW,
     ORIGIN,
+    SESSION,
+    THIRTY_DAYS,
     USER,
     CoreClient,
     FakeClock,
@@ -36,16 +41,6 @@ from conftest import (
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 
-SESSION = {"v4": "next-auth.session-token", "v5": "authjs.session-token"}
-EMPTY = {"v4": {}, "v5": None}
-DAY = 24 * 60 * 60
-THIRTY_DAYS = 30 * DAY
-NO_CACHE = {
-    "Content-Type": "application/json",
-    "Cache-Control": "private, no-cache, no-store",
-    "Pragma": "no-cache",
-    "Expires": "0",
-}
 ADA = {"name": USER["name"], "email": USER["email"], "image": USER["image"]}
 
 
