@@ -146,7 +146,7 @@ EMPTY: dict[str, Any] = {"v4": {}, "v5": None}
 DAY = 24 * 60 * 60
 THIRTY_DAYS = 30 * DAY
 #: The headers NextAuth sends with GET /session and GET /csrf.
-NO_CACHE = {
+NO_CACHE_JSON = {
     "Content-Type": "application/json",
     "Cache-Control": "private, no-cache, no-store",
     "Pragma": "no-cache",

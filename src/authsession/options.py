@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from authsession._core.cookies import CookieNames, cookie_names
 from authsession._core.http import Cookie, SameSite
 from authsession._core.pages import Theme
-from authsession._core.sync import UserFunction
+from authsession._core.user_code import UserFunction
 from authsession.errors import ConfigurationError, MissingSecret, UnsupportedStrategy
 from authsession.types import Format, SessionStrategyName
 

@@ -16,7 +16,7 @@ from authsession._core.handler import handle
 from conftest import (
     DAY,
     EMPTY,
-    NO_CACHE,
+    NO_CACHE_JSON,
     NOW,
     SECRET,
     SESSION,
@@ -63,7 +63,7 @@ def iso(timestamp: float) -> str:
 async def test_no_cookie_is_an_empty_session(format: str) -> None:
     response = await handle(make_request("GET", "session"), make_options(format=format), now=NOW)
     assert response.status == 200
-    assert response.headers == NO_CACHE
+    assert response.headers == NO_CACHE_JSON
     assert json_body(response) == EMPTY[format]
     assert response.body == ("{}" if format == "v4" else "null")
     assert not any(c.name.startswith(SESSION[format]) for c in response.cookies)
@@ -75,7 +75,7 @@ async def test_valid_cookie_gives_the_session_and_refreshes_it(format: str) -> N
     request = make_request("GET", "session", cookies={SESSION[format]: old})
     response = await handle(request, make_options(format=format), now=later)
     assert response.status == 200
-    assert response.headers == NO_CACHE
+    assert response.headers == NO_CACHE_JSON
     assert json_body(response) == {"user": ADA_SESSION_USER, "expires": iso(later + THIRTY_DAYS)}
     assert json_body(response)["expires"].endswith(".000Z")
     cookie = response_cookies(response)[SESSION[format]]

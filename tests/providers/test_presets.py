@@ -22,7 +22,7 @@ from authsession import AuthOptions
 from authsession._core.csrf import csrf_hash
 from authsession._core.handler import handle
 from authsession._core.http import AuthRequest, AuthResponse
-from authsession._core.sync import call
+from authsession._core.user_code import call
 from authsession.errors import ConfigurationError
 from authsession.providers import (
     Apple,

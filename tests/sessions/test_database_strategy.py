@@ -24,7 +24,7 @@ from authsession.types import AdapterSession
 from conftest import (
     DAY,
     EMPTY,
-    NO_CACHE,
+    NO_CACHE_JSON,
     NOW,
     ORIGIN,
     SESSION,
@@ -139,7 +139,7 @@ async def test_read_answers_the_user_and_the_stored_expiry(
     browser.now = NOW + 60
     response = await browser.request("GET", "session")
     assert response.status == 200
-    assert response.headers == NO_CACHE
+    assert response.headers == NO_CACHE_JSON
     assert json_body(response) == {"user": ADA, "expires": iso(NOW + THIRTY_DAYS)}
     cookie = response_cookies(response)[SESSION[format]]
     assert cookie.value == only_row(adapter)["sessionToken"]

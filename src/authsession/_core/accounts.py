@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from authsession._core.context import Context
-from authsession._core.sync import call, fire
+from authsession._core.user_code import call, fire
 from authsession.errors import OAuthAccountNotLinked
 from authsession.sessions import strategy_for
 from authsession.types import Account, User

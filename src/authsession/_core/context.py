@@ -18,7 +18,7 @@ from authsession.errors import ConfigurationError, InvalidCallbackUrl
 if TYPE_CHECKING:
     from authsession.options import AuthOptions, CookieSet
 
-NO_CACHE = {
+NO_CACHE_JSON = {
     "Content-Type": "application/json",
     "Cache-Control": "private, no-cache, no-store",
     "Pragma": "no-cache",
@@ -38,12 +38,12 @@ class Context:
     origin: str
     base_url: str
     secure: bool
-    cookies: CookieSet
+    cookie_templates: CookieSet
     now: float
     json_mode: bool = False
     csrf: CsrfCheck | None = None
     callback_url: str = ""
-    out: list[Cookie] = field(default_factory=list)
+    response_cookies: list[Cookie] = field(default_factory=list)
 
     @property
     def body(self) -> Mapping[str, Any]:
@@ -58,10 +58,10 @@ class Context:
         return self.csrf is not None and self.csrf.verified
 
     def set_cookie(self, cookie: Cookie) -> None:
-        self.out.append(cookie)
+        self.response_cookies.append(cookie)
 
     def respond(self, response: AuthResponse) -> AuthResponse:
-        response.cookies[:0] = self.out
+        response.cookies[:0] = self.response_cookies
         return response
 
     def redirect(self, url: str, *, status: int = 302) -> AuthResponse:
@@ -129,7 +129,7 @@ def build_context(
         origin=origin,
         base_url=base_url,
         secure=secure,
-        cookies=cookies,
+        cookie_templates=cookies,
         now=options.clock() if now is None else now,
     )
     body = request.body or {}
@@ -142,7 +142,7 @@ def build_context(
 
 def init_csrf(ctx: Context) -> None:
     """Reuse or mint the CSRF token, and set its cookie when it is new (protocol §3)."""
-    template = ctx.cookies.csrf_token
+    template = ctx.cookie_templates.csrf_token
     ctx.csrf = check_csrf(
         ctx.request.cookies.get(template.name),
         csrf_secret(ctx.options.secrets),
@@ -155,7 +155,7 @@ def init_csrf(ctx: Context) -> None:
 
 async def init_callback_url(ctx: Context) -> None:
     """Resolve callbackUrl from the body, the query or the cookie, through ``redirect`` (§4.3)."""
-    template = ctx.cookies.callback_url
+    template = ctx.cookie_templates.callback_url
     cookie_value = ctx.request.cookies.get(template.name)
     query_value = ctx.request.query.get("callbackUrl")
     # Like NextAuth, only the query and the cookie are asserted; a body value that is not a

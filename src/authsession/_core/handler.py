@@ -59,7 +59,7 @@ V4_ACTIONS = frozenset(action for _, action in ROUTES)
 V5_ACTIONS = (V4_ACTIONS - {"_log"}) | {"webauthn-options"}
 # Actions whose GET renders a page, so a configuration error shows the error page, not JSON.
 HTML_ACTIONS = frozenset({"signin", "signout", "error", "verify-request"})
-ASSERTIONS = (InvalidCallbackUrl, MissingSecret)
+FAILED_ASSERTIONS = (InvalidCallbackUrl, MissingSecret)
 PROVIDER_ACTIONS = frozenset({"signin", "callback", "webauthn-options"})
 
 
@@ -133,11 +133,11 @@ def on_error(ctx: Context, exc: AuthError, method: str) -> AuthResponse:
     if not ctx.v4:
         # @auth/core 0.41.3 answers errors with a fresh Response, so no Set-Cookie at all (checked
         # against the npm package): a v5 MissingCSRF redirect mints no CSRF cookie; the page does.
-        ctx.out.clear()
+        ctx.response_cookies.clear()
     if ctx.action == "session" and method == "POST":
         return ctx.json({} if ctx.v4 else None, status=400)
     # Assertion failures (and any v4 server error) answer JSON 500 except on a GET of a page.
-    assertion = isinstance(exc, ASSERTIONS)
+    assertion = isinstance(exc, FAILED_ASSERTIONS)
     server_error = assertion or (ctx.v4 and isinstance(exc, ConfigurationError))
     if server_error and (method == "POST" or ctx.action not in HTML_ACTIONS):
         return ctx.respond(config_error_json(ctx.v4))

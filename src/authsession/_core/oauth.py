@@ -40,7 +40,7 @@ def pkce_challenge(verifier: str) -> str:
 
 
 def _template(ctx: Context, check: Check) -> Cookie:
-    cookies = ctx.cookies
+    cookies = ctx.cookie_templates
     return {"pkce": cookies.pkce_code_verifier, "state": cookies.state, "nonce": cookies.nonce}[check]
 
 
@@ -69,7 +69,7 @@ def create_checks(
     params: dict[str, str] = {}
     if "pkce" in checks:
         verifier = random_value()
-        ctx.set_cookie(_seal(ctx, ctx.cookies.pkce_code_verifier, verifier, provider_id))
+        ctx.set_cookie(_seal(ctx, ctx.cookie_templates.pkce_code_verifier, verifier, provider_id))
         params["code_challenge"] = pkce_challenge(verifier)
         params["code_challenge_method"] = "S256"
     if "state" in checks:
@@ -84,11 +84,11 @@ def create_checks(
                 format="v5",
                 now=ctx.now,
             )
-        ctx.set_cookie(_seal(ctx, ctx.cookies.state, state, provider_id, cross_site=form_post))
+        ctx.set_cookie(_seal(ctx, ctx.cookie_templates.state, state, provider_id, cross_site=form_post))
         params["state"] = state
     if "nonce" in checks:
         nonce = random_value()
-        ctx.set_cookie(_seal(ctx, ctx.cookies.nonce, nonce, provider_id, cross_site=form_post))
+        ctx.set_cookie(_seal(ctx, ctx.cookie_templates.nonce, nonce, provider_id, cross_site=form_post))
         params["nonce"] = nonce
     return params
 

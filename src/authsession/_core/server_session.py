@@ -33,4 +33,4 @@ async def get_session(
         # depend on the callback URL.
         logger.exception("The redirect callback raised while resolving the callback-url cookie")
     session = await read(ctx)
-    return session, ctx.out
+    return session, ctx.response_cookies

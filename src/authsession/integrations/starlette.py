@@ -192,7 +192,7 @@ async def get_csrf_token(request: HTTPConnection, response: Response | None, opt
     ctx = build_context(to_auth_request(request.scope, options), options, "csrf", None)
     init_csrf(ctx)
     assert ctx.csrf is not None
-    _hand_over(request.scope.setdefault("state", {}), response, ctx.out)
+    _hand_over(request.scope.setdefault("state", {}), response, ctx.response_cookies)
     return ctx.csrf.token
 
 

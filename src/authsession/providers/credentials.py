@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
-from authsession._core.sync import call
+from authsession._core.user_code import call
 from authsession.providers.base import check_provider_id
 from authsession.types import CredentialInput, User
 

@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlencode, urlsplit
 import anyio.to_thread
 
 from authsession._core.csrf import csrf_secret
-from authsession._core.sync import UserFunction, call
+from authsession._core.user_code import UserFunction, call
 from authsession.errors import ConfigurationError, EmailSignInError, Verification
 from authsession.providers.base import check_provider_id
 

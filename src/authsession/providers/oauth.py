@@ -29,7 +29,7 @@ from joserfc.jwk import KeySet
 from authsession._core import oauth as checks_
 from authsession._core.oauth import Check, InvalidCheck
 from authsession._core.pages import ProviderStyle
-from authsession._core.sync import call
+from authsession._core.user_code import call
 from authsession.errors import AuthError, ConfigurationError, OAuthCallbackError
 from authsession.providers.base import check_provider_id
 

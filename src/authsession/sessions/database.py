@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from authsession._core.context import iso_time
 from authsession._core.cookies import expire_cookie, read_chunks
-from authsession._core.sync import call, fire
+from authsession._core.user_code import call, fire
 from authsession.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ logger = logging.getLogger("authsession")
 class DatabaseSessionStrategy:
     async def read(self, ctx: Context, *, is_update: bool = False, new_session: Any = None) -> Session | None:
         options = ctx.options
-        template = ctx.cookies.session_token
+        template = ctx.cookie_templates.session_token
         token, read_names = read_chunks(ctx.request.cookies, template.name, options.format)
         if not token:
             return None
@@ -83,7 +83,7 @@ class DatabaseSessionStrategy:
                 "With the database session strategy, authorize must return a user stored by the adapter "
                 "(adapter.get_user(id) found nothing); or use session={'strategy': 'jwt'}"
             )
-        template = ctx.cookies.session_token
+        template = ctx.cookie_templates.session_token
         old, read_names = read_chunks(ctx.request.cookies, template.name, options.format)
         if old:
             # A new token at every sign-in: a token planted before sign-in is worth nothing after.
@@ -98,7 +98,7 @@ class DatabaseSessionStrategy:
         return True
 
     async def destroy(self, ctx: Context) -> None:
-        template = ctx.cookies.session_token
+        template = ctx.cookie_templates.session_token
         token, read_names = read_chunks(ctx.request.cookies, template.name, ctx.options.format)
         if not token:
             return
@@ -113,7 +113,7 @@ class DatabaseSessionStrategy:
 
     async def current_user(self, ctx: Context) -> User | None:
         """The signed-in user, for linking a new provider account to them."""
-        token, _ = read_chunks(ctx.request.cookies, ctx.cookies.session_token.name, ctx.options.format)
+        token, _ = read_chunks(ctx.request.cookies, ctx.cookie_templates.session_token.name, ctx.options.format)
         if not token:
             return None
         found = await call(ctx.options.adapter.get_session_and_user, token)
@@ -124,7 +124,7 @@ class DatabaseSessionStrategy:
 
     @staticmethod
     def _clear(ctx: Context, names: list[str]) -> None:
-        template = ctx.cookies.session_token
+        template = ctx.cookie_templates.session_token
         for name in names:
             ctx.set_cookie(expire_cookie(template, name))
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from authsession import jwt
 from authsession._core.context import iso_time
 from authsession._core.cookies import chunk_cookies, expire_cookie, read_chunks
-from authsession._core.sync import call, fire
+from authsession._core.user_code import call, fire
 from authsession.errors import TokenError
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ logger = logging.getLogger("authsession")
 
 class JWTSessionStrategy:
     async def read(self, ctx: Context, *, is_update: bool = False, new_session: Any = None) -> Session | None:
-        template = ctx.cookies.session_token
+        template = ctx.cookie_templates.session_token
         value, read_names = read_chunks(ctx.request.cookies, template.name, ctx.options.format)
         if not value:
             return None
@@ -76,7 +76,7 @@ class JWTSessionStrategy:
     async def create(
         self, ctx: Context, *, user: User, account: Account, profile: Any = None, is_new_user: bool = False
     ) -> bool:
-        template = ctx.cookies.session_token
+        template = ctx.cookie_templates.session_token
         _, read_names = read_chunks(ctx.request.cookies, template.name, ctx.options.format)
         token: dict[str, Any] = {}
         for claim, key in (("name", "name"), ("email", "email"), ("picture", "image"), ("sub", "id")):
@@ -102,7 +102,7 @@ class JWTSessionStrategy:
         return True
 
     async def destroy(self, ctx: Context) -> None:
-        template = ctx.cookies.session_token
+        template = ctx.cookie_templates.session_token
         value, read_names = read_chunks(ctx.request.cookies, template.name, ctx.options.format)
         if not value:
             return
@@ -116,7 +116,7 @@ class JWTSessionStrategy:
     async def current_user(self, ctx: Context) -> User | None:
         """With an adapter, the stored user named by the session token's ``sub``."""
         adapter = ctx.options.adapter
-        value, _ = read_chunks(ctx.request.cookies, ctx.cookies.session_token.name, ctx.options.format)
+        value, _ = read_chunks(ctx.request.cookies, ctx.cookie_templates.session_token.name, ctx.options.format)
         if adapter is None or not value:
             return None
         token = await self._decode(ctx, value)
@@ -127,13 +127,13 @@ class JWTSessionStrategy:
 
     @staticmethod
     def _clear(ctx: Context, names: list[str]) -> None:
-        template = ctx.cookies.session_token
+        template = ctx.cookie_templates.session_token
         for name in names:
             ctx.set_cookie(expire_cookie(template, name))
 
     @staticmethod
     def _salt(ctx: Context) -> str:
-        return "" if ctx.v4 else ctx.cookies.session_token.name
+        return "" if ctx.v4 else ctx.cookie_templates.session_token.name
 
     async def _decode(self, ctx: Context, value: str) -> dict[str, Any] | None:
         options = ctx.options

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 from authsession._core.accounts import link_or_register, sign_in_by_email
 from authsession._core.context import Context, redirect_callback
 from authsession._core.http import AuthResponse
-from authsession._core.sync import call, fire
+from authsession._core.user_code import call, fire
 from authsession.errors import (
     AccessDenied,
     AuthError,

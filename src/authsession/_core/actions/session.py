@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from authsession._core.context import NO_CACHE, Context
+from authsession._core.context import NO_CACHE_JSON, Context
 from authsession._core.cookies import expire_cookie, read_chunks
 from authsession._core.http import AuthResponse
 from authsession.errors import AuthError
@@ -23,7 +23,7 @@ async def read(ctx: Context, *, is_update: bool = False, new_session: Any = None
         raise
     except Exception:
         logger.exception("SESSION_ERROR: reading the session failed; answering with no session")
-        template = ctx.cookies.session_token
+        template = ctx.cookie_templates.session_token
         for name in read_chunks(ctx.request.cookies, template.name, ctx.options.format)[1]:
             ctx.set_cookie(expire_cookie(template, name))
         return None
@@ -35,7 +35,7 @@ def _empty(ctx: Context) -> Any:
 
 async def get(ctx: Context) -> AuthResponse:
     session = await read(ctx)
-    return ctx.json(session if session is not None else _empty(ctx), headers=NO_CACHE)
+    return ctx.json(session if session is not None else _empty(ctx), headers=NO_CACHE_JSON)
 
 
 async def post(ctx: Context) -> AuthResponse:
