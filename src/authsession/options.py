@@ -22,9 +22,7 @@ from authsession.errors import ConfigurationError, MissingSecret, UnsupportedStr
 from authsession.types import Format, SessionStrategyName
 
 if TYPE_CHECKING:
-    # Not at runtime: importing ``authsession.providers`` loads the OAuth presets and httpx,
-    # and the sans-I/O core (which imports this module) must not.
-    from authsession.providers.base import Provider
+    from authsession._core.provider import Provider
 
 logger = logging.getLogger("authsession")
 
@@ -262,6 +260,11 @@ def _resolve_secrets(secret: str | Sequence[str] | None, format: Format) -> tupl
     return tuple(candidates)
 
 
+# The provider types the core can sign in with. ProviderType also names "webauthn": a Next.js app
+# sharing the database may store such accounts, but no provider here signs in that way.
+_SIGN_IN_TYPES = ("oauth", "oidc", "email", "credentials")
+
+
 def _check_providers(providers: Sequence[Provider]) -> tuple[Provider, ...]:
     seen: set[str] = set()
     for provider in providers:
@@ -269,6 +272,8 @@ def _check_providers(providers: Sequence[Provider]) -> tuple[Provider, ...]:
             raise ConfigurationError(
                 f"{provider!r} is not a provider: use authsession.providers.Credentials(...), GitHub(...), ..."
             )
+        if provider.type not in _SIGN_IN_TYPES:
+            raise ConfigurationError(f"Provider {provider.id!r} has type {provider.type!r}; use {_SIGN_IN_TYPES}")
         if provider.id in seen:
             raise ConfigurationError(f"Two providers share the id {provider.id!r}: pass id=... to one of them")
         seen.add(provider.id)

@@ -8,6 +8,7 @@ from typing import Literal, NotRequired, TypedDict
 Format = Literal["v4", "v5"]
 SessionStrategyName = Literal["jwt", "database"]
 Trigger = Literal["signIn", "signUp", "update"]
+ProviderType = Literal["oauth", "oidc", "email", "credentials", "webauthn"]
 
 
 class User(TypedDict, total=False):
@@ -27,7 +28,7 @@ class Account(TypedDict, total=False):
     """How a user signed in: the provider and its account id (and OAuth tokens)."""
 
     provider: str
-    type: Literal["oauth", "oidc", "email", "credentials", "webauthn"]
+    type: ProviderType
     providerAccountId: str
     userId: str
     access_token: str

@@ -284,3 +284,10 @@ def test_a_callback_requiring_an_argument_never_passed_is_refused() -> None:
 
     with pytest.raises(ConfigurationError, match="tokne"):
         make_options(callbacks={"session": session})
+
+
+def test_a_provider_type_the_core_cannot_sign_in_with() -> None:
+    passkey = make_credentials(id="passkey")
+    object.__setattr__(passkey, "type", "webauthn")
+    with pytest.raises(ConfigurationError, match="'passkey' has type 'webauthn'"):
+        make_options(providers=[passkey])

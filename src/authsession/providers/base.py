@@ -1,23 +1,23 @@
-"""What every provider has: an id (the URL segment), a display name and a type."""
+"""What every provider has: an id (the URL segment), a display name and a type.
+
+The interface itself (:data:`Provider`, one protocol per type) lives in the core, which calls it.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import Literal, Protocol, runtime_checkable
 
-ProviderType = Literal["oauth", "oidc", "email", "credentials", "webauthn"]
+from authsession._core.provider import (
+    CredentialsConfig,
+    EmailConfig,
+    OAuthConfig,
+    Provider,
+    ProviderCallbackError,
+    SignInResult,
+)
+from authsession.types import ProviderType
 
 _PROVIDER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-
-
-@runtime_checkable
-class Provider(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def type(self) -> ProviderType: ...
 
 
 def check_provider_id(provider_id: str) -> str:
@@ -27,3 +27,15 @@ def check_provider_id(provider_id: str) -> str:
             f"provider id {provider_id!r} must be 1-64 letters, digits, '-' or '_', starting with a letter or digit"
         )
     return provider_id
+
+
+__all__ = [
+    "CredentialsConfig",
+    "EmailConfig",
+    "OAuthConfig",
+    "Provider",
+    "ProviderCallbackError",
+    "ProviderType",
+    "SignInResult",
+    "check_provider_id",
+]

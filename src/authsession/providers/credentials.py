@@ -11,11 +11,15 @@ import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from authsession._core.pages import ProviderStyle
 from authsession._core.user_code import call
 from authsession.providers.base import check_provider_id
 from authsession.types import CredentialInput, User
+
+if TYPE_CHECKING:
+    from authsession._core.http import AuthRequest
 
 Authorize = Callable[..., "User | Awaitable[User | None] | None"]
 
@@ -27,8 +31,9 @@ class CredentialsProvider:
     name: str = "Credentials"
     credentials: Mapping[str, CredentialInput] = field(default_factory=lambda: MappingProxyType({}))
     type: Literal["credentials"] = "credentials"
+    style: ProviderStyle | None = None
 
-    async def call_authorize(self, credentials: dict[str, Any], request: Any) -> Any:
+    async def call_authorize(self, credentials: dict[str, Any], request: AuthRequest) -> object:
         """``authorize(credentials, request)``, or ``authorize(credentials)`` if it takes one argument."""
         args = (credentials, request) if _positional_count(self.authorize) >= 2 else (credentials,)
         return await call(self.authorize, *args, blocking=True)
@@ -69,10 +74,6 @@ def Credentials(
         name=name,
         credentials=MappingProxyType(dict(credentials or {})),
     )
-
-
-def credential_fields(provider: CredentialsProvider) -> list[tuple[str, CredentialInput]]:
-    return list(provider.credentials.items())
 
 
 __all__ = ["Credentials", "CredentialsProvider"]

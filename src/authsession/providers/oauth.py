@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -29,16 +28,14 @@ from joserfc.jwk import KeySet
 from authsession._core import oauth as checks_
 from authsession._core.oauth import Check, InvalidCheck
 from authsession._core.pages import ProviderStyle
+from authsession._core.provider import ProviderCallbackError, SignInResult
 from authsession._core.user_code import call
-from authsession.errors import AuthError, ConfigurationError, OAuthCallbackError
+from authsession.errors import AuthError, ConfigurationError, OAuthSignInError
 from authsession.providers.base import check_provider_id
 
 if TYPE_CHECKING:
     from authsession._core.context import Context
-    from authsession._core.http import AuthResponse
     from authsession.types import Account, User
-
-logger = logging.getLogger("authsession")
 
 ClientAuthMethod = Literal["client_secret_basic", "client_secret_post", "none"]
 TokenSet = dict[str, Any]
@@ -94,8 +91,8 @@ class OAuthProvider:
             return self.checks
         return ("state",) if ctx.v4 else ("pkce",)
 
-    async def start_sign_in(self, ctx: Context) -> AuthResponse:
-        """POST /signin/<id>: set the check cookies and send the browser to the provider."""
+    async def authorization_url(self, ctx: Context) -> str:
+        """Where POST /signin/<id> sends the browser; the check cookies are set on ``ctx``."""
         try:
             metadata = await discover(self, ctx)
             endpoint = self.authorization.url or metadata.get("authorization_endpoint")
@@ -110,17 +107,11 @@ class OAuthProvider:
             form_post = params.get("response_mode") == "form_post"
             params.update(checks_.create_checks(ctx, self.checks_for(ctx), self.id, form_post=form_post))
         except (OAuthError, httpx.HTTPError, ValueError, ConfigurationError) as exc:
-            logger.error("OAUTH_SIGNIN_ERROR for provider %r: %s", self.id, exc)
-            if ctx.v4:
-                return ctx.redirect(ctx.url("error", error="OAuthSignin"))
-            # Auth.js lets this error through unwrapped: the error page, as Configuration.
-            raise ConfigurationError(f"OAuthSignInError: {exc}") from exc
-        return ctx.redirect(checks_.authorization_url(str(endpoint), params))
+            raise OAuthSignInError(str(exc)) from exc
+        return checks_.authorization_url(str(endpoint), params)
 
-    async def finish_sign_in(self, ctx: Context) -> AuthResponse:
-        """GET|POST /callback/<id>: validate, exchange the code, sign the user in."""
-        from authsession._core.actions.callback import complete_sign_in
-
+    async def callback(self, ctx: Context) -> SignInResult:
+        """GET|POST /callback/<id>: validate, exchange the code, read the profile."""
         params = dict(ctx.request.query)
         if ctx.request.method == "POST":  # response_mode=form_post
             params.update({k: v for k, v in ctx.body.items() if isinstance(v, str)})
@@ -130,26 +121,11 @@ class OAuthProvider:
                 # Apple posts the user's name once, beside the code, on first consent.
                 profile["user"] = _json_object(params["user"])
             user = await self._user(profile, tokens)
-        except ProviderErrorResponse as exc:
-            logger.warning("OAUTH_CALLBACK_ERROR for provider %r: %s", self.id, exc)
-            checks_.clear_checks(ctx, self.checks_for(ctx))
-            return self._callback_error(ctx, provider_error=True)
         except (InvalidCheck, OAuthError, httpx.HTTPError, JoseError, ValueError, KeyError, TypeError) as exc:
-            logger.warning("OAUTH_CALLBACK_ERROR for provider %r: %s", self.id, exc)
             checks_.clear_checks(ctx, self.checks_for(ctx))
-            return self._callback_error(ctx, provider_error=False)
-        account = self._account(user["id"], tokens, ctx)
-        return await complete_sign_in(ctx, user=user, account=account, profile=profile)
-
-    def _callback_error(self, ctx: Context, *, provider_error: bool) -> AuthResponse:
-        # next-auth 4: the provider's error response is `Callback`, any other failure `OAuthCallback`.
-        # Auth.js: the former is `OAuthCallbackError` (sign-in page); a failed check, token request
-        # or ID token is a CallbackRouteError, which reaches the browser as `Configuration`.
-        if ctx.v4:
-            return ctx.redirect(ctx.url("error", error="Callback" if provider_error else "OAuthCallback"))
-        if provider_error:
-            raise OAuthCallbackError("The provider answered the authorization request with an error")
-        raise ConfigurationError("CallbackRouteError: the OAuth callback failed")
+            provider_error = isinstance(exc, ProviderErrorResponse)
+            raise ProviderCallbackError(str(exc), provider_error=provider_error) from exc
+        return SignInResult(user=user, account=self._account(user["id"], tokens, ctx), profile=profile)
 
     async def _callback(self, ctx: Context, params: Mapping[str, str]) -> tuple[dict[str, Any], TokenSet]:
         wanted = self.checks_for(ctx)

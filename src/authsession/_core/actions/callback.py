@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast
+from datetime import UTC, datetime
+from typing import Any
 
 from authsession._core.accounts import link_or_register, sign_in_by_email
 from authsession._core.context import Context, redirect_callback
 from authsession._core.http import AuthResponse
+from authsession._core.provider import CredentialsConfig, EmailConfig, OAuthConfig, ProviderCallbackError
 from authsession._core.user_code import call, fire
+from authsession._core.verification import hash_token, user_or_placeholder
 from authsession.errors import (
     AccessDenied,
     AuthError,
@@ -18,12 +21,11 @@ from authsession.errors import (
     CredentialsSignin,
     MissingCSRF,
     OAuthAccountNotLinked,
+    OAuthCallbackError,
+    Verification,
 )
 from authsession.sessions import strategy_for
 from authsession.types import Account, User
-
-if TYPE_CHECKING:  # the core never imports the providers package (it loads httpx)
-    from authsession.providers.credentials import CredentialsProvider
 
 logger = logging.getLogger("authsession")
 
@@ -41,15 +43,59 @@ async def handle(ctx: Context) -> AuthResponse:
             )
         raise ConfigurationError(f"Callback for an unknown provider {ctx.provider_id!r}")
     if provider.type == "credentials":
-        return await credentials(ctx, cast("CredentialsProvider", provider))
-    finish = getattr(provider, "finish_sign_in", None)
-    if finish is None:
-        raise ConfigurationError(f"Provider {provider.id!r} of type {provider.type!r} has no callback")
-    response: AuthResponse = await finish(ctx)
-    return response
+        return await credentials(ctx, provider)
+    if provider.type == "email":
+        return await email(ctx, provider)
+    return await oauth(ctx, provider)
 
 
-async def credentials(ctx: Context, provider: CredentialsProvider) -> AuthResponse:
+async def oauth(ctx: Context, provider: OAuthConfig) -> AuthResponse:
+    """GET|POST /callback/<id> from an OAuth/OIDC provider (protocol §6.1)."""
+    try:
+        result = await provider.callback(ctx)
+    except ProviderCallbackError as exc:
+        logger.warning("OAUTH_CALLBACK_ERROR for provider %r: %s", provider.id, exc)
+        # next-auth 4: the provider's error response is `Callback`, any other failure `OAuthCallback`.
+        # Auth.js: the former is `OAuthCallbackError` (sign-in page); a failed check, token request
+        # or ID token is a CallbackRouteError, which reaches the browser as `Configuration`.
+        if ctx.v4:
+            return ctx.redirect(ctx.url("error", error="Callback" if exc.provider_error else "OAuthCallback"))
+        if exc.provider_error:
+            raise OAuthCallbackError("The provider answered the authorization request with an error") from exc
+        raise ConfigurationError("CallbackRouteError: the OAuth callback failed") from exc
+    return await complete_sign_in(
+        ctx,
+        user=result.user,
+        account=result.account,
+        profile=result.profile,
+        allow_email_linking=provider.allow_dangerous_email_account_linking,
+    )
+
+
+async def email(ctx: Context, provider: EmailConfig) -> AuthResponse:
+    """GET /callback/<id>?token=...&email=...: use the token once and sign the user in (§6.3)."""
+    token = ctx.request.query.get("token")
+    identifier = ctx.request.query.get("email")
+    if not token:
+        if ctx.v4:
+            return ctx.redirect(ctx.url("error", error="configuration"))
+        raise ConfigurationError("Email callback without a token")
+    used = ctx.options.adapter.use_verification_token
+    record = await call(used, identifier or "", hash_token(ctx, provider, token))
+    now = datetime.fromtimestamp(ctx.now, UTC)
+    if record is None or record["expires"] < now or (identifier and identifier != record["identifier"]):
+        logger.info("Verification: the email link is unknown, used or expired")
+        if ctx.v4:
+            return ctx.redirect(ctx.url("error", error="Verification"))
+        raise Verification("Invalid or expired email link")
+    address = record["identifier"]
+    # The sign_in callback runs before the user is created or updated (complete_sign_in does that).
+    user = await user_or_placeholder(ctx, address)
+    account: Account = {"providerAccountId": address, "userId": user["id"], "type": "email", "provider": provider.id}
+    return await complete_sign_in(ctx, user=user, account=account)
+
+
+async def credentials(ctx: Context, provider: CredentialsConfig) -> AuthResponse:
     if ctx.request.method != "POST":
         if ctx.v4:
             return ctx.respond(
@@ -92,9 +138,10 @@ async def complete_sign_in(
     account: Account,
     profile: Any = None,
     credentials: dict[str, Any] | None = None,
-    is_new_user: bool = False,
+    allow_email_linking: bool = False,
 ) -> AuthResponse:
     """What every provider's callback ends with: ``sign_in`` callback, session, event, redirect."""
+    is_new_user = False
     adapter = ctx.options.adapter
     kind = account.get("type")
     params: dict[str, Any] = {"user": user, "account": account, "profile": profile}
@@ -110,14 +157,9 @@ async def complete_sign_in(
         return denied
     if kind in ("oauth", "oidc"):
         if adapter is not None:
-            provider = ctx.options.provider(account["provider"])
             try:
                 user, account, is_new_user = await link_or_register(
-                    ctx,
-                    user=user,
-                    account=account,
-                    profile=profile,
-                    allow_email_linking=bool(getattr(provider, "allow_dangerous_email_account_linking", False)),
+                    ctx, user=user, account=account, profile=profile, allow_email_linking=allow_email_linking
                 )
             except OAuthAccountNotLinked as exc:
                 if not ctx.v4:
@@ -152,7 +194,7 @@ def v4_error_message(exc: Exception, where: str) -> str:
     return "Configuration"
 
 
-def credentials_refused(ctx: Context, provider: CredentialsProvider, code: str) -> AuthResponse:
+def credentials_refused(ctx: Context, provider: CredentialsConfig, code: str) -> AuthResponse:
     logger.info("CredentialsSignin: authorize refused a sign-in with provider %r", provider.id)
     if ctx.v4:
         return ctx.redirect(ctx.url("error", error="CredentialsSignin", provider=provider.id), status=401)

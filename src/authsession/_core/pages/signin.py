@@ -11,12 +11,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal
 
 from authsession._core.pages.layout import escape, render_document, safe_url
 from authsession._core.pages.theme import Theme, validate_color, validate_image_url
-
-ProviderType = Literal["oauth", "oidc", "email", "credentials", "webauthn"]
+from authsession.types import ProviderType
 
 _TRY_ANOTHER_ACCOUNT = "Try signing in with a different account."
 

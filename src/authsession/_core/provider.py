@@ -1,0 +1,163 @@
+"""The provider interface the core calls: plain data plus one narrow hook per kind of provider.
+
+The core finishes every sign-in (the ``sign_in`` callback, account linking, the session, the
+v4/v5 error answers); a provider only does what is particular to it:
+
+- OAuth / OIDC (:class:`OAuthConfig`): build the authorization URL, and turn the callback request
+  into a :class:`SignInResult`, or raise :class:`~authsession.errors.OAuthSignInError` /
+  :class:`ProviderCallbackError`.
+- Email (:class:`EmailConfig`): send the verification request; the core makes, stores and checks
+  the token.
+- Credentials (:class:`CredentialsConfig`): call ``authorize``.
+
+The core tells them apart by ``type`` (a tagged union, so each branch sees its own members), and
+never imports ``authsession.providers``: that package loads httpx and lives a floor above.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from authsession._core.pages import ProviderStyle
+from authsession.types import Account, CredentialInput, ProviderType, User
+
+if TYPE_CHECKING:
+    from authsession._core.context import Context
+    from authsession._core.http import AuthRequest
+
+__all__ = [
+    "CredentialsConfig",
+    "EmailConfig",
+    "OAuthConfig",
+    "Provider",
+    "ProviderCallbackError",
+    "ProviderType",
+    "SignInResult",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SignInResult:
+    """Who came back from the provider: the user from ``profile()``, the account, the raw profile."""
+
+    user: User
+    account: Account
+    profile: Mapping[str, Any]
+
+
+class ProviderCallbackError(Exception):
+    """The callback failed; the message says why (never a token or a code).
+
+    ``provider_error`` is true when the provider itself answered ``error=...`` (RFC 6749
+    §4.1.2.1), false for a failed check, token request, ID token or profile. next-auth 4 and
+    Auth.js report the two differently; the core picks the answer.
+    """
+
+    def __init__(self, message: str, *, provider_error: bool) -> None:
+        super().__init__(message)
+        self.provider_error = provider_error
+
+
+class _Common(Protocol):
+    @property
+    def id(self) -> str:
+        """The URL segment: ``/signin/<id>``, ``/callback/<id>``."""
+        ...
+
+    @property
+    def name(self) -> str:
+        """What the sign-in page shows."""
+        ...
+
+    @property
+    def style(self) -> ProviderStyle | None:
+        """The sign-in button's look."""
+        ...
+
+
+class OAuthConfig(_Common, Protocol):
+    """An OAuth 2.0 or OpenID Connect provider."""
+
+    @property
+    def type(self) -> Literal["oauth", "oidc"]: ...
+
+    @property
+    def allow_dangerous_email_account_linking(self) -> bool:
+        """Whether a new account may join the stored user with the same email (protocol §6.1)."""
+        ...
+
+    async def authorization_url(self, ctx: Context) -> str:
+        """Where POST ``/signin/<id>`` sends the browser; the check cookies are set on ``ctx``.
+
+        Raises :class:`~authsession.errors.OAuthSignInError` when the URL cannot be built
+        (discovery failed, no endpoint).
+        """
+        ...
+
+    async def callback(self, ctx: Context) -> SignInResult:
+        """Validate the callback request, exchange the code, read the profile.
+
+        Raises :class:`ProviderCallbackError` for anything the provider or the browser got wrong;
+        the check cookies are cleared by then.
+        """
+        ...
+
+
+class EmailConfig(_Common, Protocol):
+    """A magic-link provider: the core makes the token; the provider mails the link."""
+
+    @property
+    def type(self) -> Literal["email"]: ...
+
+    @property
+    def max_age(self) -> int:
+        """Seconds a link stays valid."""
+        ...
+
+    @property
+    def rate_limit(self) -> int:
+        """Seconds before the same address may get another link (0: no limit)."""
+        ...
+
+    @property
+    def secret(self) -> str | None:
+        """What token hashes are salted with, instead of the app's secret."""
+        ...
+
+    @property
+    def normalize_identifier(self) -> Callable[[str], str] | None:
+        """Your rule for the address typed into the form, instead of NextAuth's."""
+        ...
+
+    @property
+    def generate_verification_token(self) -> Callable[[], str | Awaitable[str]] | None:
+        """Your token maker, instead of 32 random bytes in hex."""
+        ...
+
+    async def send_verification(
+        self, *, identifier: str, url: str, expires: datetime, token: str, request: AuthRequest
+    ) -> None:
+        """Deliver ``url`` to ``identifier``; raise when it cannot be sent."""
+        ...
+
+
+class CredentialsConfig(_Common, Protocol):
+    """Sign-in with a form the app checks itself."""
+
+    @property
+    def type(self) -> Literal["credentials"]: ...
+
+    @property
+    def credentials(self) -> Mapping[str, CredentialInput]:
+        """The inputs of the built-in sign-in form."""
+        ...
+
+    async def call_authorize(self, credentials: dict[str, Any], request: AuthRequest) -> object:
+        """The app's ``authorize``: a user mapping, or ``None`` to refuse."""
+        ...
+
+
+Provider = OAuthConfig | EmailConfig | CredentialsConfig
