@@ -10,7 +10,7 @@ import pytest
 
 import authsession
 
-PUBLIC_MODULES = ["authsession", "authsession.errors", "authsession.jwt", "authsession.providers"]
+PUBLIC_MODULES = ["authsession", "authsession.config", "authsession.errors", "authsession.jwt", "authsession.providers"]
 
 
 def test_all_is_sorted_and_unique() -> None:

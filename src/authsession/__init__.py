@@ -10,6 +10,17 @@ from typing import TYPE_CHECKING, Any
 
 from authsession._core.http import AuthRequest, AuthResponse, Cookie
 from authsession._core.pages import Theme
+from authsession.config import (
+    Callbacks,
+    CookieAttributes,
+    CookieConfig,
+    CookiesConfig,
+    Events,
+    JWTConfig,
+    PagesConfig,
+    SessionConfig,
+    ThemeConfig,
+)
 from authsession.errors import AuthError, ConfigurationError, CredentialsSignin
 from authsession.options import AuthOptions, JWTOptions, Pages, SessionOptions
 from authsession.types import Account, Session, SessionUser, User
@@ -47,15 +58,24 @@ __all__ = [
     "AuthOptions",
     "AuthRequest",
     "AuthResponse",
+    "Callbacks",
     "ConfigurationError",
     "Cookie",
+    "CookieAttributes",
+    "CookieConfig",
+    "CookiesConfig",
     "CredentialsSignin",
+    "Events",
+    "JWTConfig",
     "JWTOptions",
     "Pages",
+    "PagesConfig",
     "Session",
+    "SessionConfig",
     "SessionOptions",
     "SessionUser",
     "Theme",
+    "ThemeConfig",
     "User",
     "__version__",
     "get_server_session",

@@ -18,11 +18,16 @@ from authsession._core.cookies import CookieNames, cookie_names
 from authsession._core.http import Cookie, SameSite
 from authsession._core.pages import Theme
 from authsession._core.user_code import UserFunction
+from authsession.config import Callbacks, CookiesConfig, Events, JWTConfig, PagesConfig, SessionConfig, ThemeConfig
 from authsession.errors import ConfigurationError, MissingSecret, UnsupportedStrategy
 from authsession.types import Format, SessionStrategyName
 
 if TYPE_CHECKING:
+    # Only for annotations: the sans-I/O core imports this module and must not load httpx.
+    from httpx import AsyncBaseTransport
+
     from authsession._core.provider import Provider
+    from authsession.adapters.base import Adapter
 
 logger = logging.getLogger("authsession")
 
@@ -122,22 +127,22 @@ class AuthOptions:
         *,
         secret: str | Sequence[str] | None = None,
         providers: Sequence[Provider] = (),
-        session: SessionOptions | Mapping[str, Any] | None = None,
-        jwt: JWTOptions | Mapping[str, Any] | None = None,
-        callbacks: Mapping[str, Callable[..., Any]] | None = None,
-        events: Mapping[str, Callable[..., Any]] | None = None,
-        pages: Pages | Mapping[str, str] | None = None,
-        cookies: Mapping[str, Mapping[str, Any]] | None = None,
+        session: SessionOptions | SessionConfig | None = None,
+        jwt: JWTOptions | JWTConfig | None = None,
+        callbacks: Callbacks | None = None,
+        events: Events | None = None,
+        pages: Pages | PagesConfig | None = None,
+        cookies: CookiesConfig | None = None,
         use_secure_cookies: bool | None = None,
         url: str | None = None,
         base_path: str | None = None,
         trust_host: bool | None = None,
         format: Format = "v5",
-        theme: Theme | Mapping[str, Any] | None = None,
-        adapter: Any = None,
+        theme: Theme | ThemeConfig | None = None,
+        adapter: Adapter | None = None,
         debug: bool = False,
         logger: logging.Logger | None = None,
-        http_transport: Any = None,
+        http_transport: AsyncBaseTransport | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
         if format not in _FORMATS:
@@ -149,7 +154,9 @@ class AuthOptions:
                 "The secret is shorter than 32 characters: use `authsession secret` to make a strong one"
             )
         self.providers: tuple[Provider, ...] = _check_providers(providers)
-        self.adapter = adapter
+        # Typed loosely on purpose: each use sits behind a check (strategy, provider type) that
+        # proves an adapter is there, which mypy cannot see through ``Adapter | None``.
+        self.adapter: Any = adapter
         self.session = _session_options(session, adapter, self.providers)
         _check_email_adapter(self.providers, adapter)
         self.jwt = _build(JWTOptions, jwt, "jwt")
@@ -377,9 +384,7 @@ _ARGUMENTS: dict[str, dict[str, frozenset[str]]] = {
 }
 
 
-def _functions(
-    given: Mapping[str, Callable[..., Any]] | None, known: tuple[str, ...], label: str
-) -> dict[str, UserFunction]:
+def _functions(given: Mapping[str, Any] | None, known: tuple[str, ...], label: str) -> dict[str, UserFunction]:
     given = dict(given or {})
     unknown = set(given) - set(known)
     if unknown:
@@ -405,7 +410,7 @@ def _check_page(name: str, value: str | None) -> None:
 _SAME_SITE: tuple[SameSite, ...] = ("lax", "strict", "none")
 
 
-def _check_cookie_overrides(cookies: Mapping[str, Mapping[str, Any]] | None) -> dict[str, Mapping[str, Any]]:
+def _check_cookie_overrides(cookies: Mapping[str, Any] | None) -> dict[str, Mapping[str, Any]]:
     out: dict[str, Mapping[str, Any]] = {}
     for key, value in (cookies or {}).items():
         if key not in _COOKIE_KEYS:
