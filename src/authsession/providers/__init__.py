@@ -21,7 +21,7 @@ from authsession.providers.keycloak import Keycloak
 from authsession.providers.linkedin import LinkedIn
 from authsession.providers.microsoft_entra_id import MicrosoftEntraID
 from authsession.providers.notion import Notion
-from authsession.providers.oauth import OIDC, Endpoint, OAuth, OAuthProvider
+from authsession.providers.oauth import OIDC, Endpoint, OAuth, OAuthOptions, OAuthOverrides, OAuthProvider
 from authsession.providers.okta import Okta
 from authsession.providers.patreon import Patreon
 from authsession.providers.reddit import Reddit
@@ -63,6 +63,8 @@ __all__ = [
     "MicrosoftEntraID",
     "Notion",
     "OAuth",
+    "OAuthOptions",
+    "OAuthOverrides",
     "OAuthProvider",
     "Okta",
     "Patreon",

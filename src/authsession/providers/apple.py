@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OIDC, OAuthProvider, TokenSet
+from authsession.providers.oauth import OIDC, OAuthOverrides, OAuthProvider, TokenSet
 from authsession.types import User
 
 
@@ -28,7 +28,7 @@ def profile(profile: AppleProfile, tokens: TokenSet | None = None) -> User:
     }
 
 
-def Apple(*, client_id: str, client_secret: str, **overrides: Any) -> OAuthProvider:
+def Apple(*, client_id: str, client_secret: str, **overrides: Unpack[OAuthOverrides]) -> OAuthProvider:
     """Sign in with Apple.
 
     In https://developer.apple.com/account/resources/identifiers create a *Services ID* (its

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OAuth, OAuthProvider, TokenSet
+from authsession.providers.oauth import OAuth, OAuthOverrides, OAuthProvider, TokenSet
 from authsession.types import User
 
 
@@ -30,7 +30,7 @@ def profile(profile: AtlassianProfile, tokens: TokenSet | None = None) -> User:
     }
 
 
-def Atlassian(*, client_id: str, client_secret: str, **overrides: Any) -> OAuthProvider:
+def Atlassian(*, client_id: str, client_secret: str, **overrides: Unpack[OAuthOverrides]) -> OAuthProvider:
     """Sign in with an Atlassian account (Jira, Confluence, ...).
 
     Create an *OAuth 2.0 integration* in the developer console

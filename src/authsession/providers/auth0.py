@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
 from authsession._core.pages import ProviderStyle
 from authsession.errors import ConfigurationError
-from authsession.providers.oauth import OIDC, OAuthProvider, OIDCProfile, oidc_profile
+from authsession.providers.oauth import OIDC, OAuthOverrides, OAuthProvider, OIDCProfile, oidc_profile
 
 Auth0Profile = OIDCProfile
 profile = oidc_profile
@@ -18,7 +18,7 @@ def Auth0(
     client_secret: str | None = None,
     domain: str | None = None,
     issuer: str | None = None,
-    **overrides: Any,
+    **overrides: Unpack[OAuthOverrides],
 ) -> OAuthProvider:
     """Sign in with Auth0.
 

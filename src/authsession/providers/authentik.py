@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OIDC, OAuthProvider, OIDCProfile, oidc_profile
+from authsession.providers.oauth import OIDC, OAuthOverrides, OAuthProvider, OIDCProfile, oidc_profile
 
 
 class AuthentikProfile(OIDCProfile, total=False):
@@ -17,7 +17,9 @@ class AuthentikProfile(OIDCProfile, total=False):
 profile = oidc_profile
 
 
-def Authentik(*, client_id: str, issuer: str, client_secret: str | None = None, **overrides: Any) -> OAuthProvider:
+def Authentik(
+    *, client_id: str, issuer: str, client_secret: str | None = None, **overrides: Unpack[OAuthOverrides]
+) -> OAuthProvider:
     """Sign in with authentik.
 
     In the authentik admin interface create an *OAuth2/OpenID Provider* (client type

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OAuth, OAuthProvider, TokenSet
+from authsession.providers.oauth import OAuth, OAuthOverrides, OAuthProvider, TokenSet
 from authsession.types import User
 
 
@@ -38,7 +38,12 @@ def metadata_url(tenant: str, user_flow: str) -> str:
 
 
 def AzureADB2C(
-    *, client_id: str, tenant: str, user_flow: str, client_secret: str | None = None, **overrides: Any
+    *,
+    client_id: str,
+    tenant: str,
+    user_flow: str,
+    client_secret: str | None = None,
+    **overrides: Unpack[OAuthOverrides],
 ) -> OAuthProvider:
     """Sign in with Azure AD B2C.
 

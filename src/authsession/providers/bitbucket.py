@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OAuth, OAuthProvider, TokenSet
+from authsession.providers.oauth import OAuth, OAuthOverrides, OAuthProvider, TokenSet
 from authsession.types import User
 
 
@@ -37,7 +37,7 @@ def profile(profile: BitbucketProfile, tokens: TokenSet | None = None) -> User:
     }
 
 
-def Bitbucket(*, client_id: str, client_secret: str, **overrides: Any) -> OAuthProvider:
+def Bitbucket(*, client_id: str, client_secret: str, **overrides: Unpack[OAuthOverrides]) -> OAuthProvider:
     """Sign in with Bitbucket.
 
     Add an OAuth consumer in your workspace settings (*Workspace settings > OAuth consumers*)

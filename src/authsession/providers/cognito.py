@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 from authsession._core.pages import ProviderStyle
 from authsession.errors import ConfigurationError
-from authsession.providers.oauth import OIDC, OAuthProvider, TokenSet
+from authsession.providers.oauth import OIDC, OAuthOverrides, OAuthProvider, TokenSet
 from authsession.types import User
 
 
@@ -39,7 +39,7 @@ def Cognito(
     issuer: str | None = None,
     region: str | None = None,
     user_pool_id: str | None = None,
-    **overrides: Any,
+    **overrides: Unpack[OAuthOverrides],
 ) -> OAuthProvider:
     """Sign in with Amazon Cognito.
 

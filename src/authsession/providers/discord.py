@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OAuth, OAuthProvider, TokenSet
+from authsession.providers.oauth import OAuth, OAuthOverrides, OAuthProvider, TokenSet
 from authsession.types import User
 
 CDN = "https://cdn.discordapp.com"
@@ -44,7 +44,7 @@ def profile(profile: DiscordProfile, tokens: TokenSet | None = None) -> User:
     }
 
 
-def Discord(*, client_id: str, client_secret: str, **overrides: Any) -> OAuthProvider:
+def Discord(*, client_id: str, client_secret: str, **overrides: Unpack[OAuthOverrides]) -> OAuthProvider:
     """Sign in with Discord.
 
     Create an application at https://discord.com/developers/applications and, under *OAuth2*,

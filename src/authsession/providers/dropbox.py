@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 import httpx
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OAuth, OAuthProvider, TokenSet
+from authsession.providers.oauth import OAuth, OAuthOverrides, OAuthProvider, TokenSet
 from authsession.types import User
 
 
@@ -47,7 +47,7 @@ async def fetch_profile(*, client: httpx.AsyncClient, tokens: TokenSet, provider
     return data
 
 
-def Dropbox(*, client_id: str, client_secret: str, **overrides: Any) -> OAuthProvider:
+def Dropbox(*, client_id: str, client_secret: str, **overrides: Unpack[OAuthOverrides]) -> OAuthProvider:
     """Sign in with Dropbox.
 
     Create an app in the Dropbox App Console (https://www.dropbox.com/developers/apps), give it

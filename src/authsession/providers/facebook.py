@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OAuth, OAuthProvider, TokenSet
+from authsession.providers.oauth import OAuth, OAuthOverrides, OAuthProvider, TokenSet
 from authsession.types import User
 
 #: Graph API version of the endpoints; Meta keeps each version for at least two years.
@@ -40,7 +40,7 @@ def profile(profile: FacebookProfile, tokens: TokenSet | None = None) -> User:
     }
 
 
-def Facebook(*, client_id: str, client_secret: str, **overrides: Any) -> OAuthProvider:
+def Facebook(*, client_id: str, client_secret: str, **overrides: Unpack[OAuthOverrides]) -> OAuthProvider:
     """Sign in with Facebook.
 
     Create an app at https://developers.facebook.com/apps with the *Facebook Login* use case

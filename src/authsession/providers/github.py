@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 import httpx
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OAuth, OAuthProvider, TokenSet
+from authsession.providers.oauth import OAuth, OAuthOverrides, OAuthProvider, TokenSet
 from authsession.types import User
 
 
@@ -68,7 +68,7 @@ async def fetch_profile(*, client: httpx.AsyncClient, tokens: TokenSet, provider
 
 
 def GitHub(
-    *, client_id: str, client_secret: str, base_url: str = "https://github.com", **overrides: Any
+    *, client_id: str, client_secret: str, base_url: str = "https://github.com", **overrides: Unpack[OAuthOverrides]
 ) -> OAuthProvider:
     """Sign in with GitHub.
 

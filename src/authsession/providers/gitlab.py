@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OAuth, OAuthProvider, TokenSet
+from authsession.providers.oauth import OAuth, OAuthOverrides, OAuthProvider, TokenSet
 from authsession.types import User
 
 
@@ -30,7 +30,7 @@ def profile(profile: GitLabProfile, tokens: TokenSet | None = None) -> User:
 
 
 def GitLab(
-    *, client_id: str, client_secret: str, base_url: str = "https://gitlab.com", **overrides: Any
+    *, client_id: str, client_secret: str, base_url: str = "https://gitlab.com", **overrides: Unpack[OAuthOverrides]
 ) -> OAuthProvider:
     """Sign in with GitLab.
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OIDC, OAuthProvider, TokenSet
+from authsession.providers.oauth import OIDC, OAuthOverrides, OAuthProvider, TokenSet
 from authsession.types import User
 
 
@@ -32,7 +32,7 @@ def profile(profile: GoogleProfile, tokens: TokenSet | None = None) -> User:
     }
 
 
-def Google(*, client_id: str, client_secret: str, **overrides: Any) -> OAuthProvider:
+def Google(*, client_id: str, client_secret: str, **overrides: Unpack[OAuthOverrides]) -> OAuthProvider:
     """Sign in with Google.
 
     Create an "OAuth client ID" of type *Web application* in the Google Cloud console

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OAuth, OAuthProvider, TokenSet
+from authsession.providers.oauth import OAuth, OAuthOverrides, OAuthProvider, TokenSet
 from authsession.types import User
 
 
@@ -29,7 +29,7 @@ def profile(profile: InstagramProfile, tokens: TokenSet | None = None) -> User:
     }
 
 
-def Instagram(*, client_id: str, client_secret: str, **overrides: Any) -> OAuthProvider:
+def Instagram(*, client_id: str, client_secret: str, **overrides: Unpack[OAuthOverrides]) -> OAuthProvider:
     """Sign in with Instagram.
 
     In your Meta app (https://developers.facebook.com/apps) add the *Instagram* product, set up

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OIDC, OAuthProvider, OIDCProfile, oidc_profile
+from authsession.providers.oauth import OIDC, OAuthOverrides, OAuthProvider, OIDCProfile, oidc_profile
 
 KeycloakProfile = OIDCProfile
 profile = oidc_profile
 
 
-def Keycloak(*, client_id: str, issuer: str, client_secret: str | None = None, **overrides: Any) -> OAuthProvider:
+def Keycloak(
+    *, client_id: str, issuer: str, client_secret: str | None = None, **overrides: Unpack[OAuthOverrides]
+) -> OAuthProvider:
     """Sign in with Keycloak.
 
     In your realm create an *OpenID Connect* client with *Client authentication* on, and add

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OIDC, OAuthProvider, TokenSet
+from authsession.providers.oauth import OIDC, OAuthOverrides, OAuthProvider, TokenSet
 from authsession.types import User
 
 
@@ -32,7 +32,7 @@ def profile(profile: LinkedInProfile, tokens: TokenSet | None = None) -> User:
     }
 
 
-def LinkedIn(*, client_id: str, client_secret: str, **overrides: Any) -> OAuthProvider:
+def LinkedIn(*, client_id: str, client_secret: str, **overrides: Unpack[OAuthOverrides]) -> OAuthProvider:
     """Sign in with LinkedIn.
 
     Create an app at https://www.linkedin.com/developers/apps, request the product *Sign In with

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OAuth, OAuthProvider, TokenSet
+from authsession.providers.oauth import OAuth, OAuthOverrides, OAuthProvider, TokenSet
 from authsession.types import User
 
 LOGIN = "https://login.microsoftonline.com"
@@ -39,7 +39,7 @@ def profile(profile: MicrosoftEntraIDProfile, tokens: TokenSet | None = None) ->
 
 
 def MicrosoftEntraID(
-    *, client_id: str, client_secret: str | None = None, tenant_id: str = "common", **overrides: Any
+    *, client_id: str, client_secret: str | None = None, tenant_id: str = "common", **overrides: Unpack[OAuthOverrides]
 ) -> OAuthProvider:
     """Sign in with Microsoft Entra ID.
 

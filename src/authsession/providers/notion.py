@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 import httpx
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OAuth, OAuthProvider, TokenSet
+from authsession.providers.oauth import OAuth, OAuthOverrides, OAuthProvider, TokenSet
 from authsession.types import User
 
 API = "https://api.notion.com"
@@ -54,7 +54,7 @@ async def fetch_profile(*, client: httpx.AsyncClient, tokens: TokenSet, provider
     return user
 
 
-def Notion(*, client_id: str, client_secret: str, **overrides: Any) -> OAuthProvider:
+def Notion(*, client_id: str, client_secret: str, **overrides: Unpack[OAuthOverrides]) -> OAuthProvider:
     """Sign in with Notion.
 
     Create a *public* integration at https://www.notion.so/profile/integrations and add

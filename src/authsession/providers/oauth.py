@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 from urllib.parse import quote
 
 import httpx
@@ -423,6 +423,36 @@ def _endpoint(value: str | Endpoint | Mapping[str, Any] | None) -> Endpoint:
     return Endpoint(url=value.get("url"), params=MappingProxyType(dict(value.get("params", {}))))
 
 
+class OAuthOptions(TypedDict, total=False):
+    """The optional settings of :func:`OAuth` that :func:`OIDC` and every preset also take.
+
+    A preset such as ``GitHub(client_id=..., client_secret=..., scope="read:user")`` passes them
+    on to :func:`OAuth`, over its own values; each one is described there.
+    """
+
+    well_known: str | None
+    authorization: str | Endpoint | Mapping[str, Any] | None
+    token: str | Endpoint | Mapping[str, Any] | None
+    userinfo: str | Endpoint | Mapping[str, Any] | None
+    userinfo_request: UserinfoFetcher | None
+    jwks_uri: str | None
+    scope: str | None
+    checks: tuple[Check, ...] | list[Check] | None
+    client_auth_method: ClientAuthMethod
+    id_token: bool | None
+    profile: ProfileMapper | None
+    allow_dangerous_email_account_linking: bool
+    style: ProviderStyle | Mapping[str, str] | None
+
+
+class OAuthOverrides(OAuthOptions, total=False):
+    """What a preset lets you override besides :class:`OAuthOptions`: its ``id`` (to configure
+    the same vendor twice) and the ``name`` on the sign-in button."""
+
+    id: str
+    name: str
+
+
 def OAuth(
     *,
     id: str,
@@ -503,7 +533,7 @@ def OIDC(
     issuer: str,
     client_id: str,
     client_secret: str | None = None,
-    **options: Any,
+    **options: Unpack[OAuthOptions],
 ) -> OAuthProvider:
     """Any OpenID Connect provider, configured from its ``issuer`` by discovery.
 
@@ -515,4 +545,14 @@ def OIDC(
     )
 
 
-__all__ = ["OIDC", "Endpoint", "OAuth", "OAuthProvider", "OIDCProfile", "default_profile", "oidc_profile"]
+__all__ = [
+    "OIDC",
+    "Endpoint",
+    "OAuth",
+    "OAuthOptions",
+    "OAuthOverrides",
+    "OAuthProvider",
+    "OIDCProfile",
+    "default_profile",
+    "oidc_profile",
+]

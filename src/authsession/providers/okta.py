@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OIDC, OAuthProvider, OIDCProfile, oidc_profile
+from authsession.providers.oauth import OIDC, OAuthOverrides, OAuthProvider, OIDCProfile, oidc_profile
 
 OktaProfile = OIDCProfile
 profile = oidc_profile
 
 
-def Okta(*, client_id: str, issuer: str, client_secret: str | None = None, **overrides: Any) -> OAuthProvider:
+def Okta(
+    *, client_id: str, issuer: str, client_secret: str | None = None, **overrides: Unpack[OAuthOverrides]
+) -> OAuthProvider:
     """Sign in with Okta.
 
     In the Okta admin console create an app integration (*OIDC*, *Web Application*) with the

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OAuth, OAuthProvider, TokenSet
+from authsession.providers.oauth import OAuth, OAuthOverrides, OAuthProvider, TokenSet
 from authsession.types import User
 
 
@@ -40,7 +40,7 @@ def profile(profile: PatreonProfile, tokens: TokenSet | None = None) -> User:
     }
 
 
-def Patreon(*, client_id: str, client_secret: str, **overrides: Any) -> OAuthProvider:
+def Patreon(*, client_id: str, client_secret: str, **overrides: Unpack[OAuthOverrides]) -> OAuthProvider:
     """Sign in with Patreon.
 
     Register a client at https://www.patreon.com/portal/registration/register-clients (API

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Awaitable, Callable
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 import httpx
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OAuth, OAuthProvider, TokenSet
+from authsession.providers.oauth import OAuth, OAuthOverrides, OAuthProvider, TokenSet
 from authsession.types import User
 
 USERINFO_URL = "https://oauth.reddit.com/api/v1/me"
@@ -48,7 +48,9 @@ def _userinfo_request(user_agent: str) -> Callable[..., Awaitable[dict[str, Any]
     return fetch_profile
 
 
-def Reddit(*, client_id: str, client_secret: str, user_agent: str | None = None, **overrides: Any) -> OAuthProvider:
+def Reddit(
+    *, client_id: str, client_secret: str, user_agent: str | None = None, **overrides: Unpack[OAuthOverrides]
+) -> OAuthProvider:
     """Sign in with Reddit.
 
     Create a *web app* at https://www.reddit.com/prefs/apps with the redirect URI

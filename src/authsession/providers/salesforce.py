@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OIDC, OAuthProvider, TokenSet
+from authsession.providers.oauth import OIDC, OAuthOverrides, OAuthProvider, TokenSet
 from authsession.types import User
 
 
@@ -32,7 +32,11 @@ def profile(profile: SalesforceProfile, tokens: TokenSet | None = None) -> User:
 
 
 def Salesforce(
-    *, client_id: str, client_secret: str, issuer: str = "https://login.salesforce.com", **overrides: Any
+    *,
+    client_id: str,
+    client_secret: str,
+    issuer: str = "https://login.salesforce.com",
+    **overrides: Unpack[OAuthOverrides],
 ) -> OAuthProvider:
     """Sign in with Salesforce.
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OIDC, OAuthProvider, TokenSet
+from authsession.providers.oauth import OIDC, OAuthOverrides, OAuthProvider, TokenSet
 from authsession.types import User
 
 
@@ -29,7 +29,7 @@ def profile(profile: SlackProfile, tokens: TokenSet | None = None) -> User:
     }
 
 
-def Slack(*, client_id: str, client_secret: str, **overrides: Any) -> OAuthProvider:
+def Slack(*, client_id: str, client_secret: str, **overrides: Unpack[OAuthOverrides]) -> OAuthProvider:
     """Sign in with Slack.
 
     Create an app at https://api.slack.com/apps, add ``openid``, ``profile`` and ``email`` to its

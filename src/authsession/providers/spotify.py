@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OAuth, OAuthProvider, TokenSet
+from authsession.providers.oauth import OAuth, OAuthOverrides, OAuthProvider, TokenSet
 from authsession.types import User
 
 
@@ -35,7 +35,7 @@ def profile(profile: SpotifyProfile, tokens: TokenSet | None = None) -> User:
     }
 
 
-def Spotify(*, client_id: str, client_secret: str, **overrides: Any) -> OAuthProvider:
+def Spotify(*, client_id: str, client_secret: str, **overrides: Unpack[OAuthOverrides]) -> OAuthProvider:
     """Sign in with Spotify.
 
     Create an app in the Spotify developer dashboard (https://developer.spotify.com/dashboard),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OAuth, OAuthProvider, TokenSet
+from authsession.providers.oauth import OAuth, OAuthOverrides, OAuthProvider, TokenSet
 from authsession.types import User
 
 
@@ -31,7 +31,7 @@ def profile(profile: StravaProfile, tokens: TokenSet | None = None) -> User:
     }
 
 
-def Strava(*, client_id: str, client_secret: str, **overrides: Any) -> OAuthProvider:
+def Strava(*, client_id: str, client_secret: str, **overrides: Unpack[OAuthOverrides]) -> OAuthProvider:
     """Sign in with Strava.
 
     Create an API application at https://www.strava.com/settings/api and set its *Authorization

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OIDC, OAuthProvider, TokenSet
+from authsession.providers.oauth import OIDC, OAuthOverrides, OAuthProvider, TokenSet
 from authsession.types import User
 
 #: Twitch puts only ``sub`` in the ID token unless these claims are asked for.
@@ -33,7 +33,7 @@ def profile(profile: TwitchProfile, tokens: TokenSet | None = None) -> User:
     }
 
 
-def Twitch(*, client_id: str, client_secret: str, **overrides: Any) -> OAuthProvider:
+def Twitch(*, client_id: str, client_secret: str, **overrides: Unpack[OAuthOverrides]) -> OAuthProvider:
     """Sign in with Twitch.
 
     Register an application in the Twitch developer console (https://dev.twitch.tv/console/apps),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OAuth, OAuthProvider, TokenSet
+from authsession.providers.oauth import OAuth, OAuthOverrides, OAuthProvider, TokenSet
 from authsession.types import User
 
 
@@ -34,7 +34,7 @@ def profile(profile: TwitterProfile, tokens: TokenSet | None = None) -> User:
     }
 
 
-def Twitter(*, client_id: str, client_secret: str | None = None, **overrides: Any) -> OAuthProvider:
+def Twitter(*, client_id: str, client_secret: str | None = None, **overrides: Unpack[OAuthOverrides]) -> OAuthProvider:
     """Sign in with X (Twitter), OAuth 2.0.
 
     In the developer portal (https://developer.x.com/en/portal/dashboard) turn on *User
@@ -63,7 +63,7 @@ def Twitter(*, client_id: str, client_secret: str | None = None, **overrides: An
     return OAuth(**{**options, **overrides})
 
 
-def X(*, client_id: str, client_secret: str | None = None, **overrides: Any) -> OAuthProvider:
+def X(*, client_id: str, client_secret: str | None = None, **overrides: Unpack[OAuthOverrides]) -> OAuthProvider:
     """:func:`Twitter` with the name "X" on the sign-in button (same id, same callback URL)."""
     overrides.setdefault("name", "X")
     overrides.setdefault("style", ProviderStyle(bg="#000", text="#fff"))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 import httpx
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OAuth, OAuthProvider, TokenSet
+from authsession.providers.oauth import OAuth, OAuthOverrides, OAuthProvider, TokenSet
 from authsession.types import User
 
 
@@ -53,7 +53,7 @@ async def fetch_profile(*, client: httpx.AsyncClient, tokens: TokenSet, provider
     return data
 
 
-def Yandex(*, client_id: str, client_secret: str, **overrides: Any) -> OAuthProvider:
+def Yandex(*, client_id: str, client_secret: str, **overrides: Unpack[OAuthOverrides]) -> OAuthProvider:
     """Sign in with Yandex ID.
 
     Create an app at https://oauth.yandex.com with the *Web services* platform, the permissions

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OIDC, OAuthProvider, OIDCProfile, oidc_profile
+from authsession.providers.oauth import OIDC, OAuthOverrides, OAuthProvider, OIDCProfile, oidc_profile
 
 ZitadelProfile = OIDCProfile
 profile = oidc_profile
 
 
-def Zitadel(*, client_id: str, issuer: str, client_secret: str | None = None, **overrides: Any) -> OAuthProvider:
+def Zitadel(
+    *, client_id: str, issuer: str, client_secret: str | None = None, **overrides: Unpack[OAuthOverrides]
+) -> OAuthProvider:
     """Sign in with ZITADEL.
 
     In a ZITADEL project create a *Web* application (authentication method *Code* with a client

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 from authsession._core.pages import ProviderStyle
-from authsession.providers.oauth import OAuth, OAuthProvider, TokenSet
+from authsession.providers.oauth import OAuth, OAuthOverrides, OAuthProvider, TokenSet
 from authsession.types import User
 
 
@@ -31,7 +31,7 @@ def profile(profile: ZoomProfile, tokens: TokenSet | None = None) -> User:
     }
 
 
-def Zoom(*, client_id: str, client_secret: str, **overrides: Any) -> OAuthProvider:
+def Zoom(*, client_id: str, client_secret: str, **overrides: Unpack[OAuthOverrides]) -> OAuthProvider:
     """Sign in with Zoom.
 
     Create a *General App* (user-managed) in the Zoom App Marketplace
