@@ -1,11 +1,23 @@
-"""Sign-in providers. Each is data plus, for OAuth, a ``profile()`` mapping."""
+"""Sign-in providers. Each is data plus, for OAuth, a ``profile()`` mapping.
+
+To write your own, implement the protocol for its type (:class:`OAuthConfig`,
+:class:`EmailConfig` or :class:`CredentialsConfig`); the core does the rest of the sign-in.
+"""
 
 from authsession.providers.apple import Apple
 from authsession.providers.atlassian import Atlassian
 from authsession.providers.auth0 import Auth0
 from authsession.providers.authentik import Authentik
 from authsession.providers.azure_ad_b2c import AzureADB2C
-from authsession.providers.base import Provider, ProviderType
+from authsession.providers.base import (
+    CredentialsConfig,
+    EmailConfig,
+    OAuthConfig,
+    Provider,
+    ProviderCallbackError,
+    ProviderType,
+    SignInResult,
+)
 from authsession.providers.bitbucket import Bitbucket
 from authsession.providers.cognito import Cognito
 from authsession.providers.credentials import Credentials, CredentialsProvider
@@ -47,10 +59,12 @@ __all__ = [
     "Bitbucket",
     "Cognito",
     "Credentials",
+    "CredentialsConfig",
     "CredentialsProvider",
     "Discord",
     "Dropbox",
     "Email",
+    "EmailConfig",
     "EmailProvider",
     "Endpoint",
     "Facebook",
@@ -63,16 +77,19 @@ __all__ = [
     "MicrosoftEntraID",
     "Notion",
     "OAuth",
+    "OAuthConfig",
     "OAuthOptions",
     "OAuthOverrides",
     "OAuthProvider",
     "Okta",
     "Patreon",
     "Provider",
+    "ProviderCallbackError",
     "ProviderType",
     "Reddit",
     "SMTPServer",
     "Salesforce",
+    "SignInResult",
     "Slack",
     "Spotify",
     "Strava",

@@ -357,7 +357,7 @@ def http_client(ctx: Context | None = None, *, transport: httpx.AsyncBaseTranspo
     ``AuthOptions(http_transport=...)`` (from ``ctx``) or ``transport`` swaps the transport.
     """
     if ctx is not None:
-        transport = getattr(ctx.options, "http_transport", None)
+        transport = ctx.options.http_transport
     return httpx.AsyncClient(transport=transport, timeout=10.0, follow_redirects=False)
 
 
