@@ -233,3 +233,53 @@ def test_smtp_server_down(format: str, caplog: pytest.LogCaptureFixture) -> None
     assert isinstance(failures[0].exc_info[1], OSError)
     assert adapter.tokens == {}  # the token nobody received was dropped
     assert adapter.sessions == {}
+
+
+# --- recipient injection (issue 9 item 4) -----------------------------------------------------------------
+
+#: Identifiers NextAuth accepts whose To: header names other recipients: smtplib used to deliver
+#: ``alice:evil@attacker.com;`` to evil@attacker.com, and each ``xN:`` variant to the victim again.
+INJECTED = [
+    "alice:evil@attacker.com;",
+    "alice,evil@attacker.com",
+    *(f"x{n}:victim@example.com;" for n in range(6)),
+]
+
+
+@pytest.mark.parametrize("format", ["v4", "v5"], indirect=True)
+def test_an_address_list_in_the_identifier_is_refused_and_mails_nobody(format: str, smtp: SMTPPeer) -> None:
+    adapter = MemoryAdapter()
+    app = create_app(make_options(format, adapter, smtp.port))
+    with TestClient(app, base_url=SITE) as client:
+        for address in INJECTED:
+            response = request_link(client, address)
+            assert response.status_code == 302
+            expected = f"{AUTH}/error?error=EmailSignin" if format == "v4" else f"{AUTH}/signin?error=Configuration"
+            assert response.headers["location"] == expected
+    assert smtp.mailbox.received == []
+    assert adapter.tokens == {}
+
+
+def test_the_default_sender_delivers_only_to_one_named_mailbox(smtp: SMTPPeer) -> None:
+    # A custom normaliser that lets the raw value through must still not reach a second inbox.
+    adapter = MemoryAdapter()
+    provider = Email(server=f"smtp://127.0.0.1:{smtp.port}", normalize_identifier=lambda raw: raw.strip())
+    app = create_app(make_options("v5", adapter, smtp.port, providers=[provider]))
+    with TestClient(app, base_url=SITE) as client:
+        refused = request_link(client, "alice:evil@attacker.com;")
+        assert refused.headers["location"] == f"{AUTH}/signin?error=Configuration"
+        assert smtp.mailbox.received == []
+        request_link(client, GRACE)
+    (mail,) = smtp.mailbox.received
+    assert mail.recipients == [GRACE]
+    assert mail.message["To"] == GRACE
+
+
+def test_one_mailbox_gets_one_link_per_rate_limit_window_whatever_the_spelling(smtp: SMTPPeer) -> None:
+    adapter = MemoryAdapter()
+    app = create_app(make_options("v5", adapter, smtp.port))
+    spellings = [GRACE, "Grace@Example.com", f"  {GRACE.upper()} ", "grace@example.com,attacker.com"]
+    with TestClient(app, base_url=SITE) as client:
+        for address in spellings:
+            assert request_link(client, address).status_code == 302
+    assert [mail.recipients for mail in smtp.mailbox.received] == [[GRACE]]

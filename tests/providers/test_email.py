@@ -370,7 +370,6 @@ NORMALISED = [
     (f"{fullwidth('ada')}@{fullwidth('example')}.com", "ada@example.com"),  # fullwidth letters: NFKC
     (f"ada{FULLWIDTH_AT}example.com", "ada@example.com"),  # a fullwidth @ is a real @ after NFKC
     ("ada@example.com,evil.com", "ada@example.com"),  # the domain is cut at its first comma
-    ("ada,bob@example.com", "ada,bob@example.com"),  # the local part may hold one
     ("ada+tag@sub.example.co.uk", "ada+tag@sub.example.co.uk"),
 ]
 REJECTED = [
@@ -385,6 +384,19 @@ REJECTED = [
     "ada@,example.com",
     "ada@example.com\r\nBcc: eve@example.com",
     "ada@example.com>",
+    # NextAuth keeps these in the local part; as an address they name other recipients (issue 9).
+    "ada,bob@example.com",
+    "alice:evil@attacker.com;",
+    "x1:victim@example.com;",
+    "ada bob@example.com",
+    "ada;@example.com",
+    "(comment)ada@example.com",
+    "ada.@example.com",
+    "ada..bob@example.com",
+    "ada@exa_mple.com",
+    "ada@-example.com",
+    "ada@example..com",
+    f"{'a' * 65}@example.com",
 ]
 
 

@@ -25,7 +25,7 @@ import anyio.to_thread
 
 from authsession._core.pages import ProviderStyle
 from authsession._core.user_code import UserFunction
-from authsession._core.verification import normalize_email
+from authsession._core.verification import mailbox, normalize_email
 from authsession.errors import ConfigurationError
 from authsession.providers.base import check_provider_id
 
@@ -92,18 +92,21 @@ async def send_with_smtp(*, identifier: str, url: str, provider: EmailProvider, 
     """The default sender: a plain-text and an HTML part, over SMTP in a worker thread."""
     if provider.server is None:
         raise ConfigurationError("Email(server=...) is needed to send mail, or pass send_verification_request")
+    # A custom ``normalize_identifier`` may return anything: deliver only to one plain mailbox,
+    # named explicitly, so the recipients never come from parsing the To: header.
+    recipient = mailbox(identifier)
     host = urlsplit(url).netloc
     message = EmailMessage()
     message["Subject"] = f"Sign in to {host}"
     message["From"] = provider.from_address
-    message["To"] = identifier
+    message["To"] = recipient
     message["Message-ID"] = make_msgid(domain="authsession")
     message.set_content(f"Sign in to {host}\n\n{url}\n\nIf you did not request this email you can ignore it.\n")
     message.add_alternative(_html(url, host), subtype="html")
-    await anyio.to_thread.run_sync(_deliver, provider.server, message)
+    await anyio.to_thread.run_sync(_deliver, provider.server, message, recipient)
 
 
-def _deliver(server: SMTPServer, message: EmailMessage) -> None:
+def _deliver(server: SMTPServer, message: EmailMessage, recipient: str) -> None:
     context = ssl.create_default_context()
     smtp: smtplib.SMTP
     if server.tls == "ssl":
@@ -121,7 +124,7 @@ def _deliver(server: SMTPServer, message: EmailMessage) -> None:
                 raise smtplib.SMTPNotSupportedError("the SMTP server offers no STARTTLS; refusing to log in")
         if server.username:
             smtp.login(server.username, server.password or "")
-        refused = smtp.send_message(message)
+        refused = smtp.send_message(message, to_addrs=[recipient])
     if refused:
         raise smtplib.SMTPRecipientsRefused(refused)
 
@@ -180,4 +183,4 @@ def Email(
     )
 
 
-__all__ = ["Email", "EmailProvider", "SMTPServer", "normalize_email", "send_with_smtp"]
+__all__ = ["Email", "EmailProvider", "SMTPServer", "mailbox", "normalize_email", "send_with_smtp"]
