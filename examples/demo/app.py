@@ -13,6 +13,7 @@ import hmac
 import logging
 import os
 import secrets
+import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -371,6 +372,10 @@ def main() -> None:
     db_path = Path(os.environ.get("DEMO_DB", DEFAULT_DB_PATH))
     secret, generated = resolve_secret()
     site_url = site_url_for(host, port)
+    # uvicorn shuts down on SIGTERM and then raises the signal again; with Python's default
+    # handler that kills the process on the spot, skipping the `finally` below, and the OIDC
+    # provider (its own session, so no signal reaches it) outlived `docker stop`. Exit instead.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     # With Node.js, a real OpenID Provider runs beside the demo until it stops (Ctrl-C included).
     local = local_oidc.start_for_demo(host, port)
     try:
@@ -402,6 +407,10 @@ def main() -> None:
     finally:
         if local is not None:
             local.stop()
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    sys.exit(128 + signum)
 
 
 if __name__ == "__main__":

@@ -150,8 +150,13 @@ def start_local_oidc(uris: Sequence[str], *, install: bool = True, say: Say = pr
         start_new_session=True,  # Ctrl-C goes to the demo, which stops the whole group
     )
     assert process.stdout is not None
-    ready, _, _ = select.select([process.stdout], [], [], START_TIMEOUT)
-    line = process.stdout.readline() if ready else ""
+    try:
+        ready, _, _ = select.select([process.stdout], [], [], START_TIMEOUT)
+        line = process.stdout.readline() if ready else ""
+    except BaseException:
+        # Stopped (SIGTERM, Ctrl-C) while the provider was starting: take it down too.
+        LocalOIDC("", "", "", process, log_path, log).stop()
+        raise
     info = _started(line)
     if info is None:
         LocalOIDC("", "", "", process, log_path, log).stop(keep_log=True)
