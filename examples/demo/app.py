@@ -10,6 +10,7 @@ it with uvicorn.
 # at runtime, and `auth` is a local of create_app that a string annotation could not resolve.
 import asyncio
 import hmac
+import inspect
 import logging
 import os
 import secrets
@@ -21,8 +22,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -33,9 +35,18 @@ from authsession.adapters.sqlalchemy import SQLAlchemyAdapter
 from authsession.integrations.fastapi import AuthSession
 from authsession.integrations.starlette import get_csrf_token
 from authsession.providers import Credentials, Email, EmailProvider, Provider
+from authsession.providers.email import send_with_smtp
 
 from . import local_oidc, templates
-from .users import MAX_PASSWORD_LENGTH, EmailTaken, UserStore, sign_up_problems, sqlite_url
+from .users import (
+    MAX_EMAIL_LENGTH,
+    MAX_PASSWORD_LENGTH,
+    SIGN_UP_MAX_AGE,
+    UserStore,
+    normalize_email,
+    sign_up_problems,
+    sqlite_url,
+)
 
 logger = logging.getLogger("examples.demo")
 
@@ -133,6 +144,26 @@ def email_provider_from_env(
     if send_email is None and server:
         return Email(server=server, from_address=from_address)
     return Email(send_verification_request=send_email or print_sign_in_link, from_address=from_address)
+
+
+async def send_link(provider: EmailProvider, *, identifier: str, url: str, token: str, request: Request) -> None:
+    """Mail ``url`` the way ``provider`` sends its sign-in links (your sender, SMTP or the console)."""
+    send = provider.send_verification_request or send_with_smtp
+    expires = datetime.now(UTC) + SIGN_UP_MAX_AGE
+    params: dict[str, Any] = {
+        "identifier": identifier,
+        "url": url,
+        "expires": expires,
+        "provider": provider,
+        "token": token,
+        "request": request,
+    }
+    if inspect.iscoroutinefunction(send):
+        await send(**params)
+    else:
+        result = await anyio.to_thread.run_sync(lambda: send(**params))
+        if inspect.isawaitable(result):
+            await result
 
 
 class StartUp:
@@ -243,6 +274,13 @@ def create_app(
     # they reach nobody else, so the demo allows it (as Auth.js does in development); a link
     # that is mailed must not point at a host an attacker chose, and authsession refuses that.
     trust_host = True if site_url is None and link_in_console else None
+
+    async def on_sign_in(*, user: User, account: Mapping[str, Any] | None = None, **_: Any) -> None:
+        # An email link or OAuth sign-in by the address's owner ends any sign-up still waiting
+        # for it: a confirmation link they never asked for must not set someone's password later.
+        if account is not None and account.get("type") != "credentials" and user.get("email"):
+            await users.drop_sign_up(str(user["email"]))
+
     auth_options = AuthOptions(
         secret=secret,
         providers=[credentials, email_signin, *extra],
@@ -252,6 +290,7 @@ def create_app(
         trust_host=trust_host,
         # Errors that are not about sign-in (an expired email link) land on /login too.
         pages={"sign_in": "/login", "error": "/login", "verify_request": "/check-email"},
+        events={"sign_in": on_sign_in},
     )
 
     @asynccontextmanager
@@ -313,8 +352,9 @@ def create_app(
         return page(html)
 
     @app.get("/check-email")
-    async def check_email() -> HTMLResponse:
-        return page(templates.check_email_page(link_in_console=link_in_console))
+    async def check_email(request: Request) -> HTMLResponse:
+        sign_up = request.query_params.get("signup") == "1"
+        return page(templates.check_email_page(link_in_console=link_in_console, sign_up=sign_up))
 
     @app.get("/signup")
     async def signup_form(csrf_token: Annotated[str, Depends(auth.csrf_token)]) -> HTMLResponse:
@@ -332,14 +372,34 @@ def create_app(
             return page(html, status_code=403)
         name, email, password = fields["name"], fields["email"], fields["password"]
         problems = sign_up_problems(name, email, password, fields["confirm"])
-        if not problems:
-            try:
-                await users.create(name=name, email=email, password=password)
-            except EmailTaken:
-                problems = ["An account with this email already exists. Sign in instead."]
         if problems:
             html = templates.signup_page(csrf_token=expected, name=name, email=email, problems=problems)
             return page(html, status_code=400)
+        # The same answer whether or not the address has an account: only its inbox learns more.
+        token = await users.request_sign_up(name=name, email=email, password=password)
+        # A mailed link must not start with a Host header an attacker chose (as for sign-in links).
+        origin = auth_options.origin or (str(request.base_url).rstrip("/") if link_in_console else None)
+        if token is not None and origin is None:
+            logger.error("Cannot mail a sign-up link without the site's address: set AUTH_URL")
+        elif token is not None:
+            address = normalize_email(email)
+            link = f"{origin}/signup/confirm?" + urlencode({"email": address, "token": token})
+            try:
+                await send_link(email_signin, identifier=address, url=link, token=token, request=request)
+            except Exception:
+                # The page answers the same either way (it must not tell who has an account).
+                logger.exception("Could not send the sign-up confirmation email")
+        return RedirectResponse("/check-email?signup=1", status_code=303)
+
+    @app.get("/signup/confirm", response_model=None)
+    async def confirm_signup(request: Request) -> HTMLResponse | RedirectResponse:
+        email, token = request.query_params.get("email", ""), request.query_params.get("token", "")
+        if len(email) > MAX_EMAIL_LENGTH or len(token) > 100 or not email or not token:
+            user = None
+        else:
+            user = await users.confirm_sign_up(email, token)
+        if user is None:
+            return RedirectResponse("/login?error=Verification", status_code=303)
         return RedirectResponse("/login?registered=1", status_code=303)
 
     return app

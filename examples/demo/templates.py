@@ -152,7 +152,7 @@ def login_page(
 ) -> str:
     notices = ""
     if registered:
-        notices += _alert("Account created — sign in.", ok=True)
+        notices += _alert("Address confirmed — sign in with your password.", ok=True)
     if error_message:
         notices += _alert(error_message)
     buttons = "".join(
@@ -196,8 +196,15 @@ def _email_link_form(*, base_path: str, provider_id: str | None, csrf_token: str
 </form>"""
 
 
-def check_email_page(*, link_in_console: bool) -> str:
-    if link_in_console:
+def check_email_page(*, link_in_console: bool, sign_up: bool = False) -> str:
+    if sign_up:
+        where = """<p>If this address can be signed up, a link to confirm it is on its way. Open it to
+finish creating your account; your password works once the address is confirmed.</p>
+<p class="muted">Already have an account? The link sets the password you chose.</p>"""
+        if link_in_console:
+            where += """<p>This demo has no SMTP server configured, so <strong>the link was printed in
+the server console</strong>.</p>"""
+    elif link_in_console:
         where = """<p>This demo has no SMTP server configured, so instead of mailing the link
 <strong>the link was printed in the server console</strong>: copy it from the terminal that runs
 the demo into this browser.</p>

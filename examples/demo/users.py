@@ -4,20 +4,30 @@ Users live in the ``users`` table that :class:`~authsession.adapters.sqlalchemy.
 reads and writes, so credentials, email and OAuth sign-in all find the same person. Auth.js has
 no place for passwords, so the hashes go to a table of the demo's own, ``demo_passwords``, in the
 same SQLite file, keyed by the id the adapter gave the user.
+
+A sign-up proves nothing about the address it names, so it creates no user: it waits in
+``demo_signups`` until the link mailed to that address is opened (:meth:`UserStore.confirm_sign_up`).
+Otherwise anyone could sign up as ``victim@example.com`` with their own password before the victim
+ever came, and keep a password into the account the victim later reaches by an email link or
+OAuth ("account pre-hijacking"). Only a confirmed password is ever checked at sign-in.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import re
+import secrets
 import uuid
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 
 import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import URL, Column, ForeignKey, MetaData, Table, Text, insert, select, update
+from sqlalchemy import URL, Column, DateTime, ForeignKey, MetaData, Table, Text, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from authsession.adapters import AdapterError
@@ -42,6 +52,23 @@ passwords = Table(
     Column("user_id", Text, ForeignKey(authjs_metadata.tables["users"].c.id, ondelete="CASCADE"), primary_key=True),
     Column("hash", Text, nullable=False),
 )
+
+#: Sign-ups waiting for their address to be confirmed: no user exists for them yet. The token
+#: is stored as a SHA-256 hash, like Auth.js' verification tokens; a new sign-up replaces the old.
+signups = Table(
+    "demo_signups",
+    demo_metadata,
+    Column("email", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("hash", Text, nullable=False),
+    Column("token_hash", Text, nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("expires", DateTime(timezone=True), nullable=False),
+)
+
+#: How long a sign-up's confirmation link works, and how often one address may be sent one.
+SIGN_UP_MAX_AGE = timedelta(hours=24)
+SIGN_UP_RESEND_AFTER = timedelta(minutes=1)
 
 
 class EmailTaken(Exception):
@@ -97,7 +124,11 @@ class UserStore:
         return self.hasher.hash(uuid.uuid4().hex)
 
     async def create(self, *, name: str, email: str, password: str) -> User:
-        """Store a new user through the adapter, then their hash; raises :class:`EmailTaken`."""
+        """Store a new user through the adapter, then their hash; raises :class:`EmailTaken`.
+
+        For trusted callers only (the seed account, scripts): the password works at once. The
+        sign-up page goes through :meth:`request_sign_up` and :meth:`confirm_sign_up` instead.
+        """
         email = normalize_email(email)
         if await self.adapter.get_user_by_email(email) is not None:
             raise EmailTaken(email)
@@ -151,12 +182,81 @@ class UserStore:
             found = await conn.scalar(select(passwords.c.hash).where(passwords.c.user_id == user_id))
         return found if isinstance(found, str) else None
 
+    async def request_sign_up(self, *, name: str, email: str, password: str) -> str | None:
+        """Keep a sign-up until its address is confirmed; the token to mail, or ``None`` when
+        one was sent to this address less than :data:`SIGN_UP_RESEND_AFTER` ago.
+
+        It answers the same whether or not the address has an account (the caller must too):
+        confirming proves the inbox, as an email sign-in link does, so it may set the password
+        of an existing account as well.
+        """
+        email = normalize_email(email)
+        password_hash = await anyio.to_thread.run_sync(self.hasher.hash, password)
+        now = datetime.now(UTC)
+        token = secrets.token_urlsafe(32)
+        row = {
+            "name": name.strip(),
+            "hash": password_hash,
+            "token_hash": _token_hash(token),
+            "created": now,
+            "expires": now + SIGN_UP_MAX_AGE,
+        }
+        async with self.adapter.engine.begin() as conn:
+            created = await conn.scalar(select(signups.c.created).where(signups.c.email == email))
+            if created is not None and _aware(created) > now - SIGN_UP_RESEND_AFTER:
+                return None
+            if created is None:
+                await conn.execute(insert(signups).values(email=email, **row))
+            else:
+                await conn.execute(update(signups).where(signups.c.email == email).values(**row))
+        return token
+
+    async def confirm_sign_up(self, email: str, token: str) -> User | None:
+        """Use a sign-up's link once: the user (created now if new, its address marked verified)
+        with the sign-up's password, or ``None`` for an unknown, used or expired link."""
+        email = normalize_email(email)
+        async with self.adapter.engine.begin() as conn:
+            found = (await conn.execute(select(signups).where(signups.c.email == email))).first()
+            if found is None or not hmac.compare_digest(found.token_hash, _token_hash(token)):
+                return None
+            await conn.execute(delete(signups).where(signups.c.email == email))
+        if _aware(found.expires) < datetime.now(UTC):
+            return None
+        now = datetime.now(UTC)
+        user = await self.adapter.get_user_by_email(email)
+        if user is None:
+            user = await self.adapter.create_user({"name": found.name, "email": email, "emailVerified": now})
+        elif user.get("emailVerified") is None:
+            user = await self.adapter.update_user({"id": user["id"], "emailVerified": now})
+        await self._set_password(user["id"], found.hash)
+        return user
+
+    async def drop_sign_up(self, email: str) -> None:
+        """Forget a waiting sign-up: the address's owner signed in another way, so a sign-up they
+        did not finish (perhaps someone else's, with that someone's password) must not linger."""
+        async with self.adapter.engine.begin() as conn:
+            await conn.execute(delete(signups).where(signups.c.email == normalize_email(email)))
+
+    async def _set_password(self, user_id: str, password_hash: str) -> None:
+        async with self.adapter.engine.begin() as conn:
+            await conn.execute(delete(passwords).where(passwords.c.user_id == user_id))
+            await conn.execute(insert(passwords).values(user_id=user_id, hash=password_hash))
+
     def _verify(self, password_hash: str, password: str) -> bool:
         try:
             return self.hasher.verify(password_hash, password)
         # VerifyMismatchError (wrong password) is a VerificationError; InvalidHashError is a bad row.
         except (VerificationError, InvalidHashError):
             return False
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they were written in UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def seed_user(path: str | Path, *, name: str, email: str, password: str) -> bool:

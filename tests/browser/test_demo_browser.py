@@ -35,7 +35,9 @@ def demo(tmp_path: Path) -> Iterator[LiveServer]:
         closing.join(timeout=10)
 
 
-def test_sign_up_sign_in_and_welcome(chromium: Any, demo: LiveServer, tmp_path: Path) -> None:
+def test_sign_up_sign_in_and_welcome(
+    chromium: Any, demo: LiveServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     context = chromium.new_context()
     page = context.new_page()
     try:
@@ -50,7 +52,14 @@ def test_sign_up_sign_in_and_welcome(chromium: Any, demo: LiveServer, tmp_path: 
         page.get_by_label("Email").fill("grace@example.com")
         page.locator("#password").fill("cobol-1959-compiler")
         page.get_by_label("Confirm password").fill("cobol-1959-compiler")
+        capsys.readouterr()
         page.get_by_role("button", name="Sign up").click()
+        page.wait_for_url("**/check-email?signup=1")
+        # The password works once the address is confirmed by the link (printed: no SMTP).
+        out = capsys.readouterr().out
+        link = re.search(rf"^    ({re.escape(demo.url)}/signup/confirm\?\S+)$", out, re.MULTILINE)
+        assert link is not None, out
+        page.goto(link.group(1))
         page.wait_for_url("**/login?registered=1")
 
         # exact: /login also has the "Email address" field of "Email me a sign-in link".

@@ -74,6 +74,7 @@ def client(demo: ModuleType, db_path: Path, outbox: Outbox) -> Iterator[TestClie
         db_path, secret="a-test-secret-that-is-long-enough-1234", oauth_providers=[], url=SITE, send_email=outbox
     )
     with TestClient(app, follow_redirects=False) as test_client:
+        test_client.outbox = outbox  # type: ignore[attr-defined]
         yield test_client
 
 
@@ -84,11 +85,23 @@ def csrf_token(html: str) -> str:
 
 
 def sign_up(
-    client: TestClient, *, name: str = "Ada Lovelace", email: str = "ada@example.com", password: str = "correct horse"
+    client: TestClient,
+    *,
+    name: str = "Ada Lovelace",
+    email: str = "ada@example.com",
+    password: str = "correct horse",
+    confirm: bool = True,
 ):
+    """Submit the sign-up form; with ``confirm``, open the link it mailed, as the owner would."""
+    outbox: Outbox = client.outbox  # type: ignore[attr-defined]
+    mailed = len(outbox.sent)
     token = csrf_token(client.get("/signup").text)
     form = {"csrfToken": token, "name": name, "email": email, "password": password, "confirm": password}
-    return client.post("/signup", data=form)
+    response = client.post("/signup", data=form)
+    if confirm and response.status_code == 303 and len(outbox.sent) > mailed:
+        confirmed = client.get(outbox.link())
+        assert confirmed.headers["location"] == "/login?registered=1"
+    return response
 
 
 def sign_in(client: TestClient, *, email: str, password: str, callback_url: str = "/dashboard"):
@@ -169,31 +182,64 @@ def test_anonymous_api_me_is_null(client: TestClient) -> None:
 # --- sign-up ----------------------------------------------------------------------------------
 
 
-def test_sign_up_stores_an_argon2_hash_and_sends_you_to_login(client: TestClient, db_path: Path) -> None:
-    response = sign_up(client, name="Ada Lovelace", email="Ada@Example.com", password="correct horse")
+def test_sign_up_mails_a_link_and_confirming_stores_an_argon2_hash(
+    client: TestClient, db_path: Path, outbox: Outbox
+) -> None:
+    response = sign_up(client, name="Ada Lovelace", email="Ada@Example.com", password="correct horse", confirm=False)
     assert response.status_code == 303
-    assert response.headers["location"] == "/login?registered=1"
-    assert "Account created — sign in." in client.get(response.headers["location"]).text
+    assert response.headers["location"] == "/check-email?signup=1"
+    assert "a link to confirm it is on its way" in client.get(response.headers["location"]).text
+    # Nobody exists until the address is confirmed.
+    assert query(db_path, "SELECT id FROM users WHERE email = ?", "ada@example.com") == []
+    (mail,) = outbox.sent
+    assert mail["identifier"] == "ada@example.com"
 
-    # The user is a row of the Auth.js schema, with an id the database gave it...
+    confirmed = client.get(outbox.link())
+    assert confirmed.headers["location"] == "/login?registered=1"
+    assert "Address confirmed — sign in with your password." in client.get("/login?registered=1").text
+    assert client.get(outbox.link()).headers["location"] == "/login?error=Verification"  # once only
+
+    # The user is a row of the Auth.js schema, with an id the database gave it, verified...
     [(user_id, name, email_verified, image)] = query(
         db_path, 'SELECT id, name, "emailVerified", image FROM users WHERE email = ?', "ada@example.com"
     )
     assert isinstance(user_id, int)
-    assert (name, email_verified, image) == ("Ada Lovelace", None, None)
+    assert (name, image) == ("Ada Lovelace", None)
+    assert email_verified is not None
     # ...and the argon2 hash sits in the demo's own table, under that id.
     [(password_hash,)] = query(db_path, "SELECT hash FROM demo_passwords WHERE user_id = ?", str(user_id))
     assert password_hash.startswith("$argon2id$")
     assert "correct horse" not in password_hash
     assert PasswordHasher().verify(password_hash, "correct horse")
+    assert query(db_path, "SELECT email FROM demo_signups") == []
 
 
-def test_duplicate_sign_up_is_refused(client: TestClient, db_path: Path) -> None:
-    assert sign_up(client, email="ada@example.com").status_code == 303
-    response = sign_up(client, name="Someone Else", email=" ADA@example.com ", password="another password")
-    assert response.status_code == 400
-    assert "An account with this email already exists." in response.text
+def test_sign_up_does_not_tell_whether_an_address_is_registered(
+    client: TestClient, db_path: Path, outbox: Outbox
+) -> None:
+    sign_up(client, email="ada@example.com")
+    taken = sign_up(client, name="Someone Else", email=" ADA@example.com ", password="another password", confirm=False)
+    free = sign_up(client, name="Someone Else", email="bob@example.com", password="another password", confirm=False)
+    assert (taken.status_code, taken.headers["location"]) == (free.status_code, free.headers["location"])
+    assert client.get(taken.headers["location"]).text == client.get(free.headers["location"]).text
+    # Only the owner's inbox hears of it; the account is unchanged until that link is opened.
+    assert [mail["identifier"] for mail in outbox.sent][-2:] == ["ada@example.com", "bob@example.com"]
     assert [row[0] for row in stored_rows(db_path) if row[1] == "ada@example.com"] == ["Ada Lovelace"]
+    assert (
+        sign_in(client, email="ada@example.com", password="another password")
+        .headers["location"]
+        .startswith(f"{SITE}/login?error=CredentialsSignin")
+    )
+
+
+def test_a_bad_or_expired_confirmation_link_confirms_nothing(client: TestClient, db_path: Path, outbox: Outbox) -> None:
+    sign_up(client, email="ada@example.com", confirm=False)
+    for params in ({"email": "ada@example.com", "token": "forged"}, {"email": "ada@example.com"}, {}):
+        assert client.get("/signup/confirm", params=params).headers["location"] == "/login?error=Verification"
+    with closing(sqlite3.connect(db_path)) as db, db:
+        db.execute("UPDATE demo_signups SET expires = '2000-01-01 00:00:00.000000'")
+    assert client.get(outbox.link()).headers["location"] == "/login?error=Verification"
+    assert query(db_path, "SELECT id FROM users WHERE email = ?", "ada@example.com") == []
 
 
 @pytest.mark.parametrize("token", [None, "", "forged-token"])
@@ -516,8 +562,10 @@ def test_an_email_only_user_has_no_password(client: TestClient, outbox: Outbox) 
     client.cookies.clear()
     response = sign_in(client, email="newbie@example.com", password="any password at all")
     assert response.headers["location"].startswith(f"{SITE}/login?error=CredentialsSignin")
-    # Signing up with that address later is refused, as for any existing account.
-    assert sign_up(client, email="newbie@example.com").status_code == 400
+    # Signing up with that address later, and confirming it, gives the account a password.
+    assert sign_up(client, name="Newbie", email="newbie@example.com", password="a new password").status_code == 303
+    response = sign_in(client, email="newbie@example.com", password="a new password", callback_url="/profile")
+    assert response.headers["location"] == f"{SITE}/profile"
 
 
 def test_without_smtp_the_link_is_printed_to_the_console(
@@ -644,3 +692,47 @@ def test_seed_user_from_sync_code(tmp_path: Path) -> None:
     assert seed_user(path, name="Ada", email="ada@example.com", password="correct horse") is True
     assert seed_user(path, name="Ada", email="ada@example.com", password="correct horse") is False
     assert [row[:2] for row in stored_rows(path)] == [("Ada", "ada@example.com")]
+
+
+# --- account pre-hijacking (issue 9 item 5) ---------------------------------------------------
+
+
+def test_a_sign_up_in_the_victims_name_gives_the_attacker_nothing(
+    client: TestClient, db_path: Path, outbox: Outbox
+) -> None:
+    """The attack: sign up as the victim with your own password before they ever come; when
+    they later sign in with an email link, keep a password into their account."""
+    victim, attacker_password = "victim@example.com", "attacker-chosen-password"
+    # The attacker signs up; the confirmation link goes to the victim's inbox, never opened.
+    response = sign_up(client, name="Mallory", email=victim, password=attacker_password, confirm=False)
+    assert response.headers["location"] == "/check-email?signup=1"
+    unrequested_link = outbox.link()
+    refused = sign_in(client, email=victim, password=attacker_password, callback_url="/profile")
+    assert refused.headers["location"].startswith(f"{SITE}/login?error=CredentialsSignin")
+    assert client.get("/api/me").json() == {"userEmail": None}
+    assert session_tokens(db_path) == []
+
+    # The victim arrives and signs in with an email link.
+    client.cookies.clear()
+    request_link(client, email=victim, callback_url="/profile")
+    assert client.get(outbox.link()).headers["location"] == f"{SITE}/profile"
+    assert client.get("/api/me").json() == {"userEmail": victim}
+    profile = client.get("/profile").text
+    assert "Mallory" not in profile  # the attacker's chosen name did not land in the account
+    victim_session = client.cookies[SESSION_COOKIE]
+
+    # The attacker's password still does not work, and the link they caused is dead.
+    client.cookies.clear()
+    refused = sign_in(client, email=victim, password=attacker_password, callback_url="/profile")
+    assert refused.headers["location"].startswith(f"{SITE}/login?error=CredentialsSignin")
+    assert client.get("/api/me").json() == {"userEmail": None}
+    assert client.get(unrequested_link).headers["location"] == "/login?error=Verification"
+    refused = sign_in(client, email=victim, password=attacker_password, callback_url="/profile")
+    assert refused.headers["location"].startswith(f"{SITE}/login?error=CredentialsSignin")
+    assert session_tokens(db_path) == [victim_session]
+    assert (
+        query(
+            db_path, "SELECT p.user_id FROM demo_passwords p JOIN users u ON u.id = p.user_id WHERE u.email = ?", victim
+        )
+        == []
+    )
