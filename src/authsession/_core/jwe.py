@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from authsession._core.limits import MAX_JWE_HEADER_LENGTH, MAX_TOKEN_LENGTH
 from authsession.errors import TokenError
 
 Enc = Literal["A256GCM", "A256CBC-HS512"]
@@ -226,12 +227,17 @@ def parse_compact(token: str, allowed_enc: tuple[Enc, ...]) -> CompactJWE:
     """
     if not isinstance(token, str):
         raise JWEError("malformed", "token is not a string")
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise JWEError("malformed", "token is longer than MAX_TOKEN_LENGTH")
     parts = token.split(".")
     if len(parts) != 5:
         raise JWEError("malformed", "compact JWE must have 5 parts")
     protected, encrypted_key, iv_part, ciphertext_part, tag_part = parts
     if encrypted_key:
         raise JWEError("unsupported", "alg dir takes no encrypted key")
+    if len(protected) > MAX_JWE_HEADER_LENGTH:
+        # Checked before the header cache, whose keys would otherwise be attacker-sized.
+        raise JWEError("malformed", "JWE protected header is too long")
     header = _parse_header(protected)
     enc = header.get("enc")
     if enc not in allowed_enc:
