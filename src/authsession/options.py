@@ -182,8 +182,9 @@ class AuthOptions:
         self.url, self.origin, self.base_path = _resolve_url(url, base_path)
         if self.origin is None and not self.trust_host:
             self.logger.warning(
-                "No url (or AUTH_URL): the site's origin comes from each request's Host header. "
-                "Set AuthOptions(url=...) in production, or trust_host=True behind a proxy you control."
+                "No url (or AUTH_URL): the site's origin comes from each request's Host header, which must "
+                "be a loopback host. Set AuthOptions(url=...) in production, or trust_host=True behind a "
+                "proxy you control."
             )
         _check_email_origin(self.providers, self.origin, self.trust_host)
         self._cookie_sets: dict[bool, CookieSet] = {}

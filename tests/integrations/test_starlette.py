@@ -137,7 +137,7 @@ def test_to_auth_request() -> None:
         "path": "/api/auth/signin/credentials",
         "query_string": b"callbackUrl=%2Fx&a=1&a=2",
         "headers": [
-            (b"Host", b"example.com:8080"),
+            (b"Host", b"localhost:8080"),
             (b"cookie", b"a=1; b=x%7Cy"),
             (b"cookie", b"c=3"),
             (b"X-Forwarded-Proto", b"https"),
@@ -146,13 +146,13 @@ def test_to_auth_request() -> None:
     }
     request = to_auth_request(scope, make_options(), {"k": "v"})
     assert request.method == "POST"
-    assert request.url == "http://example.com:8080/api/auth/signin/credentials?callbackUrl=%2Fx&a=1&a=2"
-    assert request.headers["host"] == "example.com:8080"
+    assert request.url == "http://localhost:8080/api/auth/signin/credentials?callbackUrl=%2Fx&a=1&a=2"
+    assert request.headers["host"] == "localhost:8080"
     assert request.cookies == {"a": "1", "b": "x|y", "c": "3"}
     assert request.query == {"callbackUrl": "/x", "a": "2"}
     assert request.body == {"k": "v"}
     trusted = to_auth_request(scope, make_options(trust_host=True))
-    assert trusted.url.startswith("https://example.com:8080/")
+    assert trusted.url.startswith("https://localhost:8080/")
 
 
 @pytest.mark.usefixtures("clean_auth_env")

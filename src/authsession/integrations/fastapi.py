@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 from fastapi import HTTPException, Request, Response
 
+from authsession._core.limits import DEFAULT_MAX_BODY_SIZE
 from authsession.integrations.starlette import get_csrf_token, get_server_session, install
 from authsession.options import AuthOptions
 from authsession.types import Session
@@ -27,13 +28,15 @@ from authsession.types import Session
 class AuthSession:
     """Mount the auth API on ``app`` and offer session dependencies.
 
+    ``max_body_size`` caps a POST body to the auth routes (default 64 KiB, answered 413 above).
+
     Security: :meth:`require_session` only checks that *someone* is signed in. Check roles
     or ownership yourself, from the session the dependency returns.
     """
 
-    def __init__(self, app: Any, options: AuthOptions) -> None:
+    def __init__(self, app: Any, options: AuthOptions, *, max_body_size: int = DEFAULT_MAX_BODY_SIZE) -> None:
         self.options = options
-        install(app, options)
+        install(app, options, max_body_size=max_body_size)
 
     async def session(self, request: Request, response: Response) -> Session | None:
         """Dependency: the session, or ``None`` for an anonymous visitor."""

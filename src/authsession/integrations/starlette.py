@@ -7,30 +7,38 @@ not ``BaseHTTPMiddleware``, so it costs almost nothing on other routes.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import MutableMapping
 from typing import Any
-from urllib.parse import parse_qsl
 
+from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from authsession._core.cookies import parse_cookie_header
 from authsession._core.handler import handle
 from authsession._core.http import AuthRequest, AuthResponse, Cookie
+from authsession._core.limits import DEFAULT_MAX_BODY_SIZE, MAX_HEADER_COUNT, RequestRefused, log_safe
+from authsession._core.origin import request_origin
+from authsession._core.request_data import parse_body, parse_cookies, parse_query
 from authsession._core.server_session import get_session
 from authsession.options import AuthOptions
 from authsession.types import Session
 
 logger = logging.getLogger("authsession")
 
-MAX_BODY = 1024 * 1024
 _PENDING = "authsession.cookies"
+_REASONS = {400: "Bad Request", 413: "Payload Too Large", 431: "Request Header Fields Too Large"}
 
 
 def to_auth_request(scope: Scope, options: AuthOptions, body: dict[str, Any] | None = None) -> AuthRequest:
+    """The :class:`AuthRequest` of an ASGI ``scope``.
+
+    Raises :class:`~authsession._core.limits.RequestRefused` for a request that breaks a bound
+    (header count, query fields) or whose host cannot be used (``authsession._core.origin``).
+    """
+    if len(scope["headers"]) > MAX_HEADER_COUNT:
+        raise RequestRefused(431, f"More than {MAX_HEADER_COUNT} request headers")
     headers: dict[str, str] = {}
     cookie_header = []
     for raw_name, raw_value in scope["headers"]:
@@ -39,38 +47,17 @@ def to_auth_request(scope: Scope, options: AuthOptions, body: dict[str, Any] | N
         if name == "cookie":
             cookie_header.append(value)
         headers[name] = value
-    scheme: str = scope.get("scheme") or "http"
-    host = headers.get("host")
-    if options.trust_host:
-        scheme = (headers.get("x-forwarded-proto") or scheme).split(",")[0].strip() or scheme
-        host = (headers.get("x-forwarded-host") or host or "").split(",")[0].strip() or host
-    if not host:
-        server = scope.get("server") or ("localhost", None)
-        host = server[0] if server[1] in (None, 80, 443) else f"{server[0]}:{server[1]}"
+    origin = request_origin(options, headers, scope.get("scheme") or "http", scope.get("server"))
     query_string = scope.get("query_string", b"").decode("latin-1")
-    url = f"{scheme}://{host}{scope.get('path', '/')}" + (f"?{query_string}" if query_string else "")
+    url = f"{origin}{scope.get('path', '/')}" + (f"?{query_string}" if query_string else "")
     return AuthRequest(
         method=scope.get("method", "GET"),
         url=url,
         headers=headers,
-        cookies=parse_cookie_header("; ".join(cookie_header)) if cookie_header else {},
-        query=dict(parse_qsl(query_string, keep_blank_values=True)) if query_string else {},
+        cookies=parse_cookies("; ".join(cookie_header)) if cookie_header else {},
+        query=parse_query(query_string) if query_string else {},
         body=body,
     )
-
-
-def parse_body(content_type: str, raw: bytes) -> dict[str, Any]:
-    """A POST body as a flat dict: form-encoded or JSON; anything else is empty."""
-    kind = content_type.split(";")[0].strip().lower()
-    try:
-        if kind == "application/x-www-form-urlencoded":
-            return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
-        if kind == "application/json":
-            data = json.loads(raw or b"{}")
-            return data if isinstance(data, dict) else {}
-    except (UnicodeDecodeError, ValueError):
-        logger.info("Ignoring a malformed %s request body", kind)
-    return {}
 
 
 def response_headers(response: AuthResponse) -> list[tuple[bytes, bytes]]:
@@ -82,12 +69,17 @@ def response_headers(response: AuthResponse) -> list[tuple[bytes, bytes]]:
 
 
 class AuthSessionMiddleware:
-    """Serve the auth API under ``options.base_path`` and flush refreshed session cookies."""
+    """Serve the auth API under ``options.base_path`` and flush refreshed session cookies.
 
-    def __init__(self, app: ASGIApp, options: AuthOptions) -> None:
+    ``max_body_size`` caps a POST body to the auth routes (default 64 KiB): a larger one is
+    answered 413 as soon as its ``Content-Length`` or its first bytes past the cap arrive.
+    """
+
+    def __init__(self, app: ASGIApp, options: AuthOptions, max_body_size: int = DEFAULT_MAX_BODY_SIZE) -> None:
         self.app = app
         self.options = options
         self.prefix = options.base_path + "/"
+        self.max_body_size = max_body_size
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -112,19 +104,26 @@ class AuthSessionMiddleware:
         await self.app(scope, receive, send_with_cookies)
 
     async def serve(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = None
-        if scope["method"] == "POST":
-            raw = await _read_body(receive)
-            if raw is None:
-                await _send(send, AuthResponse(status=413, body="Request body too large"))
-                return
-            content_type = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1")
-            body = parse_body(content_type, raw)
-        response = await handle(to_auth_request(scope, self.options, body), self.options)
-        await _send(send, response)
+        try:
+            body = None
+            if scope["method"] == "POST":
+                raw = await _read_body(scope, receive, self.max_body_size)
+                content_type = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1")
+                body = parse_body(content_type, raw)
+            request = to_auth_request(scope, self.options, body)
+        except RequestRefused as exc:
+            logger.info("Refused %s %s: %s", scope["method"], log_safe(scope["path"], 200), exc)
+            reason = _REASONS.get(exc.status, "Bad Request")
+            await _send(send, AuthResponse(status=exc.status, body=reason, headers={"Content-Type": "text/plain"}))
+            return
+        await _send(send, await handle(request, self.options))
 
 
-async def _read_body(receive: Receive) -> bytes | None:
+async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+    """The request body, read chunk by chunk; :class:`RequestRefused` (413) past ``limit`` bytes."""
+    declared = dict(scope["headers"]).get(b"content-length", b"")
+    if declared.isdigit() and int(declared) > limit:
+        raise RequestRefused(413, f"Content-Length {int(declared)} is over the {limit}-byte body limit")
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -133,8 +132,8 @@ async def _read_body(receive: Receive) -> bytes | None:
             return b""
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_BODY:
-            return None
+        if size > limit:
+            raise RequestRefused(413, f"Request body is over the {limit}-byte limit")
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
@@ -167,7 +166,13 @@ async def get_server_session(
     if key in state:
         session: Session | None = state[key]
         return session
-    session, cookies = await get_session(to_auth_request(request.scope, options), options)
+    try:
+        auth_request = to_auth_request(request.scope, options)
+    except RequestRefused as exc:
+        logger.info("No session for a refused request: %s", exc)
+        state[key] = None
+        return None
+    session, cookies = await get_session(auth_request, options)
     state[key] = session
     _hand_over(state, response, cookies)
     return session
@@ -189,16 +194,29 @@ async def get_csrf_token(request: HTTPConnection, response: Response | None, opt
     """The CSRF token for a custom sign-in or sign-out form; sets its cookie when new."""
     from authsession._core.context import build_context, init_csrf
 
-    ctx = build_context(to_auth_request(request.scope, options), options, "csrf", None)
+    try:
+        auth_request = to_auth_request(request.scope, options)
+    except RequestRefused as exc:
+        logger.info("No CSRF token for a refused request: %s", exc)
+        raise HTTPException(exc.status) from None
+    ctx = build_context(auth_request, options, "csrf", None)
     init_csrf(ctx)
     assert ctx.csrf is not None
     _hand_over(request.scope.setdefault("state", {}), response, ctx.response_cookies)
     return ctx.csrf.token
 
 
-def install(app: Any, options: AuthOptions) -> None:
+def install(app: Any, options: AuthOptions, *, max_body_size: int = DEFAULT_MAX_BODY_SIZE) -> None:
     """Add the auth middleware to a Starlette or FastAPI app (before it starts)."""
-    app.add_middleware(AuthSessionMiddleware, options=options)
+    app.add_middleware(AuthSessionMiddleware, options=options, max_body_size=max_body_size)
 
 
-__all__ = ["AuthSessionMiddleware", "Request", "get_csrf_token", "get_server_session", "install"]
+__all__ = [
+    "AuthSessionMiddleware",
+    "Request",
+    "get_csrf_token",
+    "get_server_session",
+    "install",
+    "parse_body",
+    "to_auth_request",
+]
