@@ -8,6 +8,7 @@ configuration error; it must never point at another host.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -239,11 +240,22 @@ async def test_invalid_callback_url_in_the_query_is_a_configuration_error(client
     assert "javascript" not in response.body
 
 
-async def test_invalid_callback_url_cookie_is_a_configuration_error(client: CoreClient, format: str) -> None:
+@pytest.mark.parametrize("planted", ["javascript:alert(1)", "https://evil.com/" + "x" * 5000, "/" * 5000])
+@pytest.mark.parametrize(("method", "action"), [("GET", "session"), ("GET", "signin"), ("GET", "csrf")])
+async def test_invalid_callback_url_cookie_is_ignored_cleared_and_logged(
+    client: CoreClient, format: str, planted: str, method: str, action: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # NextAuth answers 500 to every request of a browser holding such a cookie (issue 9 item 3),
+    # and never clears it: one planted cookie would lock that browser out of the auth routes.
     assert client.jar is not None
-    client.jar[CALLBACK_COOKIE[format]] = "javascript:alert(1)"
-    response = await client.request("GET", "session")
-    assert response.status == 500
+    client.jar[CALLBACK_COOKIE[format]] = planted
+    with caplog.at_level(logging.INFO, logger="authsession"):
+        response = await client.request(method, action)
+    assert response.status in (200, 302)
+    assert client.jar[CALLBACK_COOKIE[format]] == ORIGIN
+    assert "Ignoring an invalid callback-url cookie" in caplog.text
+    again = await client.request(method, action)
+    assert again.status == response.status
 
 
 # --- normal resolution ---------------------------------------------------------------------------

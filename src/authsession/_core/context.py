@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,6 +14,8 @@ from urllib.parse import quote, urlencode
 from authsession._core.callback_url import default_redirect, is_http_url, origin_of
 from authsession._core.csrf import CsrfCheck, check_csrf, csrf_secret
 from authsession._core.http import AuthRequest, AuthResponse, Cookie
+from authsession._core.limits import log_safe
+from authsession._core.pages.headers import PAGE_HEADERS
 from authsession.errors import ConfigurationError, InvalidCallbackUrl
 
 if TYPE_CHECKING:
@@ -25,6 +28,7 @@ NO_CACHE_JSON = {
     "Expires": "0",
 }
 JSON = {"Content-Type": "application/json"}
+logger = logging.getLogger("authsession")
 _PRINTABLE_ASCII = "".join(chr(c) for c in range(0x21, 0x7F))
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -77,7 +81,7 @@ class Context:
         return self.respond(AuthResponse(status=status, body=json.dumps(payload), headers=dict(headers)))
 
     def html(self, body: str, *, status: int = 200) -> AuthResponse:
-        return self.respond(AuthResponse(status=status, body=body, headers={"Content-Type": "text/html"}))
+        return self.respond(AuthResponse(status=status, body=body, headers=dict(PAGE_HEADERS)))
 
     def url(self, action: str, **query: str | None) -> str:
         """``<base>/<action>`` with the non-empty ``query`` values, URL-encoded."""
@@ -158,11 +162,15 @@ async def init_callback_url(ctx: Context) -> None:
     template = ctx.cookie_templates.callback_url
     cookie_value = ctx.request.cookies.get(template.name)
     query_value = ctx.request.query.get("callbackUrl")
-    # Like NextAuth, only the query and the cookie are asserted; a body value that is not a
-    # same-origin URL is turned into the origin by the redirect callback.
-    for candidate in (query_value, cookie_value):
-        if candidate and not is_http_url(candidate, ctx.base_url):
-            raise InvalidCallbackUrl(f"Invalid callback URL. Received: {candidate!r}")
+    # Like NextAuth, the query is asserted; a body value that is not a same-origin URL is turned
+    # into the origin by the redirect callback.
+    if query_value and not is_http_url(query_value, ctx.base_url):
+        raise InvalidCallbackUrl(f"Invalid callback URL. Received: {log_safe(query_value, 200)}")
+    if cookie_value and not is_http_url(cookie_value, ctx.base_url):
+        # NextAuth fails every request of a browser holding such a cookie (a planted one too) and
+        # never clears it; ignoring it lets the resolution below overwrite it.
+        logger.info("Ignoring an invalid callback-url cookie: %s", log_safe(cookie_value, 200))
+        cookie_value = None
     body_value = ctx.body.get("callbackUrl")
     given = (body_value if isinstance(body_value, str) else None) or query_value
     raw = given or cookie_value
