@@ -1234,7 +1234,7 @@ async def test_authorization_url(case: Case, format: Format) -> None:
         assert params["scope"] == "openid profile email"
     else:
         assert "scope" not in params
-    checks = case.checks or (("state",) if format == "v4" else ("pkce",))
+    checks = case.checks or (("state",) if format == "v4" else ("pkce", "state"))
     if "pkce" in checks:
         assert len(params["code_challenge"]) == 43
         assert params["code_challenge_method"] == "S256"
@@ -1625,7 +1625,7 @@ async def test_github_sign_in_end_to_end(format: Format) -> None:
     assert response.redirect is not None
     params = query(response.redirect)
     challenge.update({k: v for k, v in params.items() if k == "code_challenge"})
-    assert ("state" in params) == (format == "v4")
+    assert "state" in params  # both formats: v4 by default, v5 since PKCE gained state (issue 9)
 
     callback_query = {"code": "gh-code-1"} | ({"state": params["state"]} if "state" in params else {})
     response = await browser.request("GET", "callback/github", query=callback_query)

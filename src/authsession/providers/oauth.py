@@ -89,7 +89,7 @@ class OAuthProvider:
     def checks_for(self, ctx: Context) -> tuple[Check, ...]:
         if self.checks is not None:
             return self.checks
-        return ("state",) if ctx.v4 else ("pkce",)
+        return ("state",) if ctx.v4 else ("pkce", "state")
 
     async def authorization_url(self, ctx: Context) -> str:
         """Where POST /signin/<id> sends the browser; the check cookies are set on ``ctx``."""
@@ -478,9 +478,9 @@ def OAuth(
     """A generic OAuth 2.0 provider (``type="oidc"`` for OpenID Connect; see :func:`OIDC`).
 
     Give ``issuer`` (metadata is discovered) or the ``authorization``/``token``/``userinfo``
-    endpoints, each a URL or ``{"url": ..., "params": {...}}``. ``checks`` defaults to NextAuth's
-    for the format (``("state",)`` in v4, ``("pkce",)`` in v5); public clients
-    (``client_auth_method="none"``) should use ``("pkce", "state")``.
+    endpoints, each a URL or ``{"url": ..., "params": {...}}``. ``checks`` defaults to
+    ``("state",)`` in v4 (NextAuth's default) and ``("pkce", "state")`` in v5: Auth.js sends only
+    PKCE, but a provider that ignores PKCE would then leave the callback open to login CSRF.
     ``profile(profile, tokens)`` maps the provider's profile to a user with an ``id``.
 
     Security: ``allow_dangerous_email_account_linking`` lets anyone who controls an email
