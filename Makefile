@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_DIRS := tests/node/v4 tests/node/v5 tests/node/nextjs tests/node/oidc tests/node/pg-adapter
 NODE_STAMPS := $(addsuffix /node_modules/.installed,$(NODE_DIRS))
 
-.PHONY: demo test bench bench-http lint typecheck check node clean
+.PHONY: demo test bench bench-http fuzz soak lint typecheck check node clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,18 @@ bench: $(STAMP) node
 # Over HTTP with wrk (apt-get install wrk): the demo and a twin app against Next.js + next-auth.
 bench-http: $(STAMP) node
 	$(PY) -m bench http
+
+# The fuzz properties of tests/fuzz (also in `make test`, with a short budget) with a long random
+# budget: FUZZ_EXAMPLES inputs per property. The statistics report the inputs each property tried.
+FUZZ_EXAMPLES ?= 20000
+fuzz: $(STAMP)
+	AUTHSESSION_FUZZ=long AUTHSESSION_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest tests/fuzz -q -p no:cacheprovider --hypothesis-show-statistics
+
+# The demo app under mixed sign-ins, reads and sign-outs on loopback for SOAK_SECONDS:
+# fails on any error or on memory that grows after warm-up.
+SOAK_SECONDS ?= 600
+soak: $(STAMP)
+	$(PY) -m bench.soak --duration $(SOAK_SECONDS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
