@@ -270,8 +270,9 @@ def test_nbf_has_15_seconds_of_tolerance() -> None:
         b'{"exp": true}',
         b'{"iat": null}',
         b'{"nbf": [1]}',
-        b"[" * 100_000,
-        b'{"a":' * 100_000,
+        # Deep enough for a RecursionError, small enough to pass the token length bound.
+        b"[" * 40_000,
+        b'{"a":' * 8_000,
     ],
 )
 def test_bad_claims_under_a_valid_key_are_rejected(payload: bytes) -> None:
