@@ -28,6 +28,7 @@ from fastapi.responses import HTMLResponse
 from authsession import AuthOptions, get_server_session
 from authsession.integrations.fastapi import AuthSession
 from authsession.providers import Credentials
+from authsession.types import User
 
 APP_DIR = Path(__file__).parent / "node" / "nextjs"
 #: Inside ``.next`` so that deleting the build deletes the stamp.
@@ -142,10 +143,10 @@ BIG_CLAIM_LENGTH = 5000
 LOGGED_OUT = "You must be logged in to view this page."
 
 
-def authorize(credentials: dict[str, Any]) -> dict[str, Any] | None:
+def authorize(credentials: dict[str, Any]) -> User | None:
     user = USERS.get(credentials.get("email", ""))
     if user is not None and credentials.get("password") == PASSWORD:
-        return dict(user)
+        return User(id=user["id"], name=user["name"], email=user["email"])
     return None
 
 

@@ -20,7 +20,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import httpx
@@ -34,6 +34,7 @@ from authsession.adapters.redis import RedisAdapter
 from authsession.adapters.sqlalchemy import SQLAlchemyAdapter
 from authsession.integrations.fastapi import AuthSession
 from authsession.providers import Credentials, Email
+from authsession.types import User
 from conftest import SECRET
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
@@ -110,15 +111,22 @@ class RedisStore:
         users = {key for key in keys if key.startswith(f"{prefix}:{{user:") and key.endswith("}")}
         sessions: dict[str, str] = {}
         indexed: set[str] = set()
+
+        async def record_at(key: str) -> Any:
+            raw = await client.get(key)
+            assert raw is not None, key
+            return json.loads(raw)
+
         for key in keys:
             if key.startswith(f"{prefix}:{{session:"):
-                record = json.loads(await client.get(key))
+                record = await record_at(key)
                 sessions[record["sessionToken"]] = record["userId"]
             elif key.startswith(f"{prefix}:{{user:") and key.endswith("}:sessions"):
-                indexed |= set(await client.zrange(key, 0, -1))
+                # The client decodes responses, so the members are str (redis-py types them loosely).
+                indexed |= set(cast("list[str]", await client.zrange(key, 0, -1)))
         # The per-user session index must name exactly the live sessions (delete_user relies on it).
         assert indexed == set(sessions), "the users' session indexes disagree with the sessions"
-        accounts = [json.loads(await client.get(key)) for key in keys if key.startswith(f"{prefix}:{{account:")]
+        accounts = [await record_at(key) for key in keys if key.startswith(f"{prefix}:{{account:")]
         user_key = self.adapter._user_key
         return Census(
             users=len(users),
@@ -174,15 +182,17 @@ async def store(server: Server, tmp_path: Path) -> AsyncIterator[Store]:
 @dataclass
 class Site:
     app: FastAPI
-    users: dict[str, dict[str, Any]]  # email -> the user as the adapter stored it
+    users: dict[str, User]  # email -> the user as the adapter stored it
     mailed: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def build_site(adapter: Any, emails: list[str]) -> Site:
     """A FastAPI app on the database strategy, with the users already stored by ``adapter``."""
-    users = {email: dict(await adapter.create_user({"email": email, "name": email.split("@")[0]})) for email in emails}
+    users: dict[str, User] = {
+        email: (await adapter.create_user({"email": email, "name": email.split("@")[0]})).copy() for email in emails
+    }
 
-    def authorize(credentials: dict[str, Any]) -> dict[str, Any] | None:
+    def authorize(credentials: dict[str, Any]) -> User | None:
         user = users.get(credentials.get("email", ""))
         return user if user is not None and credentials.get("password") == PASSWORD else None
 

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import redis.asyncio as aioredis
@@ -107,7 +107,8 @@ class TestRedisAdapter(AdapterConformanceSuite):
         class Recording(aioredis.Redis):
             async def execute_command(self, *args: Any, **options: Any) -> Any:
                 commands.append(args)
-                return await super().execute_command(*args, **options)
+                # redis-py leaves execute_command unannotated.
+                return await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
 
         client = Recording.from_url(redis_url, decode_responses=True)
         adapter = RedisAdapter(client, prefix=redis_prefix)
@@ -239,5 +240,6 @@ class TestRedisClusterAdapter(AdapterConformanceSuite):
         client: RedisCluster = adapter.client
         found: list[str] = []
         for node in client.get_primaries():
-            found += await client.keys(f"{adapter.prefix}:*", target_nodes=node)
+            # decode_responses=True: the keys are str (redis-py types them as bytes | str).
+            found += cast("list[str]", await client.keys(f"{adapter.prefix}:*", target_nodes=node))
         return sorted(found)

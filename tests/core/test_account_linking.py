@@ -16,6 +16,7 @@ from authsession import AuthOptions
 from authsession._core.http import AuthResponse
 from authsession.adapters.memory import MemoryAdapter
 from authsession.providers import OAuth, OAuthProvider
+from authsession.types import Format
 from conftest import BASE, EMPTY, NOW, ORIGIN, SESSION, CoreClient, make_options, response_cookies
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
@@ -121,7 +122,7 @@ def recorder() -> Recorder:
 
 
 def linking_options(
-    format: str,
+    format: Format,
     strategy: str,
     adapter: MemoryAdapter,
     idp: IdentityProviders,
@@ -165,7 +166,7 @@ def only_user(adapter: MemoryAdapter) -> dict[str, Any]:
     return dict(next(iter(adapter.users.values())))
 
 
-async def session_user_id(browser: CoreClient, adapter: MemoryAdapter, strategy: str, format: str) -> str | None:
+async def session_user_id(browser: CoreClient, adapter: MemoryAdapter, strategy: str, format: Format) -> str | None:
     """Who the browser's session cookie names: the JWT's ``sub`` or the session row's ``userId``."""
     assert browser.jar is not None
     value = browser.jar.get(SESSION[format])
@@ -185,7 +186,7 @@ async def session_user_id(browser: CoreClient, adapter: MemoryAdapter, strategy:
 
 
 async def test_a_new_provider_account_creates_the_user_and_links_the_account(
-    format: str, strategy: str, adapter: MemoryAdapter, idp: IdentityProviders, recorder: Recorder
+    format: Format, strategy: str, adapter: MemoryAdapter, idp: IdentityProviders, recorder: Recorder
 ) -> None:
     browser = CoreClient(linking_options(format, strategy, adapter, idp, recorder))
     response = await oauth_sign_in(browser, "acme", "ada")
@@ -208,7 +209,7 @@ async def test_a_new_provider_account_creates_the_user_and_links_the_account(
     assert account["access_token"] == "acme:ada"
     assert account["token_type"] == "bearer"
     if format == "v4":
-        assert account.get("vendor_extra") == "kept by next-auth 4 only"  # type: ignore[typeddict-item]
+        assert account.get("vendor_extra") == "kept by next-auth 4 only"
     else:
         assert "vendor_extra" not in account
         assert account["expires_at"] == int(NOW) + 3600
@@ -239,7 +240,7 @@ async def test_a_new_provider_account_creates_the_user_and_links_the_account(
 
 
 async def test_a_new_user_goes_to_the_new_user_page(
-    format: str, strategy: str, adapter: MemoryAdapter, idp: IdentityProviders, recorder: Recorder
+    format: Format, strategy: str, adapter: MemoryAdapter, idp: IdentityProviders, recorder: Recorder
 ) -> None:
     options = linking_options(format, strategy, adapter, idp, recorder, pages={"new_user": "/welcome"})
     browser = CoreClient(options)
@@ -255,7 +256,7 @@ async def test_a_new_user_goes_to_the_new_user_page(
 
 
 async def test_the_same_provider_account_signs_in_as_the_same_user(
-    format: str, strategy: str, adapter: MemoryAdapter, idp: IdentityProviders, recorder: Recorder
+    format: Format, strategy: str, adapter: MemoryAdapter, idp: IdentityProviders, recorder: Recorder
 ) -> None:
     options = linking_options(format, strategy, adapter, idp, recorder)
     await oauth_sign_in(CoreClient(options), "acme", "ada")
@@ -276,7 +277,7 @@ async def test_the_same_provider_account_signs_in_as_the_same_user(
 
 
 async def test_the_sign_in_callback_sees_the_stored_user_on_a_return_visit(
-    format: str, strategy: str, adapter: MemoryAdapter, idp: IdentityProviders, recorder: Recorder
+    format: Format, strategy: str, adapter: MemoryAdapter, idp: IdentityProviders, recorder: Recorder
 ) -> None:
     seen: list[dict[str, Any]] = []
 
@@ -299,7 +300,7 @@ async def test_the_sign_in_callback_sees_the_stored_user_on_a_return_visit(
 
 
 async def test_a_signed_in_user_links_a_second_provider(
-    format: str, strategy: str, adapter: MemoryAdapter, idp: IdentityProviders, recorder: Recorder
+    format: Format, strategy: str, adapter: MemoryAdapter, idp: IdentityProviders, recorder: Recorder
 ) -> None:
     browser = CoreClient(linking_options(format, strategy, adapter, idp, recorder))
     await oauth_sign_in(browser, "acme", "ada")
@@ -325,7 +326,7 @@ async def test_a_signed_in_user_links_a_second_provider(
 
 
 async def test_an_account_linked_to_someone_else_is_refused_while_signed_in(
-    format: str, strategy: str, adapter: MemoryAdapter, idp: IdentityProviders, recorder: Recorder
+    format: Format, strategy: str, adapter: MemoryAdapter, idp: IdentityProviders, recorder: Recorder
 ) -> None:
     options = linking_options(format, strategy, adapter, idp, recorder)
     await oauth_sign_in(CoreClient(options), "acme", "ada")
@@ -354,7 +355,7 @@ async def test_an_account_linked_to_someone_else_is_refused_while_signed_in(
 
 
 async def test_the_refusal_goes_to_a_custom_sign_in_page(
-    format: str, adapter: MemoryAdapter, idp: IdentityProviders, recorder: Recorder
+    format: Format, adapter: MemoryAdapter, idp: IdentityProviders, recorder: Recorder
 ) -> None:
     options = linking_options(format, "jwt", adapter, idp, recorder, pages={"sign_in": "/login"})
     await adapter.create_user({"id": "u-ada", "email": "ada@example.com", "emailVerified": None})
@@ -375,7 +376,7 @@ async def test_the_refusal_goes_to_a_custom_sign_in_page(
 
 
 async def test_an_email_used_by_another_user_is_refused(
-    format: str, strategy: str, adapter: MemoryAdapter, idp: IdentityProviders, recorder: Recorder
+    format: Format, strategy: str, adapter: MemoryAdapter, idp: IdentityProviders, recorder: Recorder
 ) -> None:
     await adapter.create_user({"id": "u-ada", "name": "Ada", "email": "ada@example.com", "emailVerified": None})
     browser = CoreClient(linking_options(format, strategy, adapter, idp, recorder))
@@ -393,7 +394,7 @@ async def test_an_email_used_by_another_user_is_refused(
 
 
 async def test_dangerous_email_linking_reuses_the_user(
-    format: str, strategy: str, adapter: MemoryAdapter, idp: IdentityProviders, recorder: Recorder
+    format: Format, strategy: str, adapter: MemoryAdapter, idp: IdentityProviders, recorder: Recorder
 ) -> None:
     await adapter.create_user({"id": "u-ada", "name": "Ada", "email": "ada@example.com", "emailVerified": None})
     trusting = provider("acme", allow_dangerous_email_account_linking=True)
@@ -417,7 +418,7 @@ async def test_dangerous_email_linking_reuses_the_user(
 
 
 async def test_a_profile_without_email_never_matches_by_email(
-    format: str, strategy: str, adapter: MemoryAdapter, idp: IdentityProviders, recorder: Recorder
+    format: Format, strategy: str, adapter: MemoryAdapter, idp: IdentityProviders, recorder: Recorder
 ) -> None:
     await adapter.create_user({"id": "u-none", "email": None, "emailVerified": None})
     idp.add("acme", "anon", {"id": "acme-anon", "name": "Anon"})
@@ -432,7 +433,7 @@ async def test_a_profile_without_email_never_matches_by_email(
 
 
 async def test_without_an_adapter_the_profile_is_the_user(
-    format: str, idp: IdentityProviders, recorder: Recorder
+    format: Format, idp: IdentityProviders, recorder: Recorder
 ) -> None:
     options = make_options(
         format=format,

@@ -21,6 +21,7 @@ from authsession._core.cookies import (
 )
 from authsession._core.handler import handle
 from authsession._core.http import Cookie
+from authsession.types import Format
 from conftest import NOW, SECRET, CoreClient, json_body, make_options, make_request, response_cookies
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
@@ -216,7 +217,7 @@ def test_read_chunks_plain_and_none() -> None:
 # --- attributes through the handler ---------------------------------------------------------------------
 
 
-async def test_session_cookie_over_http(client: CoreClient, format: str) -> None:
+async def test_session_cookie_over_http(client: CoreClient, format: Format) -> None:
     response = await client.sign_in()
     cookie = response_cookies(response)[SESSION[format]]
     assert cookie.expires == NOW + THIRTY_DAYS
@@ -230,7 +231,7 @@ async def test_session_cookie_over_http(client: CoreClient, format: str) -> None
         assert "SameSite=Lax" in other.serialize()
 
 
-async def test_cookies_over_https(format: str) -> None:
+async def test_cookies_over_https(format: Format) -> None:
     client = CoreClient(make_options(format=format), https=True)
     response = await client.sign_in(callbackUrl="/after")
     names = response_cookies(response)
@@ -247,7 +248,7 @@ async def test_cookies_over_https(format: str) -> None:
     )
 
 
-async def test_https_session_is_read_from_the_secure_name_only(format: str) -> None:
+async def test_https_session_is_read_from_the_secure_name_only(format: Format) -> None:
     client = CoreClient(make_options(format=format), https=True)
     await client.sign_in()
     assert await client.session() != ({} if format == "v4" else None)
@@ -259,7 +260,7 @@ async def test_https_session_is_read_from_the_secure_name_only(format: str) -> N
 
 
 @pytest.mark.parametrize(("use_secure", "https"), [(True, False), (False, True)])
-async def test_use_secure_cookies_overrides_the_scheme(format: str, use_secure: bool, https: bool) -> None:
+async def test_use_secure_cookies_overrides_the_scheme(format: Format, use_secure: bool, https: bool) -> None:
     client = CoreClient(make_options(format=format, use_secure_cookies=use_secure), https=https)
     response = await client.sign_in()
     names = set(response_cookies(response))
@@ -269,13 +270,13 @@ async def test_use_secure_cookies_overrides_the_scheme(format: str, use_secure: 
     assert all(c.secure is use_secure for c in response.cookies)
 
 
-async def test_configured_https_url_makes_secure_cookies(format: str) -> None:
+async def test_configured_https_url_makes_secure_cookies(format: Format) -> None:
     client = CoreClient(make_options(format=format, url="https://example.com"))
     response = await client.sign_in()
     assert f"__Secure-{SESSION[format]}" in response_cookies(response)
 
 
-async def test_user_cookie_overrides(format: str) -> None:
+async def test_user_cookie_overrides(format: Format) -> None:
     options = make_options(
         format=format,
         cookies={
@@ -295,7 +296,7 @@ async def test_user_cookie_overrides(format: str) -> None:
     assert json_body(await client.request("GET", "session"))["user"]["name"] == "Ada Lovelace"
 
 
-async def test_user_max_age_override_on_the_session_cookie(format: str) -> None:
+async def test_user_max_age_override_on_the_session_cookie(format: Format) -> None:
     options = make_options(format=format, cookies={"session_token": {"options": {"max_age": 60}}})
     response = await CoreClient(options).sign_in()
     assert "Max-Age=60; Path=/; Expires=" in response_cookies(response)[SESSION[format]].serialize()
@@ -304,7 +305,7 @@ async def test_user_max_age_override_on_the_session_cookie(format: str) -> None:
 # --- chunking through the handler -------------------------------------------------------------------------
 
 
-def big_claim_options(format: str, **overrides: Any) -> Any:
+def big_claim_options(format: Format, **overrides: Any) -> Any:
     def jwt_callback(token: dict[str, Any], user: Any = None, trigger: str | None = None, session: Any = None) -> Any:
         if user is not None:
             token["big"] = "x" * 6000
@@ -321,11 +322,11 @@ def big_claim_options(format: str, **overrides: Any) -> Any:
     return make_options(format=format, callbacks={"jwt": jwt_callback, "session": session_callback}, **overrides)
 
 
-def session_names(response: Any, format: str) -> list[tuple[str, int | None]]:
+def session_names(response: Any, format: Format) -> list[tuple[str, int | None]]:
     return [(c.name, c.max_age) for c in response.cookies if c.name.startswith(SESSION[format])]
 
 
-async def test_big_token_is_chunked_and_read_back(format: str) -> None:
+async def test_big_token_is_chunked_and_read_back(format: Format) -> None:
     client = CoreClient(big_claim_options(format))
     response = await client.sign_in()
     chunks = [c for c in response.cookies if c.name.startswith(SESSION[format])]
@@ -346,7 +347,7 @@ async def test_big_token_is_chunked_and_read_back(format: str) -> None:
     assert client.session_cookie_names() == [c.name for c in chunks]
 
 
-async def test_shrinking_deletes_chunks(format: str) -> None:
+async def test_shrinking_deletes_chunks(format: Format) -> None:
     client = CoreClient(big_claim_options(format))
     await client.sign_in()
     chunk_names = client.session_cookie_names()
@@ -357,7 +358,7 @@ async def test_shrinking_deletes_chunks(format: str) -> None:
     assert (await client.session())["big_length"] == 0
 
 
-async def test_growing_deletes_the_plain_cookie(format: str) -> None:
+async def test_growing_deletes_the_plain_cookie(format: Format) -> None:
     client = CoreClient(big_claim_options(format))
     await client.sign_in()
     await client.request("POST", "session", body={"csrfToken": await client.csrf_token(), "data": {}})
@@ -372,7 +373,7 @@ async def test_growing_deletes_the_plain_cookie(format: str) -> None:
     assert (await client.session())["big_length"] == 8000
 
 
-async def test_stale_mix_of_plain_and_chunks_fails_safely(format: str) -> None:
+async def test_stale_mix_of_plain_and_chunks_fails_safely(format: Format) -> None:
     client = CoreClient(big_claim_options(format))
     await client.sign_in()
     assert client.jar is not None
@@ -388,7 +389,7 @@ async def test_stale_mix_of_plain_and_chunks_fails_safely(format: str) -> None:
     assert client.session_cookie_names() == []
 
 
-async def test_missing_middle_chunk_fails_safely(format: str) -> None:
+async def test_missing_middle_chunk_fails_safely(format: Format) -> None:
     client = CoreClient(big_claim_options(format))
     await client.sign_in()
     assert client.jar is not None
@@ -398,7 +399,7 @@ async def test_missing_middle_chunk_fails_safely(format: str) -> None:
     assert all(age == 0 for _, age in session_names(response, format))
 
 
-async def test_chunks_are_read_in_numeric_order(format: str) -> None:
+async def test_chunks_are_read_in_numeric_order(format: Format) -> None:
     client = CoreClient(big_claim_options(format))
     await client.sign_in()
     assert client.jar is not None
@@ -408,7 +409,7 @@ async def test_chunks_are_read_in_numeric_order(format: str) -> None:
     assert (await client.session())["big_length"] == 6000
 
 
-def _salt(format: str) -> str:
+def _salt(format: Format) -> str:
     return "" if format == "v4" else SESSION[format]
 
 

@@ -101,11 +101,16 @@ async def test_async_authorize(format: str) -> None:
 @pytest.mark.parametrize(("given", "expected"), [(42, "42"), ("abc", "abc")])
 async def test_user_id_becomes_a_string_subject(format: str, given: object, expected: str) -> None:
     seen: list[Any] = []
+
+    def jwt_callback(token: dict[str, Any], account: Any = None) -> dict[str, Any]:
+        seen.append((token, account))
+        return token
+
     client = CoreClient(
         make_options(
             format=format,
             providers=[make_credentials(authorize=lambda c: {"id": given})],
-            callbacks={"jwt": lambda token, account=None: seen.append((token, account)) or token},
+            callbacks={"jwt": jwt_callback},
         )
     )
     await client.sign_in()
@@ -116,11 +121,16 @@ async def test_user_id_becomes_a_string_subject(format: str, given: object, expe
 
 async def test_user_without_id_gets_a_uuid(format: str) -> None:
     seen: list[Any] = []
+
+    def jwt_callback(token: dict[str, Any]) -> dict[str, Any]:
+        seen.append(token)
+        return token
+
     client = CoreClient(
         make_options(
             format=format,
             providers=[make_credentials(authorize=lambda c: {"name": "No Id"})],
-            callbacks={"jwt": lambda token: seen.append(token) or token},
+            callbacks={"jwt": jwt_callback},
         )
     )
     await client.sign_in()

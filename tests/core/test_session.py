@@ -13,6 +13,7 @@ import pytest
 from authsession import jwt
 from authsession._core.cookies import http_date
 from authsession._core.handler import handle
+from authsession.types import Format
 from conftest import (
     DAY,
     EMPTY,
@@ -34,17 +35,17 @@ pytestmark = pytest.mark.usefixtures("clean_auth_env")
 ADA_SESSION_USER = {"name": USER["name"], "email": USER["email"], "image": USER["image"]}
 
 
-def salt(format: str, secure: bool = False) -> str:
+def salt(format: Format, secure: bool = False) -> str:
     return "" if format == "v4" else ("__Secure-" if secure else "") + SESSION[format]
 
 
-def decode(format: str, value: str, now: float) -> dict[str, Any]:
+def decode(format: Format, value: str, now: float) -> dict[str, Any]:
     claims = jwt.decode(token=value, secret=SECRET, salt=salt(format), format=format, now=now)
     assert claims is not None
     return claims
 
 
-def make_token(format: str, claims: dict[str, Any] | None = None, **kwargs: Any) -> str:
+def make_token(format: Format, claims: dict[str, Any] | None = None, **kwargs: Any) -> str:
     params: dict[str, Any] = {"secret": SECRET, "salt": salt(format), "format": format, "now": NOW}
     params.update(kwargs)
     default = {"name": USER["name"], "email": USER["email"], "picture": USER["image"], "sub": USER["id"]}
@@ -60,7 +61,7 @@ def iso(timestamp: float) -> str:
 # --- GET /session ------------------------------------------------------------------------------------------
 
 
-async def test_no_cookie_is_an_empty_session(format: str) -> None:
+async def test_no_cookie_is_an_empty_session(format: Format) -> None:
     response = await handle(make_request("GET", "session"), make_options(format=format), now=NOW)
     assert response.status == 200
     assert response.headers == NO_CACHE_JSON
@@ -69,7 +70,7 @@ async def test_no_cookie_is_an_empty_session(format: str) -> None:
     assert not any(c.name.startswith(SESSION[format]) for c in response.cookies)
 
 
-async def test_valid_cookie_gives_the_session_and_refreshes_it(format: str) -> None:
+async def test_valid_cookie_gives_the_session_and_refreshes_it(format: Format) -> None:
     old = make_token(format)
     later = NOW + 3600
     request = make_request("GET", "session", cookies={SESSION[format]: old})
@@ -97,7 +98,7 @@ async def test_session_slides_on_every_read(client: CoreClient) -> None:
         assert (await client.session())["expires"] == iso(client.now + THIRTY_DAYS)
 
 
-async def test_session_without_name_or_picture(format: str) -> None:
+async def test_session_without_name_or_picture(format: Format) -> None:
     token = make_token(format, {"sub": "u", "email": "e@x.com"})
     response = await handle(
         make_request("GET", "session", cookies={SESSION[format]: token}), make_options(format=format), now=NOW
@@ -116,9 +117,9 @@ def tamper(token: str) -> str:
     return ".".join(parts)
 
 
-def bad_tokens(format: str) -> dict[str, str]:
+def bad_tokens(format: Format) -> dict[str, str]:
     good = make_token(format)
-    other = "v5" if format == "v4" else "v4"
+    other: Format = "v5" if format == "v4" else "v4"
     return {
         "tampered ciphertext": tamper(good),
         "tampered tag": good[:-2] + ("AA" if not good.endswith("AA") else "BB"),
@@ -163,7 +164,7 @@ def bad_tokens(format: str) -> dict[str, str]:
     ],
 )
 async def test_unusable_cookie_is_an_empty_session_and_cleared(
-    format: str, case: str, caplog: pytest.LogCaptureFixture
+    format: Format, case: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     value = bad_tokens(format)[case]
     request = make_request("GET", "session", cookies={SESSION[format]: value})
@@ -178,7 +179,7 @@ async def test_unusable_cookie_is_an_empty_session_and_cleared(
     assert all(value not in r.getMessage() for r in caplog.records if len(value) > 8)
 
 
-async def test_expiry_has_fifteen_seconds_of_tolerance(format: str) -> None:
+async def test_expiry_has_fifteen_seconds_of_tolerance(format: Format) -> None:
     token = make_token(format)  # iat NOW, exp NOW + 30 days
     options = make_options(format=format)
     exp = NOW + THIRTY_DAYS
@@ -189,7 +190,7 @@ async def test_expiry_has_fifteen_seconds_of_tolerance(format: str) -> None:
 
 
 @pytest.mark.parametrize("format", ["v5"], indirect=True)  # v4 session tokens are not salted
-async def test_token_made_for_https_does_not_open_over_http(format: str) -> None:
+async def test_token_made_for_https_does_not_open_over_http(format: Format) -> None:
     token = make_token(format, salt=salt(format, secure=True))
     response = await handle(
         make_request("GET", "session", cookies={SESSION[format]: token}), make_options(format=format), now=NOW
@@ -197,7 +198,7 @@ async def test_token_made_for_https_does_not_open_over_http(format: str) -> None
     assert json_body(response) is None
 
 
-async def test_bad_cookie_with_other_cookies_present(format: str) -> None:
+async def test_bad_cookie_with_other_cookies_present(format: Format) -> None:
     cookies = {SESSION[format]: "garbage", "unrelated": "keep", f"other-{SESSION[format]}": "keep"}
     response = await handle(make_request("GET", "session", cookies=cookies), make_options(format=format), now=NOW)
     assert {c.name for c in response.cookies if c.max_age == 0} == {SESSION[format]}
@@ -206,7 +207,7 @@ async def test_bad_cookie_with_other_cookies_present(format: str) -> None:
 # --- POST /session (update) -------------------------------------------------------------------------------
 
 
-async def test_update_needs_csrf(client: CoreClient, format: str) -> None:
+async def test_update_needs_csrf(client: CoreClient, format: Format) -> None:
     await client.sign_in()
     response = await client.request("POST", "session", body={"data": {"name": "Grace"}})
     assert response.status == 400
@@ -214,7 +215,7 @@ async def test_update_needs_csrf(client: CoreClient, format: str) -> None:
     assert not any(c.name.startswith(SESSION[format]) for c in response.cookies)
 
 
-async def test_update_runs_the_jwt_callback_with_trigger_update(format: str) -> None:
+async def test_update_runs_the_jwt_callback_with_trigger_update(format: Format) -> None:
     calls: list[dict[str, Any]] = []
 
     def jwt_callback(**kwargs: Any) -> dict[str, Any]:
@@ -242,7 +243,7 @@ async def test_update_runs_the_jwt_callback_with_trigger_update(format: str) -> 
     assert decode(format, (client.jar or {})[SESSION[format]], NOW)["name"] == "Grace"
 
 
-async def test_update_without_a_session(client: CoreClient, format: str) -> None:
+async def test_update_without_a_session(client: CoreClient, format: Format) -> None:
     response = await client.request("POST", "session", body={"csrfToken": await client.csrf_token(), "data": {}})
     assert response.status == 200
     assert json_body(response) == EMPTY[format]
@@ -251,7 +252,7 @@ async def test_update_without_a_session(client: CoreClient, format: str) -> None
 # --- callbacks ----------------------------------------------------------------------------------------------
 
 
-async def test_jwt_callback_arguments_at_sign_in_and_read(format: str) -> None:
+async def test_jwt_callback_arguments_at_sign_in_and_read(format: Format) -> None:
     calls: list[dict[str, Any]] = []
 
     def jwt_callback(**kwargs: Any) -> Any:
@@ -279,7 +280,7 @@ async def test_jwt_callback_arguments_at_sign_in_and_read(format: str) -> None:
     assert {"iat", "exp", "jti"} <= set(read["token"])
 
 
-async def test_jwt_callback_can_add_claims(format: str) -> None:
+async def test_jwt_callback_can_add_claims(format: Format) -> None:
     def jwt_callback(token: dict[str, Any], user: Any = None) -> dict[str, Any]:
         if user:
             token["role"] = "admin"
@@ -299,7 +300,7 @@ async def test_jwt_callback_can_add_claims(format: str) -> None:
 
 
 @pytest.mark.parametrize("style", ["sync", "async"])
-async def test_sync_and_async_callbacks(format: str, style: str) -> None:
+async def test_sync_and_async_callbacks(format: Format, style: str) -> None:
     def sync_session(session: dict[str, Any], token: dict[str, Any]) -> dict[str, Any]:
         return {**session, "style": "sync"}
 
@@ -321,7 +322,7 @@ async def test_sync_and_async_callbacks(format: str, style: str) -> None:
     assert decode(format, (client.jar or {})[SESSION[format]], NOW)["jwt"] == style
 
 
-async def test_jwt_callback_returning_none_at_read_signs_out(format: str) -> None:
+async def test_jwt_callback_returning_none_at_read_signs_out(format: Format) -> None:
     state = {"allow": True}
 
     def jwt_callback(token: dict[str, Any]) -> dict[str, Any] | None:
@@ -337,7 +338,7 @@ async def test_jwt_callback_returning_none_at_read_signs_out(format: str) -> Non
     assert client.session_cookie_names() == []
 
 
-async def test_jwt_callback_returning_none_at_sign_in_sets_no_session(format: str) -> None:
+async def test_jwt_callback_returning_none_at_sign_in_sets_no_session(format: Format) -> None:
     client = CoreClient(make_options(format=format, callbacks={"jwt": lambda token: None}))
     response = await client.sign_in()
     assert response.status == 302
@@ -346,7 +347,7 @@ async def test_jwt_callback_returning_none_at_sign_in_sets_no_session(format: st
 
 @pytest.mark.parametrize("which", ["jwt", "session"])
 async def test_raising_callbacks_give_no_session_and_no_500(
-    format: str, which: str, caplog: pytest.LogCaptureFixture
+    format: Format, which: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     state = {"fail": False}
 
@@ -368,7 +369,7 @@ async def test_raising_callbacks_give_no_session_and_no_500(
 
 
 @pytest.mark.parametrize("result", ["not a dict", ["list"], 42])
-async def test_jwt_callback_returning_a_non_dict_gives_no_session(format: str, result: object) -> None:
+async def test_jwt_callback_returning_a_non_dict_gives_no_session(format: Format, result: object) -> None:
     state = {"fail": False}
 
     def jwt_callback(token: dict[str, Any]) -> Any:
@@ -386,7 +387,7 @@ async def test_jwt_callback_returning_a_non_dict_gives_no_session(format: str, r
 # --- events ---------------------------------------------------------------------------------------------------
 
 
-async def test_session_and_sign_in_events(format: str) -> None:
+async def test_session_and_sign_in_events(format: Format) -> None:
     seen: list[tuple[str, dict[str, Any]]] = []
 
     async def on_sign_in(**kwargs: Any) -> None:
@@ -407,7 +408,7 @@ async def test_session_and_sign_in_events(format: str) -> None:
     assert seen[1][1]["token"]["sub"] == "user-1"
 
 
-async def test_event_errors_are_swallowed(format: str, caplog: pytest.LogCaptureFixture) -> None:
+async def test_event_errors_are_swallowed(format: Format, caplog: pytest.LogCaptureFixture) -> None:
     def broken(**_: Any) -> None:
         raise RuntimeError("event broke")
 
@@ -431,7 +432,7 @@ async def test_event_errors_are_swallowed(format: str, caplog: pytest.LogCapture
     ("session_max_age", "jwt_max_age"),
     [(None, None), (3600, None), (3600, 7200), (None, 600)],
 )
-async def test_token_lifetimes(format: str, session_max_age: int | None, jwt_max_age: int | None) -> None:
+async def test_token_lifetimes(format: Format, session_max_age: int | None, jwt_max_age: int | None) -> None:
     options: dict[str, Any] = {"format": format}
     if session_max_age is not None:
         options["session"] = {"max_age": session_max_age}
@@ -463,7 +464,7 @@ async def test_token_lifetimes(format: str, session_max_age: int | None, jwt_max
 # --- custom encode/decode -----------------------------------------------------------------------------------
 
 
-async def test_custom_jwt_encode_and_decode(format: str) -> None:
+async def test_custom_jwt_encode_and_decode(format: Format) -> None:
     seen: dict[str, Any] = {}
 
     def encode(token: dict[str, Any], secret: Any, salt: str, max_age: int) -> str:

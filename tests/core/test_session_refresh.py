@@ -11,6 +11,7 @@ import pytest
 from authsession import jwt
 from authsession._core.handler import handle
 from authsession.errors import ConfigurationError
+from authsession.types import Format
 from conftest import NOW, SECRET, USER, CoreClient, json_body, make_options, make_request, response_cookies
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
@@ -22,7 +23,7 @@ THIRTY_DAYS = 30 * DAY
 THRESHOLD = 0.1
 
 
-def make_token(format: str, claims: dict[str, Any] | None = None, **kwargs: Any) -> str:
+def make_token(format: Format, claims: dict[str, Any] | None = None, **kwargs: Any) -> str:
     params: dict[str, Any] = {"secret": SECRET, "salt": "" if format == "v4" else SESSION[format], "format": format}
     params.update(now=NOW, **kwargs)
     default = {"name": USER["name"], "email": USER["email"], "picture": USER["image"], "sub": USER["id"]}
@@ -35,13 +36,13 @@ def iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-async def read(format: str, token: str, *, at: float, **options: Any) -> Any:
+async def read(format: Format, token: str, *, at: float, **options: Any) -> Any:
     session = {"refresh_threshold": THRESHOLD, **options.pop("session", {})}
     request = make_request("GET", "session", cookies={SESSION[format]: token})
     return await handle(request, make_options(format=format, session=session, **options), now=at)
 
 
-async def test_a_young_token_is_kept_and_no_cookie_is_set(format: str) -> None:
+async def test_a_young_token_is_kept_and_no_cookie_is_set(format: Format) -> None:
     token = make_token(format)
     response = await read(format, token, at=NOW + DAY)
     assert json_body(response)["user"]["email"] == USER["email"]
@@ -50,7 +51,7 @@ async def test_a_young_token_is_kept_and_no_cookie_is_set(format: str) -> None:
     assert json_body(response)["expires"] == iso(NOW + THIRTY_DAYS)
 
 
-async def test_a_token_past_the_threshold_is_refreshed(format: str) -> None:
+async def test_a_token_past_the_threshold_is_refreshed(format: Format) -> None:
     token = make_token(format)
     later = NOW + 3 * DAY
     response = await read(format, token, at=later)
@@ -60,14 +61,14 @@ async def test_a_token_past_the_threshold_is_refreshed(format: str) -> None:
     assert json_body(response)["expires"] == iso(later + THIRTY_DAYS)
 
 
-async def test_none_refreshes_on_every_read_as_nextauth_does(format: str) -> None:
+async def test_none_refreshes_on_every_read_as_nextauth_does(format: Format) -> None:
     token = make_token(format)
     response = await read(format, token, at=NOW + 1, session={"refresh_threshold": None})
     assert response_cookies(response)[SESSION[format]].value != token
     assert json_body(response)["expires"] == iso(NOW + 1 + THIRTY_DAYS)
 
 
-async def test_a_shorter_token_lifetime_sets_the_pace(format: str) -> None:
+async def test_a_shorter_token_lifetime_sets_the_pace(format: Format) -> None:
     # A one-hour token in a 30-day session: 0.1 of the hour, not of the 30 days.
     token = make_token(format, max_age=3600)
     kept = await read(format, token, at=NOW + 300)
@@ -77,7 +78,7 @@ async def test_a_shorter_token_lifetime_sets_the_pace(format: str) -> None:
     assert SESSION[format] in response_cookies(refreshed)
 
 
-async def test_callbacks_and_the_session_event_run_on_every_read(format: str) -> None:
+async def test_callbacks_and_the_session_event_run_on_every_read(format: Format) -> None:
     calls: list[str] = []
 
     def jwt_callback(token: dict[str, Any]) -> dict[str, Any]:
@@ -104,7 +105,7 @@ async def test_callbacks_and_the_session_event_run_on_every_read(format: str) ->
 
 
 @pytest.mark.parametrize("how", ["new dict", "in place", "nested in place"])
-async def test_a_token_the_jwt_callback_changes_is_written_at_once(format: str, how: str) -> None:
+async def test_a_token_the_jwt_callback_changes_is_written_at_once(format: Format, how: str) -> None:
     def jwt_callback(token: dict[str, Any]) -> dict[str, Any]:
         if how == "new dict":
             return {**token, "role": "admin"}
@@ -127,7 +128,7 @@ async def test_a_token_the_jwt_callback_changes_is_written_at_once(format: str, 
     assert json_body(response)["expires"] == iso(NOW + DAY + THIRTY_DAYS)
 
 
-async def test_a_token_the_session_callback_changes_is_written(format: str) -> None:
+async def test_a_token_the_session_callback_changes_is_written(format: Format) -> None:
     def session_callback(session: dict[str, Any], token: dict[str, Any]) -> dict[str, Any]:
         token["seen"] = True
         return session
@@ -136,7 +137,7 @@ async def test_a_token_the_session_callback_changes_is_written(format: str) -> N
     assert SESSION[format] in response_cookies(response)
 
 
-async def test_an_update_is_always_written(format: str) -> None:
+async def test_an_update_is_always_written(format: Format) -> None:
     client = CoreClient(make_options(format=format, session={"refresh_threshold": THRESHOLD}))
     await client.sign_in()
     token = client.jar[SESSION[format]]  # type: ignore[index]
@@ -146,7 +147,7 @@ async def test_an_update_is_always_written(format: str) -> None:
     assert response_cookies(response)[SESSION[format]].value != token
 
 
-async def test_a_token_without_iat_is_refreshed(format: str) -> None:
+async def test_a_token_without_iat_is_refreshed(format: Format) -> None:
     # Tokens from a custom jwt.encode may lack iat/exp: nothing tells their age, so refresh.
     def decode(**kwargs: Any) -> dict[str, Any]:
         return {"sub": "1", "email": USER["email"]}
@@ -158,7 +159,7 @@ async def test_a_token_without_iat_is_refreshed(format: str) -> None:
     assert response_cookies(response)[SESSION[format]].value.startswith("custom.")
 
 
-async def test_a_kept_session_is_identical_to_a_refreshed_one_but_for_expires(format: str) -> None:
+async def test_a_kept_session_is_identical_to_a_refreshed_one_but_for_expires(format: Format) -> None:
     token = make_token(format)
     kept = json_body(await read(format, token, at=NOW + DAY))
     refreshed = json_body(await read(format, token, at=NOW + DAY, session={"refresh_threshold": None}))

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from argon2 import PasswordHasher
+from httpx2 import Response
 from starlette.testclient import TestClient
 
 import authsession.providers
@@ -84,6 +85,13 @@ def csrf_token(html: str) -> str:
     return unescape(found.group(1))
 
 
+def callback_url_field(html: str) -> str:
+    """The callbackUrl hidden field of a page's form, as written in the HTML (still escaped)."""
+    found = _CALLBACK_INPUT.search(html)
+    assert found, "no callbackUrl field on the page"
+    return found.group(1)
+
+
 def sign_up(
     client: TestClient,
     *,
@@ -91,7 +99,7 @@ def sign_up(
     email: str = "ada@example.com",
     password: str = "correct horse",
     confirm: bool = True,
-):
+) -> Response:
     """Submit the sign-up form; with ``confirm``, open the link it mailed, as the owner would."""
     outbox: Outbox = client.outbox  # type: ignore[attr-defined]
     mailed = len(outbox.sent)
@@ -104,7 +112,7 @@ def sign_up(
     return response
 
 
-def sign_in(client: TestClient, *, email: str, password: str, callback_url: str = "/dashboard"):
+def sign_in(client: TestClient, *, email: str, password: str, callback_url: str = "/dashboard") -> Response:
     """What a browser does: load /login, then submit its form to the credentials callback."""
     login = client.get("/login", params={"callbackUrl": callback_url})
     assert login.status_code == 200
@@ -112,12 +120,12 @@ def sign_in(client: TestClient, *, email: str, password: str, callback_url: str 
         "email": email,
         "password": password,
         "csrfToken": csrf_token(login.text),
-        "callbackUrl": unescape(_CALLBACK_INPUT.search(login.text).group(1)),
+        "callbackUrl": unescape(callback_url_field(login.text)),
     }
     return client.post("/api/auth/callback/credentials", data=form)
 
 
-def request_link(client: TestClient, *, email: str, callback_url: str = "/profile"):
+def request_link(client: TestClient, *, email: str, callback_url: str = "/profile") -> Response:
     """What a browser does: load /login, then submit its "Email me a sign-in link" form."""
     login = client.get("/login", params={"callbackUrl": callback_url})
     form = {"email": email, "csrfToken": csrf_token(login.text), "callbackUrl": callback_url}
@@ -445,18 +453,18 @@ def test_a_hostile_callback_url_is_escaped_on_the_login_page(client: TestClient)
     callback = f"/profile?next={HOSTILE}"
     page = client.get("/login", params={"callbackUrl": callback}).text
     assert "<script>" not in page
-    assert unescape(_CALLBACK_INPUT.search(page).group(1)) == callback
+    assert unescape(callback_url_field(page)) == callback
 
 
 @pytest.mark.parametrize("callback", ["https://evil.example/", "//evil.example/", "javascript:alert(1)", "/\\evil"])
 def test_the_login_page_drops_a_foreign_callback_url(client: TestClient, callback: str) -> None:
     page = client.get("/login", params={"callbackUrl": callback}).text
-    assert _CALLBACK_INPUT.search(page).group(1) == ""
+    assert callback_url_field(page) == ""
 
 
 def test_the_login_page_keeps_a_same_origin_callback_url(client: TestClient) -> None:
     page = client.get("/login", params={"callbackUrl": f"{SITE}/dashboard"}).text
-    assert _CALLBACK_INPUT.search(page).group(1) == f"{SITE}/dashboard"
+    assert callback_url_field(page) == f"{SITE}/dashboard"
 
 
 # --- OAuth buttons ----------------------------------------------------------------------------
@@ -673,6 +681,7 @@ async def test_authenticate_rehashes_an_outdated_hash(store: Any, db_path: Path)
     assert user is not None
     assert user["email"] == "old@example.com"
     new_hash = stored_rows(db_path)[0][2]
+    assert new_hash is not None
     assert new_hash != old_hash
     assert not PasswordHasher().check_needs_rehash(new_hash)
 

@@ -88,7 +88,7 @@ def test_sign_in_with_local_oidc_from_the_login_page(running: tuple[LiveServer, 
 
 
 def test_without_node_the_demo_says_one_line_and_carries_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(local_oidc.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
     said: list[str] = []
     assert local_oidc.start_for_demo("127.0.0.1", 8000, environ={}, say=said.append) is None
     assert len(said) == 1
@@ -96,7 +96,7 @@ def test_without_node_the_demo_says_one_line_and_carries_on(monkeypatch: pytest.
 
 
 def test_without_the_npm_packages_and_no_install_it_says_how_to_get_them(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(local_oidc.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
     monkeypatch.setattr(local_oidc, "OIDC_DIR", Path("/nonexistent/oidc"))
     said: list[str] = []
     assert local_oidc.start_local_oidc(["http://127.0.0.1:8000/cb"], install=False, say=said.append) is None

@@ -205,7 +205,9 @@ def test_a_named_user_is_welcomed_by_name(smtp: SMTPPeer) -> None:
     app = create_app(make_options("v5", adapter, smtp.port))
     with TestClient(app, base_url=SITE) as client:
         request_link(client, GRACE)
-        (link,) = LINK.findall(smtp.mailbox.received[0].message.get_body(preferencelist=("plain",)).get_content())
+        body = smtp.mailbox.received[0].message.get_body(preferencelist=("plain",))
+        assert body is not None
+        (link,) = LINK.findall(body.get_content())
         client.get(link)
         page = client.get("/profile")
         assert "Welcome, Grace Hopper!" in page.text

@@ -230,7 +230,7 @@ class SessionSuite:
             client.cookies.set(SESSION[format], value)
 
     def test_raw_non_ascii_cookie_header(self, client: TestClient, format: str) -> None:
-        headers = {"cookie": f"{SESSION[format]}=caf\u00e9; other=\u00ff".encode()}
+        headers = {b"cookie": f"{SESSION[format]}=caf\u00e9; other=\u00ff".encode()}
         response = client.get("/me", headers=headers)
         assert response.status_code == 200
         assert response.json() is None

@@ -13,9 +13,9 @@ from starlette.testclient import TestClient
 
 from authsession import AuthOptions, Session, get_server_session
 from authsession.integrations.fastapi import AuthSession
-from conftest import USER, make_options
+from conftest import SESSION, USER, make_options
 
-from .session_suite import SESSION, SessionSuite, cookie_names, set_cookies, sign_in
+from .session_suite import SessionSuite, cookie_names, set_cookies, sign_in
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 

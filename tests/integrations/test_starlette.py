@@ -20,9 +20,9 @@ from authsession.integrations.starlette import (
     parse_body,
     to_auth_request,
 )
-from conftest import USER, make_options
+from conftest import SESSION, USER, make_options
 
-from .session_suite import SESSION, SessionSuite, cookie_names, sign_in
+from .session_suite import SessionSuite, cookie_names, sign_in
 
 
 def routes(options: AuthOptions) -> list[Route]:

@@ -12,12 +12,12 @@ import httpx
 import pytest
 
 from authsession.providers import oauth as oauth_provider
+from oidc_provider import OpenIDProvider
 
 from .app import (
     MUST_LOG_IN,
     Format,
     LiveServer,
-    OpenIDProvider,
     UserAgent,
     build_app,
     build_options,

@@ -19,7 +19,9 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 import pytest
 
-from .app import Format, LiveServer, OpenIDProvider, UserAgent, query_of
+from oidc_provider import OpenIDProvider
+
+from .app import Format, LiveServer, UserAgent, query_of
 
 pytestmark = pytest.mark.node
 
