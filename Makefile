@@ -3,19 +3,30 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LOCK := requirements/dev.lock
 NODE_DIRS := tests/node/v4 tests/node/v5 tests/node/nextjs tests/node/oidc tests/node/pg-adapter
 NODE_STAMPS := $(addsuffix /node_modules/.installed,$(NODE_DIRS))
 
-.PHONY: demo test bench bench-http fuzz soak lint typecheck check node clean
+.PHONY: demo test bench bench-http fuzz soak lint typecheck gates check lock node clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-# pip >= 25.1 understands [dependency-groups]; upgrade once, then install the project and its dev group.
-$(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e . --group dev
+# The dev/CI environment comes from the hash-pinned lock, so every machine tests the same versions;
+# then the project itself, editable, without letting pip pick anything the lock did not.
+$(STAMP): pyproject.toml $(LOCK) | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
+
+# Re-resolve $(LOCK) after changing a dependency in pyproject.toml (tests/test_packaging.py fails
+# until you do). uv keeps every pin that still fits; `make lock UPGRADE=1` moves all to the newest.
+# --universal: one lock for Linux, macOS and Windows, Python 3.11 and later.
+lock: | $(PY)
+	$(PY) -m pip install --quiet uv
+	echo "-e ." | $(VENV)/bin/uv pip compile - --group pyproject.toml:dev --universal --python-version 3.11 \
+		--generate-hashes --no-emit-package authsession --custom-compile-command "make lock" \
+		$(if $(UPGRADE),--upgrade) -o $(LOCK)
 
 # npm packages the interop tests use as the oracle. Without Node the tests skip (and fail under CI=true).
 tests/node/%/node_modules/.installed: tests/node/%/package-lock.json
@@ -60,7 +71,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-check: lint typecheck test
+# Every gate besides the tests; CI (.ci/run) runs `make gates` then `make test`.
+# A new gate (the docs build, say) goes here and nowhere else.
+gates: lint typecheck
+
+check: gates test
 
 clean:
 	rm -rf $(VENV) $(addsuffix /node_modules,$(NODE_DIRS)) .pytest_cache .mypy_cache .ruff_cache
