@@ -1,0 +1,193 @@
+"""The package as users get it: one version, a lock that matches pyproject.toml, and the built
+wheel and sdist. The wheel, installed into a fresh virtualenv with only the ``fastapi`` extra,
+runs the README quick start from a directory outside the repository."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import tomllib
+import zipfile
+from email.parser import HeaderParser
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+import authsession
+from conftest import requires
+
+ROOT = Path(__file__).parent.parent
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+LOCK = ROOT / "requirements" / "dev.lock"
+README = (ROOT / "README.md").read_text()
+#: The README's install line for the quick start: the fastapi extra plus the example's own needs.
+README_INSTALL = re.compile(r"^pip install '\.\[fastapi\]'(?P<others>( [\w.-]+)*)$", re.MULTILINE)
+
+
+def run(command: list[str | Path], *, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False)
+
+
+def fail_unless_offline(what: str, result: subprocess.CompletedProcess[str]) -> None:
+    """A failed build or install is a bug, unless no package registry answers (a laptop offline)."""
+    probe = run([sys.executable, "-m", "pip", "index", "versions", "hatchling"], cwd=ROOT)
+    requires(probe.returncode == 0, f"{what} needs a package registry and none answers")
+    pytest.fail(f"{what} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}", pytrace=False)
+
+
+# --- one version, one lock ----------------------------------------------------------------------
+
+
+def test_the_version_has_one_source() -> None:
+    assert "version" not in PYPROJECT["project"]
+    assert "version" in PYPROJECT["project"]["dynamic"]
+    assert PYPROJECT["tool"]["hatch"]["version"]["path"] == "src/authsession/__init__.py"
+    assert importlib.metadata.version("authsession") == authsession.__version__
+
+
+def test_the_changelog_describes_the_current_version() -> None:
+    releases = re.findall(r"^## \[(\d[^\]]*)\]", (ROOT / "CHANGELOG.md").read_text(), re.MULTILINE)
+    assert releases[0] == authsession.__version__
+
+
+def declared_requirements() -> list[Requirement]:
+    project = PYPROJECT["project"]
+    declared = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        declared += extra
+    declared += [item for item in PYPROJECT["dependency-groups"]["dev"] if isinstance(item, str)]
+    return [req for req in map(Requirement, declared) if canonicalize_name(req.name) != "authsession"]
+
+
+def locked_versions() -> dict[str, str]:
+    pins = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", LOCK.read_text(), re.MULTILINE)
+    return {canonicalize_name(name): version for name, version in pins}
+
+
+def test_the_lock_pins_every_declared_dependency_within_its_range() -> None:
+    pins = locked_versions()
+    disagreeing = [
+        f"{req} (locked: {pins.get(canonicalize_name(req.name), 'nothing')})"
+        for req in declared_requirements()
+        if not req.specifier.contains(pins.get(canonicalize_name(req.name), "0.dev0"), prereleases=True)
+    ]
+    assert disagreeing == [], f"pyproject.toml moved past {LOCK.relative_to(ROOT)}; run `make lock`"
+
+
+def test_the_lock_carries_a_hash_for_every_pin() -> None:
+    entries = re.split(r"\n(?=[A-Za-z0-9])", LOCK.read_text().split("\n", 2)[2])
+    assert entries
+    assert [entry.split()[0] for entry in entries if "--hash=sha256:" not in entry] == []
+
+
+# --- the built artifacts ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sdist, and the wheel that ``build`` makes from it (so the sdist is proved complete)."""
+    out = tmp_path_factory.mktemp("dist")
+    result = run([sys.executable, "-m", "build", "--outdir", out, ROOT], cwd=out)
+    if result.returncode != 0:
+        fail_unless_offline("Building the sdist and wheel", result)
+    return out
+
+
+def test_the_sdist_holds_the_package_and_none_of_the_test_rig(dist: Path) -> None:
+    (sdist,) = dist.glob("authsession-*.tar.gz")
+    with tarfile.open(sdist) as tar:
+        names = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
+    for needed in (
+        "pyproject.toml",
+        "README.md",
+        "LICENSE",
+        "CHANGELOG.md",
+        "src/authsession/__init__.py",
+        "src/authsession/py.typed",
+        "src/authsession/adapters/sql/001_authjs_schema.sql",
+    ):
+        assert needed in names
+    unwanted = sorted(
+        name
+        for name in names
+        if name.split("/")[0] in {"tests", "bench", "requirements", ".ci", ".venv", ".git"}
+        or {"node_modules", "__pycache__"} & set(name.split("/"))
+    )
+    assert unwanted == []
+
+
+def test_the_wheel_is_typed_licensed_and_lean(dist: Path) -> None:
+    (wheel,) = dist.glob("authsession-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        (metadata_name,) = (name for name in names if name.endswith(".dist-info/METADATA"))
+        metadata = HeaderParser().parsestr(archive.read(metadata_name).decode())
+    assert "authsession/py.typed" in names
+    assert "authsession/adapters/sql/001_authjs_schema.sql" in names
+    assert not [name for name in names if name.startswith(("tests/", "examples/", "bench/"))]
+    assert metadata["Version"] == authsession.__version__
+    assert metadata["License-Expression"] == "MIT"
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
+    fastapi_extra = [req for req in metadata.get_all("Requires-Dist") or [] if "extra == 'fastapi'" in req]
+    assert fastapi_extra
+    # The integration parses form bodies itself; python-multipart is the demo's, not the extra's.
+    assert not [req for req in fastapi_extra if req.startswith("python-multipart")]
+
+
+QUICK_START_WALK = """
+import sys
+from pathlib import Path
+
+import authsession
+from starlette.testclient import TestClient
+
+import app
+
+# The package comes from the fresh virtualenv, never from the repository.
+assert Path(authsession.__file__).is_relative_to(sys.prefix), authsession.__file__
+
+with TestClient(app.app, follow_redirects=False) as client:
+    assert "You must be logged in to view this page." in client.get("/profile").text
+    assert client.get("/dashboard", headers={"accept": "application/json"}).status_code == 401
+    csrf = client.get("/api/auth/csrf").json()["csrfToken"]
+    form = {"csrfToken": csrf, "email": "ada@example.com", "password": "correct horse", "callbackUrl": "/profile"}
+    signed_in = client.post("/api/auth/callback/credentials", data=form)
+    assert signed_in.headers["location"] == "http://testserver/profile", signed_in.headers
+    assert "Welcome, Ada Lovelace!" in client.get("/profile").text
+    assert client.get("/api/me").json() == {"userEmail": "ada@example.com"}
+print("quick start: signed in as ada@example.com")
+"""
+
+
+@pytest.fixture(scope="session")
+def fresh_python(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new virtualenv with the wheel and its ``fastapi`` extra, plus what the README example needs."""
+    home = tmp_path_factory.mktemp("fresh")
+    venv = home / "venv"
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True, timeout=120)
+    python = venv / ("Scripts" if os.name == "nt" else "bin") / "python"
+    (wheel,) = dist.glob("authsession-*.whl")
+    found = README_INSTALL.search(README)
+    assert found, "README.md lost its `pip install '.[fastapi]' ...` line"
+    result = run([python, "-m", "pip", "install", "--quiet", f"{wheel}[fastapi]", *found["others"].split()], cwd=home)
+    if result.returncode != 0:
+        fail_unless_offline("Installing the wheel with the fastapi extra", result)
+    return python
+
+
+def test_the_wheel_runs_the_readme_quick_start_in_a_fresh_virtualenv(fresh_python: Path, tmp_path: Path) -> None:
+    blocks = re.findall(r"```python\n(.*?)```", README, re.DOTALL)
+    (tmp_path / "app.py").write_text(next(b for b in blocks if "get_server_session(request, response" in b))
+    (tmp_path / "walk.py").write_text(QUICK_START_WALK)
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    env |= {"AUTH_SECRET": "packaging-secret-0123456789abcdef0123456789", "AUTH_URL": "http://testserver"}
+    # -E -s: no PYTHON* variables, no user site-packages; the script's own directory stays on the path.
+    result = run([fresh_python, "-E", "-s", "walk.py"], cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "quick start: signed in as ada@example.com" in result.stdout
