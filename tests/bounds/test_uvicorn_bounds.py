@@ -27,7 +27,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.nextjs_app import free_port, stop, wait_ready
+
+from nextjs_app import free_port, stop, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "bounds-secret-0123456789abcdef0123456789abcdef"

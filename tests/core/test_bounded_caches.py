@@ -17,6 +17,7 @@ import pytest
 from authsession import jwt
 from authsession._core.callback_url import default_redirect, is_http_url, origin_of
 from authsession._core.jwe import b64url_encode
+from authsession.types import Format
 from conftest import ORIGIN, SECRET, CoreClient, make_options
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
@@ -86,7 +87,7 @@ def forged_token(i: int, padding: int) -> str:
 
 
 @pytest.mark.parametrize("format", ["v4", "v5"])
-def test_forged_jwe_headers_leave_nothing_behind(format: jwt.Format) -> None:
+def test_forged_jwe_headers_leave_nothing_behind(format: Format) -> None:
     def decode(i: int) -> None:
         assert jwt.decode(token=forged_token(i, 40 * KB), secret=SECRET, format=format) is None
 

@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from functools import cache
 from typing import Any
 from unittest import mock
@@ -36,7 +36,7 @@ from authsession._core.request_data import parse_body, parse_cookies
 from authsession.integrations.starlette import install
 from conftest import AUTH_ENV, NOW, ORIGIN, SECRET, USER, make_options, make_request
 
-_UNTIMED = {
+_UNTIMED: dict[str, Any] = {
     "deadline": None,
     "database": None,
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
@@ -49,7 +49,7 @@ FUZZ = settings(settings.get_profile(f"authsession-{os.environ.get('AUTHSESSION_
 
 FORMATS: tuple[Format, ...] = ("v4", "v5")
 SESSION = {"v4": "next-auth.session-token", "v5": "authjs.session-token"}
-EMPTY_SESSION = {"v4": {}, "v5": None}
+EMPTY_SESSION: dict[str, dict[str, Any] | None] = {"v4": {}, "v5": None}
 B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 CLAIMS = {"name": USER["name"], "email": USER["email"], "sub": USER["id"]}
 
@@ -425,8 +425,8 @@ async def call(
         sent_body = True
         return {"type": "http.request", "body": body, "more_body": False}
 
-    async def send(message: dict[str, Any]) -> None:
-        messages.append(message)
+    async def send(message: MutableMapping[str, Any]) -> None:
+        messages.append(dict(message))
 
     await app(scope, receive, send)
     start = next(m for m in messages if m["type"] == "http.response.start")
