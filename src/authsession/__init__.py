@@ -1,7 +1,8 @@
 """authsession: NextAuth.js / Auth.js for Python.
 
-Sign-in with OAuth, email and credentials, encrypted JWT sessions, and server-side session
-access (:func:`get_server_session`), wire-compatible with next-auth 4 and Auth.js 5.
+Sign-in with OAuth, email and credentials, encrypted JWT or database sessions, and server-side
+session access (:func:`get_server_session`) for Starlette and FastAPI apps, wire-compatible with
+next-auth 4 and Auth.js 5.
 """
 
 from __future__ import annotations
@@ -39,13 +40,13 @@ async def get_server_session(
 
     The Python form of NextAuth's ``getServerSession(req, res, authOptions)`` for Starlette
     and FastAPI; refreshed cookies are written to ``response``. It never raises for a bad
-    cookie. Flask and Django have their own in :mod:`authsession.integrations`.
+    cookie. Starlette and FastAPI are the frameworks supported today.
     """
     scope: Any = getattr(request, "scope", None)
     if not isinstance(scope, dict):
         raise TypeError(
-            "get_server_session() takes a Starlette/FastAPI request; for Flask or Django use "
-            "authsession.integrations.flask / authsession.integrations.django"
+            f"get_server_session() takes a Starlette/FastAPI request, not {type(request).__name__}: "
+            "those are the frameworks authsession supports today"
         )
     from authsession.integrations.starlette import get_server_session as starlette_session
 

@@ -234,7 +234,7 @@ def decode(
 
 
 def _header(headers: object, name: str) -> str | None:
-    """Case-insensitive header lookup on Starlette/Werkzeug/Django headers or a plain mapping."""
+    """Case-insensitive header lookup on Starlette headers or any other mapping."""
     getter = getattr(headers, "get", None)
     if getter is None:
         return None
@@ -341,7 +341,7 @@ def get_token(
     """Read and decrypt the session token of ``request``, like NextAuth's ``getToken()``.
 
     ``request`` is any object with ``headers`` (a mapping; lookups are case-insensitive) and/or
-    ``cookies`` (a mapping): a Starlette, Flask or Django request, or a simple stand-in. The
+    ``cookies`` (a mapping): a Starlette request, or any object of that shape. The
     ``Cookie`` header is parsed when present, otherwise ``request.cookies`` is used; a session
     cookie split into ``<name>.0``, ``<name>.1``, ... is put back together. Only when no cookie
     is found, ``Authorization: Bearer <url-encoded token>`` is used.

@@ -1,8 +1,8 @@
 """The built-in sign-in page (``GET <base>/signin``), protocol §4.4 and the error texts of §8.
 
-Each provider gets a plain HTML form, so the page works without JavaScript: OAuth, OIDC and
-WebAuthn providers a button posting to ``<base>/signin/<id>``, the email provider an address
-field posting there too, and a credentials provider its fields posting to ``<base>/callback/<id>``.
+Each provider gets a plain HTML form, so the page works without JavaScript: OAuth and OIDC
+providers a button posting to ``<base>/signin/<id>``, the email provider an address field posting
+there too, and a credentials provider its fields posting to ``<base>/callback/<id>``.
 """
 
 from __future__ import annotations
