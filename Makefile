@@ -7,7 +7,7 @@ LOCK := requirements/dev.lock
 NODE_DIRS := tests/node/v4 tests/node/v5 tests/node/nextjs tests/node/oidc tests/node/pg-adapter
 NODE_STAMPS := $(addsuffix /node_modules/.installed,$(NODE_DIRS))
 
-.PHONY: demo test bench bench-http fuzz soak lint typecheck gates check lock node clean
+.PHONY: demo test docs bench bench-http fuzz soak lint typecheck gates check lock node clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ demo: $(STAMP) tests/node/oidc/node_modules/.installed
 
 test: $(STAMP) node
 	$(PY) -m pytest
+
+# The documentation site, built strictly (a broken link, anchor or API reference fails) into
+# site/, which git ignores. `.venv/bin/mkdocs serve` previews it while you write.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
 
 # In-process: get_server_session against the crypto floor and the peers; then database
 # sessions with a million sessions in SQLite, PostgreSQL and Redis.

@@ -109,11 +109,12 @@ def encode(
     cookie name ``authjs.session-token`` for v5); a v5 app behind HTTPS salts with
     ``__Secure-authjs.session-token`` instead, and the OAuth check cookies use their own name.
 
-    :raises MissingSecret: when ``secret`` is empty.
-    :raises TypeError, ValueError: when ``token`` is not JSON-serialisable (NaN, objects ...).
+    Security: the claims are encrypted, but anyone holding the secret can read and forge
+    tokens. Use at least 32 random bytes and keep it out of logs and the repository.
 
-    .. note:: Security: the claims are encrypted, but anyone holding the secret can read and
-       forge tokens. Use at least 32 random bytes and keep it out of logs and the repository.
+    :raises MissingSecret: when ``secret`` is empty.
+    :raises TypeError: when ``token`` holds a value JSON cannot represent (an object ...).
+    :raises ValueError: when ``token`` holds NaN or an infinity.
     """
     first = _secrets(secret)[0]
     if salt is None:
@@ -215,11 +216,11 @@ def decode(
     matches it is used, without one the first secret; ``enc`` A256GCM is accepted as well as
     A256CBC-HS512. ``format="v4"`` tries every secret in turn (next-auth@4 itself takes one).
 
-    :raises MissingSecret: when ``secret`` is empty; that is a bug, not a bad token.
+    Security: a decoded token proves only that someone holding the secret made it and that it
+    has not expired. Revoking a single JWT session before ``exp`` is not possible; use database
+    sessions if you need that, or rotate the secret to revoke them all.
 
-    .. note:: Security: a decoded token proves only that someone holding the secret made it and
-       that it has not expired. Revoking a single JWT session before ``exp`` is not possible;
-       use database sessions if you need that, or rotate the secret to revoke them all.
+    :raises MissingSecret: when ``secret`` is empty; that is a bug, not a bad token.
     """
     if not token:
         _secrets(secret)

@@ -1,0 +1,23 @@
+"""mkdocs hooks for the API reference (not a page of the site; see ``exclude_docs``).
+
+The docstrings use Sphinx roles (:func:`encode`, :class:`~authsession.adapters.Adapter`) so they
+read well in ``help()`` and editors. Markdown has no roles, so the rendered text would show the
+``:func:`` prefix; this hook drops it and, like Sphinx, shortens a ``~``-prefixed path to its
+last name.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_ROLE = re.compile(r":(?:func|class|mod|meth|data|attr|exc|obj):<code>(~?)([\w.]+)</code>")
+
+
+def _plain(match: re.Match[str]) -> str:
+    tilde, path = match.groups()
+    return f"<code>{path.rsplit('.', 1)[-1] if tilde else path}</code>"
+
+
+def on_page_content(html: str, **_: Any) -> str:
+    return _ROLE.sub(_plain, html)
