@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 from fastapi.testclient import TestClient
 
-README = Path(__file__).parent.parent / "README.md"
+from doc_blocks import README, programs
+
 BROWSER = {"accept": "text/html"}
 
 
@@ -17,10 +16,10 @@ BROWSER = {"accept": "text/html"}
 def quick_start(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     monkeypatch.setenv("AUTH_SECRET", "readme-secret-0123456789abcdef0123456789")
     monkeypatch.setenv("AUTH_URL", "http://testserver")
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.DOTALL)
-    source = next(b for b in blocks if "get_server_session(request, response, auth_options)" in b)
+    # tests/test_docs.py type-checks and runs every example; this walks the seed's pages through this one.
+    program = next(p for p in programs(README) if "get_server_session(request, response, auth_options)" in p.source)
     module = ModuleType("readme_quick_start")
-    exec(compile(source, str(README), "exec"), module.__dict__)  # noqa: S102 - our own README
+    exec(compile(program.source, str(README), "exec"), module.__dict__)  # noqa: S102 - our own README
     return module
 
 
