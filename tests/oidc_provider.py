@@ -22,7 +22,7 @@ from typing import IO, Any
 import httpx
 import pytest
 
-from conftest import NODE_DIR, requires
+from helpers import NODE_DIR, requires
 
 OIDC_DIR = NODE_DIR / "oidc"
 START_TIMEOUT = 20.0

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conftest import requires
+from helpers import requires
 
 POSTGRES_URL = os.environ.get("AUTHSESSION_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("AUTHSESSION_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

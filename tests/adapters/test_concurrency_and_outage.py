@@ -35,7 +35,7 @@ from authsession.adapters.sqlalchemy import SQLAlchemyAdapter
 from authsession.integrations.fastapi import AuthSession
 from authsession.providers import Credentials, Email
 from authsession.types import User
-from conftest import SECRET
+from helpers import SECRET
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 

@@ -16,7 +16,7 @@ import pytest
 
 from authsession.adapters.sqlalchemy import SQLAlchemyAdapter
 from authsession.testing.adapter_suite import at
-from conftest import NODE_DIR, requires
+from helpers import NODE_DIR, requires
 
 from .conftest import _driver_dsn
 from .sql_suite import SQLAlchemyAdapterSuite

@@ -23,7 +23,7 @@ from authsession.adapters import AdapterError
 from authsession.adapters.redis import RedisAdapter
 from authsession.testing import AdapterConformanceSuite
 from authsession.testing.adapter_suite import at, new_user, oauth_account
-from conftest import requires
+from helpers import requires
 
 
 async def keys_under(client: Any, prefix: str) -> list[str]:

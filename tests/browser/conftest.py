@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from conftest import requires
+from helpers import requires
 
 
 def free_port() -> int:

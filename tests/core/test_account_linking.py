@@ -17,7 +17,7 @@ from authsession._core.http import AuthResponse
 from authsession.adapters.memory import MemoryAdapter
 from authsession.providers import OAuth, OAuthProvider
 from authsession.types import Format
-from conftest import BASE, EMPTY, NOW, ORIGIN, SESSION, CoreClient, make_options, response_cookies
+from helpers import BASE, EMPTY, NOW, ORIGIN, SESSION, CoreClient, make_options, response_cookies
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 

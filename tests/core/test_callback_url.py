@@ -16,7 +16,7 @@ import pytest
 
 from authsession._core.callback_url import default_redirect, is_http_url, origin_of
 from authsession._core.handler import handle
-from conftest import BASE, ORIGIN, CoreClient, json_body, make_options, make_request, response_cookies
+from helpers import BASE, ORIGIN, CoreClient, json_body, make_options, make_request, response_cookies
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 

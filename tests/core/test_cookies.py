@@ -22,7 +22,7 @@ from authsession._core.cookies import (
 from authsession._core.handler import handle
 from authsession._core.http import Cookie
 from authsession.types import Format
-from conftest import NOW, SECRET, CoreClient, json_body, make_options, make_request, response_cookies
+from helpers import NOW, SECRET, CoreClient, json_body, make_options, make_request, response_cookies
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 

@@ -13,7 +13,7 @@ import pytest
 from authsession._core.http import AuthRequest
 from authsession.errors import AuthError, CredentialsSignin
 from authsession.providers import Credentials
-from conftest import (
+from helpers import (
     BASE,
     ORIGIN,
     PASSWORD,

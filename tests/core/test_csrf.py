@@ -9,7 +9,7 @@ import pytest
 
 from authsession._core.csrf import check_csrf, csrf_hash, csrf_secret
 from authsession._core.handler import handle
-from conftest import BASE, NOW, SECRET, CoreClient, json_body, make_options, make_request, response_cookies
+from helpers import BASE, NOW, SECRET, CoreClient, json_body, make_options, make_request, response_cookies
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 

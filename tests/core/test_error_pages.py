@@ -8,7 +8,7 @@ import pytest
 
 from authsession._core.handler import handle
 from authsession._core.http import AuthResponse
-from conftest import BASE, ORIGIN, make_options, make_request
+from helpers import BASE, ORIGIN, make_options, make_request
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 

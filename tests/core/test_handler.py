@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from authsession._core.handler import handle, parse_action
-from conftest import BASE, ORIGIN, CoreClient, json_body, make_options, make_request
+from helpers import BASE, ORIGIN, CoreClient, json_body, make_options, make_request
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 
@@ -59,7 +59,7 @@ def test_parse_action(path: str, expected: tuple[str, str | None] | None) -> Non
 
 
 async def test_providers_lists_every_provider_with_its_urls(format: str) -> None:
-    from conftest import make_credentials
+    from helpers import make_credentials
 
     options = make_options(format=format, providers=[make_credentials(), make_credentials(id="otp", name="One-time")])
     response = await handle(make_request("GET", "providers"), options)

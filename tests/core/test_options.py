@@ -10,7 +10,7 @@ import pytest
 from authsession import AuthOptions, JWTOptions, Pages, SessionOptions, jwt
 from authsession._core.handler import handle
 from authsession.errors import AuthError, ConfigurationError, MissingSecret, UnsupportedStrategy
-from conftest import (
+from helpers import (
     NOW,
     SECRET,
     CoreClient,

@@ -14,7 +14,7 @@ from authsession import jwt
 from authsession._core.cookies import http_date
 from authsession._core.handler import handle
 from authsession.types import Format
-from conftest import (
+from helpers import (
     DAY,
     EMPTY,
     NO_CACHE_JSON,

@@ -12,7 +12,7 @@ from authsession import jwt
 from authsession._core.handler import handle
 from authsession.errors import ConfigurationError
 from authsession.types import Format
-from conftest import NOW, SECRET, USER, CoreClient, json_body, make_options, make_request, response_cookies
+from helpers import NOW, SECRET, USER, CoreClient, json_body, make_options, make_request, response_cookies
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 

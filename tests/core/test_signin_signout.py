@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from authsession._core.handler import handle
-from conftest import (
+from helpers import (
     BASE,
     NOW,
     ORIGIN,

@@ -18,7 +18,7 @@ import pytest
 from examples.demo import local_oidc
 from examples.demo.app import create_app
 
-from conftest import requires
+from helpers import requires
 from oauth.app import LiveServer, UserAgent, listening_socket
 
 SECRET = "demo-local-oidc-test-secret-0123456789abcdef"

@@ -28,7 +28,7 @@ from authsession import AuthOptions, get_server_session
 from authsession.adapters.memory import MemoryAdapter
 from authsession.integrations.fastapi import AuthSession
 from authsession.providers import Email
-from conftest import SECRET, requires
+from helpers import SECRET, requires
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 

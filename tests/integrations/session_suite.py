@@ -23,7 +23,7 @@ from starlette.testclient import TestClient
 from authsession import AuthOptions
 from authsession._core.context import iso_time
 from authsession._core.cookies import http_date
-from conftest import EMPTY, PASSWORD, SESSION, THIRTY_DAYS, USER, FakeClock, make_options
+from helpers import EMPTY, PASSWORD, SESSION, THIRTY_DAYS, USER, FakeClock, make_options
 
 SITE = "http://testserver"
 CSRF = {"v4": "next-auth.csrf-token", "v5": "authjs.csrf-token"}

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from authsession import AuthOptions, Session, get_server_session
 from authsession.integrations.fastapi import AuthSession
-from conftest import SESSION, USER, make_options
+from helpers import SESSION, USER, make_options
 
 from .session_suite import SessionSuite, cookie_names, set_cookies, sign_in
 

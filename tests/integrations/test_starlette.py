@@ -20,7 +20,7 @@ from authsession.integrations.starlette import (
     parse_body,
     to_auth_request,
 )
-from conftest import SESSION, USER, make_options
+from helpers import SESSION, USER, make_options
 
 from .session_suite import SessionSuite, cookie_names, sign_in
 

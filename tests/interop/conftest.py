@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import requires
+from helpers import requires
 from nextjs_app import APP_DIR, NextAppError, build, free_port, node_env, start_command, stop, wait_ready
 from oidc_provider import OpenIDProvider, ProviderProcess, oidc_node
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from conftest import requires
+from helpers import requires
 
 from .app import MUST_LOG_IN, Format, LiveServer
 

@@ -21,7 +21,7 @@ import pytest
 
 from authsession import jwt
 from authsession.providers import OIDC, REFRESH_ACCESS_TOKEN_ERROR, OAuthProvider, refresh_access_token
-from conftest import FakeClock
+from helpers import FakeClock
 from oidc_provider import OpenIDProvider, ProviderProcess
 
 from .app import (

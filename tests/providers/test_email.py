@@ -21,7 +21,7 @@ from authsession.adapters.memory import MemoryAdapter
 from authsession.errors import ConfigurationError
 from authsession.providers import Email, EmailProvider
 from authsession.providers.email import normalize_email
-from conftest import BASE, DAY, EMPTY, NOW, ORIGIN, SECRET, CoreClient, make_options, make_request
+from helpers import BASE, DAY, EMPTY, NOW, ORIGIN, SECRET, CoreClient, make_options, make_request
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 

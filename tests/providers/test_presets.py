@@ -89,7 +89,7 @@ from authsession.providers import (
     zoom,
 )
 from authsession.providers import oauth as oauth_module
-from conftest import NOW, CoreClient
+from helpers import NOW, CoreClient
 
 SECRET = "preset-tests-secret-0123456789abcdef012345"
 ORIGIN = "http://localhost:8000"

@@ -21,7 +21,7 @@ from authsession.adapters.memory import MemoryAdapter
 from authsession.errors import UnsupportedStrategy
 from authsession.providers import Email
 from authsession.types import AdapterSession
-from conftest import (
+from helpers import (
     DAY,
     EMPTY,
     NO_CACHE_JSON,
