@@ -11,6 +11,7 @@ import pytest
 from authsession import jwt
 from authsession._core.handler import handle
 from authsession.errors import ConfigurationError
+from authsession.testing import session_cookies
 from authsession.types import Format
 from helpers import NOW, SECRET, USER, CoreClient, json_body, make_options, make_request, response_cookies
 
@@ -23,11 +24,10 @@ THIRTY_DAYS = 30 * DAY
 THRESHOLD = 0.1
 
 
-def make_token(format: Format, claims: dict[str, Any] | None = None, **kwargs: Any) -> str:
-    params: dict[str, Any] = {"secret": SECRET, "salt": "" if format == "v4" else SESSION[format], "format": format}
-    params.update(now=NOW, **kwargs)
-    default = {"name": USER["name"], "email": USER["email"], "picture": USER["image"], "sub": USER["id"]}
-    return jwt.encode(token=default if claims is None else claims, **params)
+def make_token(format: Format, claims: dict[str, Any] | None = None, *, max_age: int | None = None) -> str:
+    """The token sign-in gives :data:`USER` (or a token of ``claims``) at :data:`NOW`."""
+    options = make_options(format=format, jwt={"max_age": max_age})
+    return session_cookies(options, USER if claims is None else None, claims=claims, now=NOW).value
 
 
 def iso(timestamp: float) -> str:

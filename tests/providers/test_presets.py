@@ -89,6 +89,7 @@ from authsession.providers import (
     zoom,
 )
 from authsession.providers import oauth as oauth_module
+from authsession.testing import InProcessOIDCProvider
 from helpers import NOW, CoreClient
 
 SECRET = "preset-tests-secret-0123456789abcdef012345"
@@ -1831,3 +1832,38 @@ async def test_oidc_preset_sign_in_with_nonce(flow: OIDCFlow) -> None:
     expected = {k: case.user[k] for k in ("name", "email", "image")}
     expected["email"] = expected["email"].lower()
     assert session["user"] == expected
+
+
+ISSUER_PRESETS: dict[str, Callable[..., OAuthProvider]] = {
+    "auth0": Auth0,
+    "authentik": Authentik,
+    "cognito": Cognito,
+    "keycloak": Keycloak,
+    "okta": Okta,
+    "zitadel": Zitadel,
+}
+
+
+@pytest.mark.parametrize("format", ["v4", "v5"], indirect=True)
+@pytest.mark.parametrize("preset", sorted(ISSUER_PRESETS))
+async def test_presets_configured_by_issuer_sign_in_against_an_openid_provider(preset: str, format: Format) -> None:
+    """Each preset you point at your own issuer runs the whole code flow against a strict provider."""
+    op = InProcessOIDCProvider(
+        user={"sub": "op-42", "name": "Ada Lovelace", "email": "Ada@Example.com", "picture": "https://op.test/ada.png"},
+        redirect_uris=[f"{E2E_ORIGIN}/api/auth/callback/{preset}"],
+        clock=lambda: NOW,
+    )
+    provider = ISSUER_PRESETS[preset](issuer=op.issuer, client_id=op.client_id, client_secret=op.client_secret)
+    options = AuthOptions(
+        secret=SECRET, providers=[provider], url=E2E_ORIGIN, http_transport=op.transport, format=format
+    )
+    browser = CoreClient(options)
+
+    response = await browser.request("POST", f"signin/{preset}", body={"csrfToken": await browser.csrf_token()})
+    assert response.redirect is not None
+    answer = query(op.authorize(response.redirect))
+    assert "code" in answer
+    response = await browser.request("GET", f"callback/{preset}", query=answer)
+    assert response.redirect == E2E_ORIGIN
+    session = await browser.session()
+    assert session["user"]["email"] == "ada@example.com"

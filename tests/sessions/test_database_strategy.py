@@ -20,6 +20,7 @@ from authsession._core.server_session import get_session
 from authsession.adapters.memory import MemoryAdapter
 from authsession.errors import UnsupportedStrategy
 from authsession.providers import Email
+from authsession.testing import asession_cookies
 from authsession.types import AdapterSession
 from helpers import (
     DAY,
@@ -374,9 +375,8 @@ async def test_a_store_outage_in_server_code(
     format: str, adapter: RecordingAdapter, caplog: pytest.LogCaptureFixture
 ) -> None:
     options = db_options(format, adapter)
-    token = str(uuid.uuid4())
-    await adapter.inner.create_session({"sessionToken": token, "userId": USER["id"], "expires": at(NOW + DAY)})
-    request = make_request("GET", "/dashboard", cookies={SESSION[format]: token})
+    signed_in = await asession_cookies(options, USER, now=NOW)
+    request = make_request("GET", "/dashboard", cookies=dict(signed_in.cookies))
 
     adapter.down = True
     with caplog.at_level(logging.ERROR, logger="authsession"):
@@ -475,9 +475,7 @@ def test_an_adapter_makes_database_the_default(format: str) -> None:
 async def test_sign_out_clears_the_cookie_even_when_the_store_is_down(caplog: pytest.LogCaptureFixture) -> None:
     adapter = MemoryAdapter()
     options = make_options(format="v5", adapter=adapter, session={"strategy": "database"}, providers=[])
-    await adapter.create_user({"id": "u1", "email": "a@example.com", "emailVerified": None})
-    expires = datetime.fromtimestamp(NOW + 3600, UTC)
-    await adapter.create_session({"sessionToken": "tok", "userId": "u1", "expires": expires})
+    signed_in = await asession_cookies(options, {"id": "u1", "email": "a@example.com"}, now=NOW)
 
     async def down(session_token: str) -> None:
         raise ConnectionError("database is down")
@@ -486,7 +484,7 @@ async def test_sign_out_clears_the_cookie_even_when_the_store_is_down(caplog: py
     client = CoreClient(options)
     csrf = await client.csrf_token()
     assert client.jar is not None
-    client.jar["authjs.session-token"] = "tok"
+    client.jar.update(signed_in.cookies)
     response = await client.request("POST", "signout", body={"csrfToken": csrf})
     assert response.status == 302
     cleared = [c for c in response.cookies if c.name == "authjs.session-token"]
