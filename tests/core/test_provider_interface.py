@@ -15,7 +15,7 @@ from authsession._core.pages import ProviderStyle
 from authsession._core.provider import OAuthConfig, ProviderCallbackError, SignInResult
 from authsession.adapters.memory import MemoryAdapter
 from authsession.errors import OAuthSignInError
-from conftest import BASE, CoreClient, make_options
+from helpers import BASE, CoreClient, make_options
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 
