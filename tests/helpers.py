@@ -44,6 +44,12 @@ def requires(available: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def driver_dsn(url: str) -> str:
+    """A database URL as asyncpg takes it: no SQLAlchemy ``+driver`` suffix."""
+    scheme, rest = url.split("://", 1)
+    return f"{scheme.split('+', 1)[0]}://{rest}"
+
+
 # --- Node oracles -----------------------------------------------------------------------------
 
 NODE_DIR = Path(__file__).parent / "node"

@@ -14,7 +14,7 @@ import secrets
 import select
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -111,6 +111,10 @@ class ProviderProcess:
         if self.log is not None:
             self.log.close()
             self.log = None
+
+
+#: What the ``provider_process`` fixture of ``tests/oauth`` gives: redirect URIs in, a stopped process out.
+MakeProvider = Callable[[Sequence[str]], ProviderProcess]
 
 
 @pytest.fixture(scope="session")

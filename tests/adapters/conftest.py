@@ -19,17 +19,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from helpers import requires
+from helpers import driver_dsn, requires
 
 POSTGRES_URL = os.environ.get("AUTHSESSION_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("AUTHSESSION_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 RUN_ID = f"{os.getpid()}_{secrets.token_hex(4)}"
-
-
-def _driver_dsn(url: str) -> str:
-    """The URL as asyncpg takes it: no SQLAlchemy ``+driver`` suffix."""
-    scheme, rest = url.split("://", 1)
-    return f"{scheme.split('+', 1)[0]}://{rest}"
 
 
 async def _admin(dsn: str, statement: str) -> None:
@@ -51,7 +45,7 @@ def postgres_url() -> Iterator[str]:
     except ImportError:
         requires(False, "asyncpg/SQLAlchemy not installed: pip install authsession[postgres]")
         raise
-    server = _driver_dsn(POSTGRES_URL)
+    server = driver_dsn(POSTGRES_URL)
     name = f"authsession_test_{RUN_ID}"
     try:
         asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))

@@ -16,9 +16,8 @@ import pytest
 
 from authsession.adapters.sqlalchemy import SQLAlchemyAdapter
 from authsession.testing.adapter_suite import at
-from helpers import NODE_DIR, requires
+from helpers import NODE_DIR, driver_dsn, requires
 
-from .conftest import _driver_dsn
 from .sql_suite import SQLAlchemyAdapterSuite
 from .test_postgres import fresh_adapter
 
@@ -84,7 +83,7 @@ def js(node_binary: str, postgres_url: str) -> PgAdapter:
         (FOLDER / "node_modules" / "@auth" / "pg-adapter").is_dir(),
         "npm packages missing: run `npm ci` in tests/node/pg-adapter",
     )
-    return PgAdapter(node=node_binary, database_url=_driver_dsn(postgres_url))
+    return PgAdapter(node=node_binary, database_url=driver_dsn(postgres_url))
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from sqlalchemy import text
 
 from authsession.adapters import AdapterError
 from authsession.adapters.sqlalchemy import SQLAlchemyAdapter
+from helpers import driver_dsn
 
-from .conftest import _driver_dsn
 from .sql_suite import SQLAlchemyAdapterSuite
 
 MIGRATION = files("authsession.adapters").joinpath("sql/001_authjs_schema.sql").read_text()
@@ -64,7 +64,7 @@ async def describe(conn: Any, schema: str) -> tuple[list[tuple[Any, ...]], list[
 async def test_create_schema_matches_the_migration_file(postgres_url: str) -> None:
     adapter = await fresh_adapter(postgres_url)
     await adapter.close()
-    conn = await asyncpg.connect(_driver_dsn(postgres_url))
+    conn = await asyncpg.connect(driver_dsn(postgres_url))
     try:
         await conn.execute("DROP SCHEMA IF EXISTS migration_check CASCADE; CREATE SCHEMA migration_check")
         await conn.execute("SET search_path TO migration_check")
@@ -109,7 +109,7 @@ async def test_recovers_after_connections_are_killed(postgres_url: str) -> None:
     """pool_pre_ping: a database restart (here: every connection terminated) costs no request."""
     adapter = await fresh_adapter(postgres_url)
     created = await adapter.create_user({"email": "restart@example.com"})
-    conn = await asyncpg.connect(_driver_dsn(postgres_url))
+    conn = await asyncpg.connect(driver_dsn(postgres_url))
     try:
         await conn.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"

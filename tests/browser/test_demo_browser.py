@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from examples.demo.app import create_app
 
-from browser.conftest import LiveServer
+from browser.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 

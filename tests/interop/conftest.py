@@ -4,7 +4,7 @@
 the current sources), starts ``next start`` on a free 127.0.0.1 port and yields its base URL.
 ``nextjs_oidc`` does the same with a real OpenID Provider (``tests/oidc_provider.py``) that
 both Next.js and a Python app can sign in through: next-auth's ``local`` OAuth provider is on
-only when ``OIDC_ISSUER`` and the client's variables are passed. Both sides use :data:`SECRET`.
+only when ``OIDC_ISSUER`` and the client's variables are passed. Both sides use ``peers.SECRET``.
 """
 
 from __future__ import annotations
@@ -15,18 +15,19 @@ import shutil
 import socket
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from helpers import requires
 from nextjs_app import APP_DIR, NextAppError, build, free_port, node_env, start_command, stop, wait_ready
-from oidc_provider import OpenIDProvider, ProviderProcess, oidc_node
+from oidc_provider import ProviderProcess, oidc_node
 
-__all__ = ["SECRET", "OIDCInterop", "nextjs_oidc", "nextjs_server", "oidc_node"]
+from .peers import SECRET, OIDCInterop
 
-SECRET = "interop-secret-4f0c2b8e9d1a7c3e5b6f8a0d2c4e6a8b"
+#: ``oidc_node`` is a fixture from tests/oidc_provider.py, made available to this folder.
+__all__ = ["nextjs_oidc", "nextjs_server", "oidc_node"]
+
 START_TIMEOUT = 30
 
 
@@ -76,24 +77,6 @@ def nextjs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("nextjs") / "next-start.log"
     with running_nextjs(node, free_port(), log) as url:
         yield url
-
-
-@dataclass(frozen=True)
-class OIDCInterop:
-    """A running OpenID Provider, and a Next.js app that signs in through it as ``local``.
-
-    ``python_socket`` is bound (not yet serving) for the Python app, whose
-    ``/api/auth/callback/local`` the provider accepts too; the provider's confidential client
-    is the one both apps use.
-    """
-
-    op: OpenIDProvider
-    nextjs_url: str
-    python_socket: socket.socket
-
-    @property
-    def python_url(self) -> str:
-        return f"http://127.0.0.1:{self.python_socket.getsockname()[1]}"
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from authsession import jwt
 from authsession.providers import OIDC
 from oauth.app import LiveServer, UserAgent, build_app, build_options
 
-from .conftest import SECRET, OIDCInterop
+from .peers import SECRET, OIDCInterop
 
 pytestmark = pytest.mark.node
 

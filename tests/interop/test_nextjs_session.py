@@ -24,7 +24,7 @@ from fastapi import FastAPI
 from authsession import jwt
 from nextjs_app import ADA, BABBAGE, BIG_CLAIM_LENGTH, LOGGED_OUT, PASSWORD, twin_app, twin_options
 
-from .conftest import SECRET
+from .peers import SECRET
 
 pytestmark = pytest.mark.node
 

@@ -9,13 +9,13 @@ with ``tests/interop``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from oidc_provider import OIDC_DIR, START_TIMEOUT, OpenIDProvider, ProviderProcess, oidc_node
+from oidc_provider import MakeProvider, OpenIDProvider, ProviderProcess, oidc_node
 
 from .app import (
     Format,
@@ -28,7 +28,8 @@ from .app import (
     redirect_uris,
 )
 
-__all__ = ["OIDC_DIR", "START_TIMEOUT", "MakeProvider", "ProviderProcess", "Stack", "oidc_node"]
+#: ``oidc_node`` is a fixture from tests/oidc_provider.py, made available to this folder.
+__all__ = ["oidc_node"]
 
 
 @dataclass(frozen=True)
@@ -75,9 +76,6 @@ def agent(site: LiveServer) -> Iterator[UserAgent]:
     user_agent = UserAgent(site.url)
     yield user_agent
     user_agent.close()
-
-
-MakeProvider = Callable[[Sequence[str]], ProviderProcess]
 
 
 @pytest.fixture

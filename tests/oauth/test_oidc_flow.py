@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from authsession.providers import oauth as oauth_provider
-from oidc_provider import OpenIDProvider
+from oidc_provider import MakeProvider, OpenIDProvider
 
 from .app import (
     MUST_LOG_IN,
@@ -26,7 +26,6 @@ from .app import (
     query_of,
     redirect_uris,
 )
-from .conftest import MakeProvider
 
 pytestmark = pytest.mark.node
 
