@@ -10,7 +10,14 @@ import pytest
 
 import authsession
 
-PUBLIC_MODULES = ["authsession", "authsession.config", "authsession.errors", "authsession.jwt", "authsession.providers"]
+PUBLIC_MODULES = [
+    "authsession",
+    "authsession.config",
+    "authsession.errors",
+    "authsession.jwt",
+    "authsession.providers",
+    "authsession.testing",
+]
 
 
 def test_all_is_sorted_and_unique() -> None:

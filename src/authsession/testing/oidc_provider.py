@@ -248,7 +248,7 @@ class InProcessOIDCProvider:
         if problem is not None:
             answer["error"] = problem
         else:
-            answer["code"] = self._issue_code(params, redirect_uri, _checked_user(user) if user else self.user)
+            answer["code"] = self._issue_code(params, redirect_uri, self.user if user is None else _checked_user(user))
         if "state" in params:
             answer["state"] = params["state"]
         answer["iss"] = self.issuer
