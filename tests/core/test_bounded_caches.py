@@ -18,7 +18,7 @@ from authsession import jwt
 from authsession._core.callback_url import default_redirect, is_http_url, origin_of
 from authsession._core.jwe import b64url_encode
 from authsession.types import Format
-from conftest import ORIGIN, SECRET, CoreClient, make_options
+from helpers import ORIGIN, SECRET, CoreClient, make_options
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 

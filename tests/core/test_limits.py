@@ -22,7 +22,7 @@ from authsession._core.limits import (
     log_safe,
 )
 from authsession._core.request_data import parse_body, parse_cookies, parse_query
-from conftest import ORIGIN
+from helpers import ORIGIN
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from examples.demo import local_oidc
 
-from conftest import requires
+from helpers import requires
 from oauth.app import listening_socket
 
 ROOT = Path(__file__).resolve().parents[2]

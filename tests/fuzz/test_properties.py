@@ -34,7 +34,7 @@ from authsession._core.handler import handle
 from authsession._core.limits import RequestRefused
 from authsession._core.request_data import parse_body, parse_cookies
 from authsession.integrations.starlette import install
-from conftest import AUTH_ENV, NOW, ORIGIN, SECRET, USER, make_options, make_request
+from helpers import AUTH_ENV, NOW, ORIGIN, SECRET, USER, make_options, make_request
 
 _UNTIMED: dict[str, Any] = {
     "deadline": None,

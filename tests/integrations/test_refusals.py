@@ -23,7 +23,7 @@ from starlette.types import Message
 
 from authsession import AuthOptions, get_server_session
 from authsession.integrations.starlette import AuthSessionMiddleware, get_csrf_token, install
-from conftest import make_options
+from helpers import make_options
 
 from .session_suite import sign_in
 
