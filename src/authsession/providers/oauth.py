@@ -1,4 +1,7 @@
-"""OAuth 2.0 and OpenID Connect providers: configuration as data, and the sign-in flow.
+"""OAuth 2.0 and OpenID Connect providers: configuration as data, and the protocol work behind
+the two hooks the core calls (:class:`~authsession.providers.OAuthConfig`): the authorization URL,
+and the callback turned into a user and an account. The core answers their errors and finishes
+the sign-in.
 
 Standards: RFC 6749 §4.1 (authorization code grant) and §2.3.1 (client authentication),
 RFC 7636 (PKCE), RFC 8414 / OpenID Connect Discovery 1.0 (metadata), OpenID Connect Core 1.0
