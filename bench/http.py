@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 from tests import nextjs_app
 
 from bench import machine, peers
@@ -253,7 +253,7 @@ class Jar:
     def __init__(self) -> None:
         self.values: dict[str, str] = {}
 
-    def apply(self, response: httpx.Response) -> None:
+    def apply(self, response: httpx2.Response) -> None:
         for header in response.headers.get_list("set-cookie"):
             pair, *attributes = header.split(";")
             name, _, value = pair.partition("=")
@@ -266,7 +266,7 @@ class Jar:
     def header(self) -> str:
         return "; ".join(f"{k}={v}" for k, v in self.values.items())
 
-    def get(self, client: httpx.Client, path: str) -> httpx.Response:
+    def get(self, client: httpx2.Client, path: str) -> httpx2.Response:
         response = client.get(path, headers={"cookie": self.header()} if self.values else {})
         self.apply(response)
         return response
@@ -275,7 +275,7 @@ class Jar:
 def sign_in(url: str, server: Server) -> str:
     """The ``Cookie`` header of a browser that signed in and then loaded a page."""
     jar = Jar()
-    with httpx.Client(base_url=url, timeout=30, follow_redirects=False) as client:
+    with httpx2.Client(base_url=url, timeout=30, follow_redirects=False) as client:
         if server.session_cookie is not None:
             jar.values[server.session_cookie[0]] = server.session_cookie[1]
         else:
@@ -298,7 +298,7 @@ def sign_in(url: str, server: Server) -> str:
 def check(url: str, endpoint: Endpoint, cookie: str | None, server: Server) -> None:
     """One request before the run: the case must answer what a browser would see."""
     headers = {"cookie": cookie} if cookie else {}
-    response = httpx.get(url + endpoint.path, headers=headers, timeout=30)
+    response = httpx2.get(url + endpoint.path, headers=headers, timeout=30)
     text = response.text
     if response.status_code != 200:
         raise RuntimeError(f"{server.key} {endpoint.key}: status {response.status_code}: {text[:300]}")
@@ -384,7 +384,7 @@ def main(
                 for endpoint in endpoints:
                     check(url, endpoint, cookie if endpoint.signed_in else None, ready)
                 live.append((ready, url, cookie))
-            except (peers.PeerMissing, RuntimeError, subprocess.TimeoutExpired, httpx.HTTPError) as exc:
+            except (peers.PeerMissing, RuntimeError, subprocess.TimeoutExpired, httpx2.HTTPError) as exc:
                 print(f"   skipped: {exc}", flush=True)
                 skipped.append({"server": server.key, "reason": str(exc)[:2000]})
         for endpoint in endpoints:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 from tests import nextjs_app
 
 from bench.http import Jar
@@ -58,14 +58,14 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError("no VmRSS in /proc/<pid>/status")
 
 
-def expect(tally: Tally, kind: str, response: httpx.Response, status: int, check: bool = True) -> None:
+def expect(tally: Tally, kind: str, response: httpx2.Response, status: int, check: bool = True) -> None:
     tally.request(kind)
     if response.status_code != status or not check:
         tally.error(f"{kind}: {response.status_code} {response.headers.get('location', '')} {response.text[:120]!r}")
 
 
-def send(client: httpx.Client, jar: Jar, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    """One request with ``jar``'s cookies only (httpx's own jar is emptied: it would add stale ones)."""
+def send(client: httpx2.Client, jar: Jar, method: str, path: str, **kwargs: Any) -> httpx2.Response:
+    """One request with ``jar``'s cookies only (httpx2's own jar is emptied: it would add stale ones)."""
     client.cookies.clear()
     headers = {**kwargs.pop("headers", {}), **({"cookie": jar.header()} if jar.values else {})}
     response = client.request(method, path, headers=headers, **kwargs)
@@ -75,7 +75,7 @@ def send(client: httpx.Client, jar: Jar, method: str, path: str, **kwargs: Any) 
 
 def browser(url: str, tally: Tally, stop: threading.Event, reads: int) -> None:
     """Sign in, read, sign out, again and again, until ``stop``."""
-    with httpx.Client(base_url=url, timeout=30, follow_redirects=False) as client:
+    with httpx2.Client(base_url=url, timeout=30, follow_redirects=False) as client:
         while not stop.is_set():
             jar = Jar()
             expect(tally, "GET /login", send(client, jar, "GET", "/login"), 200)
@@ -99,7 +99,7 @@ def browser(url: str, tally: Tally, stop: threading.Event, reads: int) -> None:
 
 def visitor(url: str, tally: Tally, stop: threading.Event) -> None:
     """Anonymous reads: the home page, the session, a protected page that redirects to /login."""
-    with httpx.Client(base_url=url, timeout=30, follow_redirects=False) as client:
+    with httpx2.Client(base_url=url, timeout=30, follow_redirects=False) as client:
         while not stop.is_set():
             jar = Jar()
             expect(tally, "GET / (anonymous)", send(client, jar, "GET", "/"), 200)

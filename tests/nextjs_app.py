@@ -21,7 +21,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 
@@ -109,8 +109,8 @@ def wait_ready(proc: subprocess.Popen[bytes], url: str, log: Path, timeout: floa
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise NextAppError(f"the server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{url}/api/auth/providers", timeout=2).status_code == 200:
+        with contextlib.suppress(httpx2.TransportError):
+            if httpx2.get(f"{url}/api/auth/providers", timeout=2).status_code == 200:
                 return
         time.sleep(0.1)
     raise NextAppError(f"the server was not ready after {timeout} s:\n{log.read_text()[-3000:]}")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-import httpx
+import httpx2
 import pytest
 
 from helpers import NODE_DIR, requires
@@ -92,7 +92,7 @@ class ProviderProcess:
             confidential=Client(**info["clients"]["confidential"]),
             public=Client(**info["clients"]["public"]),
         )
-        discovery = httpx.get(f"{provider.issuer}/.well-known/openid-configuration", timeout=START_TIMEOUT)
+        discovery = httpx2.get(f"{provider.issuer}/.well-known/openid-configuration", timeout=START_TIMEOUT)
         assert discovery.status_code == 200
         assert discovery.json()["issuer"] == provider.issuer
         return provider

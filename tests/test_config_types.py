@@ -45,7 +45,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import httpx
+import httpx2
 
 from authsession import AuthOptions, Callbacks, CookiesConfig, Events, Session, SessionConfig, User
 from authsession import jwt as authjwt
@@ -84,8 +84,8 @@ def on_sign_out(**kwargs: Any) -> None:
     print(kwargs)
 
 
-def answer(request: httpx.Request) -> httpx.Response:
-    return httpx.Response(404)
+def answer(request: httpx2.Request) -> httpx2.Response:
+    return httpx2.Response(404)
 
 
 def shipped_adapters(sql: SQLAlchemyAdapter, redis: RedisAdapter) -> list[Adapter]:
@@ -135,7 +135,7 @@ options = AuthOptions(
     theme={"color_scheme": "dark", "brand_color": "#2f5bd3", "logo": "/logo.svg", "button_text": "white"},
     cookies=cookies,
     adapter=MemoryAdapter(),
-    http_transport=httpx.MockTransport(answer),
+    http_transport=httpx2.MockTransport(answer),
 )
 jwt_only = AuthOptions(
     secret="a test secret that is long enough to pass",
@@ -211,14 +211,14 @@ MISTAKES: list[tuple[str, str, str, tuple[str, ...]]] = [
     ),
     (
         "http_transport",
-        "AuthOptions(secret=SECRET, http_transport=httpx.HTTPTransport())  # error",
+        "AuthOptions(secret=SECRET, http_transport=httpx2.HTTPTransport())  # error",
         "arg-type",
         ('Argument "http_transport"', "AsyncBaseTransport"),
     ),
 ]
 
 PRELUDE = """
-import httpx
+import httpx2
 
 from authsession import AuthOptions, Callbacks, Events, Session, SessionConfig, User
 from authsession.adapters import MemoryAdapter

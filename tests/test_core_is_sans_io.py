@@ -1,7 +1,7 @@
 """The core does no I/O and imports no framework: ``authsession._core`` imports with them blocked.
 
 The import runs in a fresh interpreter, so modules the test session already loaded (Starlette,
-FastAPI, httpx ...) cannot hide a stray import.
+FastAPI, httpx2 ...) cannot hide a stray import.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import subprocess
 import sys
 import textwrap
 
-BLOCKED = ("starlette", "fastapi", "flask", "django", "httpx", "werkzeug", "requests", "aiohttp", "uvicorn")
+BLOCKED = ("starlette", "fastapi", "flask", "django", "httpx2", "werkzeug", "requests", "aiohttp", "uvicorn")
 
 SCRIPT = textwrap.dedent(
     """
@@ -73,6 +73,6 @@ def test_core_imports_without_web_frameworks() -> None:
 
 def test_the_blocker_works() -> None:
     """The same script fails when the core is made to import a blocked module."""
-    result = run(SCRIPT.replace("import authsession._core.handler", "import authsession._core.handler\nimport httpx"))
+    result = run(SCRIPT.replace("import authsession._core.handler", "import authsession._core.handler\nimport httpx2"))
     assert result.returncode != 0
-    assert "must not import httpx" in result.stderr
+    assert "must not import httpx2" in result.stderr

@@ -23,8 +23,8 @@ from authsession.errors import ConfigurationError, MissingSecret, UnsupportedStr
 from authsession.types import Format, SessionStrategyName
 
 if TYPE_CHECKING:
-    # Only for annotations: the sans-I/O core imports this module and must not load httpx.
-    from httpx import AsyncBaseTransport
+    # Only for annotations: the sans-I/O core imports this module and must not load httpx2.
+    from httpx2 import AsyncBaseTransport
 
     from authsession._core.provider import Provider
     from authsession.adapters.base import Adapter
@@ -172,8 +172,8 @@ class AuthOptions:
         if debug:
             # NextAuth's ``debug: true``: authsession's debug messages (chunking, token errors...) show.
             logging.getLogger("authsession").setLevel(logging.DEBUG)
-        # An httpx transport for the OAuth requests (tests pass httpx.MockTransport).
-        self.http_transport = http_transport
+        # An httpx2 transport for the OAuth requests (tests pass httpx2.MockTransport).
+        self.http_transport = _checked_transport(http_transport)
         self.logger = logger or logging.getLogger("authsession")
         # Unix seconds "now"; tests inject a fake clock instead of sleeping.
         self.clock = clock or time.time
@@ -242,6 +242,24 @@ class CookieSet:
                 base = replace(base, name=override.get("name", base.name), **dict(override.get("options", {})))
             templates[key] = base
         return cls(names=names, **templates)
+
+
+def _checked_transport(transport: AsyncBaseTransport | None) -> AsyncBaseTransport | None:
+    """Refuse, when the options are built, a transport the OAuth client cannot drive.
+
+    A transport written for httpx (not httpx2) takes and returns httpx's own request and response
+    classes, so the first sign-in would fail deep inside the client; say so now instead.
+    """
+    if transport is None:
+        return None
+    if type(transport).__module__.partition(".")[0] == "httpx":
+        raise ConfigurationError(
+            "http_transport is an httpx transport, but authsession sends its requests with httpx2: "
+            "pass an httpx2 transport (httpx2.MockTransport, httpx2.AsyncHTTPTransport, ...)"
+        )
+    if not callable(getattr(transport, "handle_async_request", None)):
+        raise ConfigurationError(f"http_transport must be an httpx2.AsyncBaseTransport, not {type(transport).__name__}")
+    return transport
 
 
 def _resolve_secrets(secret: str | Sequence[str] | None, format: Format) -> tuple[str, ...]:

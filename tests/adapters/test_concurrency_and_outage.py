@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI, Request, Response
 from sqlalchemy import text
@@ -219,35 +219,35 @@ async def build_site(adapter: Any, emails: list[str]) -> Site:
     return site
 
 
-def browser(app: FastAPI) -> httpx.AsyncClient:
+def browser(app: FastAPI) -> httpx2.AsyncClient:
     """One browser: its own cookie jar, talking to ``app`` in-process."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ORIGIN, follow_redirects=False)
+    return httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url=ORIGIN, follow_redirects=False)
 
 
-async def csrf_token(client: httpx.AsyncClient) -> str:
+async def csrf_token(client: httpx2.AsyncClient) -> str:
     response = await bounded(client.get("/api/auth/csrf"))
     assert response.status_code == 200
     token: str = response.json()["csrfToken"]
     return token
 
 
-async def sign_in(client: httpx.AsyncClient, email: str) -> httpx.Response:
+async def sign_in(client: httpx2.AsyncClient, email: str) -> httpx2.Response:
     body = {"email": email, "password": PASSWORD, "csrfToken": await csrf_token(client), "callbackUrl": "/profile"}
     return await bounded(client.post("/api/auth/callback/credentials", data=body))
 
 
-async def sign_out(client: httpx.AsyncClient) -> httpx.Response:
+async def sign_out(client: httpx2.AsyncClient) -> httpx2.Response:
     return await bounded(client.post("/api/auth/signout", data={"csrfToken": await csrf_token(client)}))
 
 
-async def profile_email(client: httpx.AsyncClient) -> str | None:
+async def profile_email(client: httpx2.AsyncClient) -> str | None:
     response = await bounded(client.get("/profile"))
     assert response.status_code == 200, response.text
     email: str | None = response.json()["email"]
     return email
 
 
-def session_set_cookies(response: httpx.Response) -> list[str]:
+def session_set_cookies(response: httpx2.Response) -> list[str]:
     return [v for v in response.headers.get_list("set-cookie") if v.startswith(f"{SESSION_COOKIE}=")]
 
 

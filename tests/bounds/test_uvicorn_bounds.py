@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from nextjs_app import free_port, stop, wait_ready
@@ -184,13 +184,13 @@ def test_memory_stays_flat_under_oversized_requests(worker: Worker, kind: str) -
     assert any(s != 0 for s in statuses), "the worker never answered"
     assert after - before < FLAT_MB, f"{kind}: RSS {before:.1f} MB -> {after:.1f} MB after {REQUESTS} requests"
     # Still serving, and a plain request still works.
-    assert httpx.get(f"{worker.url}/api/auth/csrf", timeout=30).status_code == 200
+    assert httpx2.get(f"{worker.url}/api/auth/csrf", timeout=30).status_code == 200
     print(f"\n{kind}: RSS {before:.1f} -> {after:.1f} MB; statuses {sorted(set(statuses))}")
 
 
 def csrf_latencies(url: str, count: int) -> list[float]:
     timings = []
-    with httpx.Client(base_url=url, timeout=60) as client:
+    with httpx2.Client(base_url=url, timeout=60) as client:
         for _ in range(count):
             start = time.perf_counter()
             assert client.get("/api/auth/csrf").status_code == 200

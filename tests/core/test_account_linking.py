@@ -1,6 +1,6 @@
 """OAuth sign-in with an adapter: who the returning provider account signs in as (protocol §6.1,
 ``handleLoginOrRegister``). Driven end to end through ``handle()``; the provider's token and
-userinfo endpoints answer through ``httpx.MockTransport``."""
+userinfo endpoints answer through ``httpx2.MockTransport``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
-import httpx
+import httpx2
 import pytest
 
 from authsession import AuthOptions
@@ -48,11 +48,11 @@ class IdentityProviders:
     def add(self, provider: str, code: str, profile: dict[str, Any]) -> None:
         self.profiles[f"{provider}:{code}"] = profile
 
-    def handler(self, request: httpx.Request) -> httpx.Response:
+    def handler(self, request: httpx2.Request) -> httpx2.Response:
         name = (request.url.host or "").removesuffix(".test")
         if request.method == "POST" and request.url.path == "/token":
             code = dict(parse_qsl(request.content.decode()))["code"]
-            return httpx.Response(
+            return httpx2.Response(
                 200,
                 json={
                     "access_token": f"{name}:{code}",
@@ -64,11 +64,11 @@ class IdentityProviders:
             )
         if request.method == "GET" and request.url.path == "/userinfo":
             token = request.headers["authorization"].removeprefix("Bearer ")
-            return httpx.Response(200, json=self.profiles[token])
+            return httpx2.Response(200, json=self.profiles[token])
         pytest.fail(f"unexpected outgoing request {request.method} {request.url}")
 
-    def transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self.handler)
+    def transport(self) -> httpx2.MockTransport:
+        return httpx2.MockTransport(self.handler)
 
 
 @dataclass

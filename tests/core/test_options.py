@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import httpx2
 import pytest
 
 from authsession import AuthOptions, JWTOptions, Pages, SessionOptions, jwt
@@ -143,6 +144,24 @@ def test_bad_strategy(strategy: Any) -> None:
 def test_bad_max_age(max_age: Any) -> None:
     with pytest.raises(ConfigurationError, match="max_age"):
         make_options(session={"max_age": max_age})
+
+
+def test_an_httpx2_transport_is_taken() -> None:
+    transport = httpx2.MockTransport(lambda request: httpx2.Response(204))
+    assert make_options(http_transport=transport).http_transport is transport
+
+
+def test_a_transport_written_for_httpx_is_refused_with_the_way_out() -> None:
+    # The class httpx.MockTransport would be: httpx itself is no longer installed with authsession.
+    stale = type("MockTransport", (), {"__module__": "httpx._transports.mock", "handle_async_request": print})
+    with pytest.raises(ConfigurationError, match=r"httpx transport.*httpx2\.MockTransport"):
+        make_options(http_transport=stale())
+
+
+@pytest.mark.parametrize("transport", ["http://proxy:3128", object()])
+def test_something_that_is_no_transport_is_refused(transport: Any) -> None:
+    with pytest.raises(ConfigurationError, match=r"httpx2\.AsyncBaseTransport"):
+        make_options(http_transport=transport)
 
 
 def test_database_needs_an_adapter() -> None:

@@ -1,6 +1,6 @@
 """The demo's "Sign in with Local OIDC": its wiring starts the real provider, and a user signs in.
 
-The demo is served by uvicorn and httpx plays the browser through the provider's own login and
+The demo is served by uvicorn and httpx2 plays the browser through the provider's own login and
 consent pages, from the demo's /login button to "Welcome, NAME!" on /profile. Without Node or
 ``npm ci`` in ``tests/node/oidc`` the sign-in test skips (and fails when ``CI=true``).
 """

@@ -2,7 +2,7 @@
 
 Both apps are real: ``next start`` serving ``tests/node/nextjs`` (see ``conftest.py``) and a
 FastAPI app with :class:`~authsession.integrations.fastapi.AuthSession`, served in-process
-through ``httpx.ASGITransport``. They share a secret, the v4 format and the same pages
+through ``httpx2.ASGITransport``. They share a secret, the v4 format and the same pages
 (``/profile``, ``/api/me``), so every test can run in both directions. Cookies travel the way
 a browser would carry them between two sites that share a session cookie: by hand, as raw
 ``Set-Cookie`` values turned into a ``Cookie`` header.
@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI
 
@@ -61,7 +61,7 @@ class SetCookie:
         return expires is not None and parsedate_to_datetime(expires) <= datetime.now(UTC)
 
 
-def set_cookies(response: httpx.Response) -> list[SetCookie]:
+def set_cookies(response: httpx2.Response) -> list[SetCookie]:
     out = []
     for header in response.headers.get_list("set-cookie"):
         pair, *attrs = header.split(";")
@@ -80,7 +80,7 @@ class Jar:
 
     values: dict[str, str] = field(default_factory=dict)
 
-    def apply(self, response: httpx.Response) -> None:
+    def apply(self, response: httpx2.Response) -> None:
         for cookie in set_cookies(response):
             if cookie.deleted:
                 self.values.pop(cookie.name, None)
@@ -104,11 +104,11 @@ class Jar:
 @dataclass
 class Site:
     name: str
-    client: httpx.AsyncClient
+    client: httpx2.AsyncClient
 
     async def request(
         self, method: str, path: str, jar: Jar | None = None, data: dict[str, str] | None = None
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         headers = {"cookie": jar.header()} if jar and jar.values else {}
         response = await self.client.request(method, path, headers=headers, data=data)
         self.client.cookies.clear()  # the Jar is the only cookie store
@@ -116,7 +116,7 @@ class Site:
             jar.apply(response)
         return response
 
-    async def get(self, path: str, jar: Jar | None = None) -> httpx.Response:
+    async def get(self, path: str, jar: Jar | None = None) -> httpx2.Response:
         return await self.request("GET", path, jar)
 
     async def csrf_token(self, jar: Jar) -> str:
@@ -138,14 +138,14 @@ class Site:
 
 @pytest.fixture
 async def python_site() -> AsyncIterator[Site]:
-    transport = httpx.ASGITransport(app=make_python_app())
-    async with httpx.AsyncClient(transport=transport, base_url=PY_URL) as client:
+    transport = httpx2.ASGITransport(app=make_python_app())
+    async with httpx2.AsyncClient(transport=transport, base_url=PY_URL) as client:
         yield Site("python", client)
 
 
 @pytest.fixture
 async def nextjs_site(nextjs_server: str) -> AsyncIterator[Site]:
-    async with httpx.AsyncClient(base_url=nextjs_server, timeout=30) as client:
+    async with httpx2.AsyncClient(base_url=nextjs_server, timeout=30) as client:
         yield Site("nextjs", client)
 
 
@@ -349,7 +349,7 @@ async def test_csrf_cookie_from_one_side_signs_in_on_the_other(sites: dict[str, 
 # --- the same answers, cookie for cookie ------------------------------------------------------
 
 
-def session_cookie_shape(response: httpx.Response) -> list[tuple[str, bool, tuple[tuple[str, str], ...]]]:
+def session_cookie_shape(response: httpx2.Response) -> list[tuple[str, bool, tuple[tuple[str, str], ...]]]:
     """Each session cookie the response writes: name, deleted?, attributes (``Expires`` aside)."""
     return sorted(
         (c.name, c.deleted, tuple(sorted((k, v) for k, v in c.attributes.items() if k != "expires")))
@@ -358,7 +358,7 @@ def session_cookie_shape(response: httpx.Response) -> list[tuple[str, bool, tupl
     )
 
 
-def expires_of(response: httpx.Response) -> datetime:
+def expires_of(response: httpx2.Response) -> datetime:
     (value,) = {c.attributes["expires"] for c in set_cookies(response) if c.name.startswith(SESSION_COOKIE)}
     return parsedate_to_datetime(value)
 

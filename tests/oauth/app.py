@@ -2,7 +2,7 @@
 
 ``build_app`` is a FastAPI app with the seed's ``/profile`` page; :class:`LiveServer` runs it
 with uvicorn on a 127.0.0.1 socket in a background thread (the browser and the OpenID
-Provider need a real server); :class:`UserAgent` is what a browser does, with httpx.
+Provider need a real server); :class:`UserAgent` is what a browser does, with httpx2.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from html import escape, unescape
 from typing import Any, Literal
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-import httpx
+import httpx2
 import uvicorn
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
@@ -148,7 +148,7 @@ _ABORT_LINK = re.compile(r'href="([^"]*/abort)"')
 
 
 class UserAgent:
-    """What a browser does, with httpx: a cookie jar, redirects followed one by one.
+    """What a browser does, with httpx2: a cookie jar, redirects followed one by one.
 
     ``app`` is the site's origin; every response is kept in :attr:`history`.
     """
@@ -156,13 +156,13 @@ class UserAgent:
     def __init__(self, app: str, *, login: str = "alice") -> None:
         self.app = app
         self.login = login
-        self.http = httpx.Client(follow_redirects=False, timeout=10.0)
-        self.history: list[httpx.Response] = []
+        self.http = httpx2.Client(follow_redirects=False, timeout=10.0)
+        self.history: list[httpx2.Response] = []
 
     def close(self) -> None:
         self.http.close()
 
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx2.Response:
         response = self.http.request(method, urljoin(self.app, url), **kwargs)
         self.history.append(response)
         return response
@@ -205,7 +205,7 @@ class UserAgent:
             url = urljoin(str(response.url), response.headers["location"])
         return url
 
-    def sign_in(self, provider_id: str = "local", callback_url: str = "/profile") -> httpx.Response:
+    def sign_in(self, provider_id: str = "local", callback_url: str = "/profile") -> httpx2.Response:
         """The whole flow; returns the app's answer to the provider's redirect."""
         callback = self.authorize(self.start_sign_in(provider_id, callback_url))
         return self.request("GET", callback)

@@ -1,6 +1,6 @@
 """Sign in through a real OpenID Provider (panva's oidc-provider) with a real HTTP client.
 
-The app runs under uvicorn; httpx plays the browser: the sign-in POST, the provider's own
+The app runs under uvicorn; httpx2 plays the browser: the sign-in POST, the provider's own
 login and consent forms, the callback, then the seed's ``/profile`` page and the session.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from http.cookies import SimpleCookie
 
-import httpx
+import httpx2
 import pytest
 
 from authsession.providers import oauth as oauth_provider
@@ -40,7 +40,7 @@ def cookie_names(format: Format) -> dict[str, str]:
     }
 
 
-def set_cookies(response: httpx.Response) -> dict[str, SimpleCookie]:
+def set_cookies(response: httpx2.Response) -> dict[str, SimpleCookie]:
     """The response's ``Set-Cookie`` headers, parsed, by cookie name."""
     found: dict[str, SimpleCookie] = {}
     for header in response.headers.get_list("set-cookie"):

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-import httpx
+import httpx2
 import pytest
 
 from oidc_provider import OpenIDProvider
@@ -25,7 +25,7 @@ from .app import Format, LiveServer, UserAgent, query_of
 
 pytestmark = pytest.mark.node
 
-Scenario = Callable[[UserAgent, OpenIDProvider, Format], httpx.Response]
+Scenario = Callable[[UserAgent, OpenIDProvider, Format], httpx2.Response]
 
 # Where the browser is sent, relative to the site.
 V4_OAUTH_CALLBACK = "/api/auth/error?error=OAuthCallback"
@@ -66,30 +66,30 @@ def flip_a_character(jwe: str) -> str:
 # --- the cases ----------------------------------------------------------------------------------
 
 
-def wrong_state(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx.Response:
+def wrong_state(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx2.Response:
     callback = agent.authorize(agent.start_sign_in("local"))
     return agent.request("GET", with_query(callback, state="a-state-we-never-sent"))
 
 
-def missing_state(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx.Response:
+def missing_state(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx2.Response:
     callback = agent.authorize(agent.start_sign_in("local"))
     return agent.request("GET", with_query(callback, state=None))
 
 
-def missing_pkce_cookie(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx.Response:
+def missing_pkce_cookie(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx2.Response:
     callback = agent.authorize(agent.start_sign_in("local"))
     agent.drop_cookie(check_cookie(format, "pkce"))
     return agent.request("GET", callback)
 
 
-def missing_nonce_cookie(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx.Response:
+def missing_nonce_cookie(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx2.Response:
     callback = agent.authorize(agent.start_sign_in("local"))
     agent.drop_cookie(check_cookie(format, "nonce"))
     return agent.request("GET", callback)
 
 
 def tampered(check: str) -> Scenario:
-    def scenario(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx.Response:
+    def scenario(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx2.Response:
         callback = agent.authorize(agent.start_sign_in("local"))
         name = check_cookie(format, check)
         value = agent.cookie(name)
@@ -100,7 +100,7 @@ def tampered(check: str) -> Scenario:
     return scenario
 
 
-def nonce_of_another_sign_in(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx.Response:
+def nonce_of_another_sign_in(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx2.Response:
     """Valid state and PKCE cookies, but the nonce cookie of a second sign-in: the real ID
     token carries the first sign-in's nonce."""
     first = agent.start_sign_in("local")
@@ -113,13 +113,13 @@ def nonce_of_another_sign_in(agent: UserAgent, op: OpenIDProvider, format: Forma
 
 
 def defective_id_token(defect: str) -> Scenario:
-    def scenario(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx.Response:
+    def scenario(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx2.Response:
         return agent.request("GET", agent.authorize(agent.start_sign_in(f"defect-{defect}")))
 
     return scenario
 
 
-def replayed_code(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx.Response:
+def replayed_code(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx2.Response:
     """Someone else signs in; their callback URL and check cookies are then sent again."""
     first = UserAgent(agent.app)
     try:
@@ -134,13 +134,13 @@ def replayed_code(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx
     return agent.request("GET", callback)
 
 
-def user_cancels_at_the_provider(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx.Response:
+def user_cancels_at_the_provider(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx2.Response:
     callback = agent.authorize(agent.start_sign_in("local"), deny=True)
     assert query_of(callback)["error"] == "access_denied"
     return agent.request("GET", callback)
 
 
-def crafted_access_denied(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx.Response:
+def crafted_access_denied(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx2.Response:
     state = query_of(agent.start_sign_in("local"))["state"]
     query = urlencode({"error": "access_denied", "state": state, "iss": op.issuer})
     return agent.request("GET", f"/api/auth/callback/local?{query}")
@@ -148,24 +148,24 @@ def crafted_access_denied(agent: UserAgent, op: OpenIDProvider, format: Format) 
 
 def provider_refuses_a_public_client_without_pkce(
     agent: UserAgent, op: OpenIDProvider, format: Format
-) -> httpx.Response:
+) -> httpx2.Response:
     callback = agent.authorize(agent.start_sign_in("local-public-nopkce"))
     assert query_of(callback)["error"] == "invalid_request"
     return agent.request("GET", callback)
 
 
-def wrong_iss_parameter(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx.Response:
+def wrong_iss_parameter(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx2.Response:
     callback = agent.authorize(agent.start_sign_in("local"))
     return agent.request("GET", with_query(callback, iss="http://127.0.0.1:1"))
 
 
-def missing_iss_parameter(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx.Response:
+def missing_iss_parameter(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx2.Response:
     """The provider advertises ``authorization_response_iss_parameter_supported`` (RFC 9207)."""
     callback = agent.authorize(agent.start_sign_in("local"))
     return agent.request("GET", with_query(callback, iss=None))
 
 
-def unknown_provider(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx.Response:
+def unknown_provider(agent: UserAgent, op: OpenIDProvider, format: Format) -> httpx2.Response:
     agent.start_sign_in("local")
     return agent.request("GET", "/api/auth/callback/nobody?code=abc&state=xyz")
 
@@ -205,7 +205,7 @@ CASES = [
 ]
 
 
-def assert_outcome(response: httpx.Response, expected: str | int, site: str) -> None:
+def assert_outcome(response: httpx2.Response, expected: str | int, site: str) -> None:
     if isinstance(expected, int):
         assert response.status_code == expected, response.text
         assert "location" not in response.headers

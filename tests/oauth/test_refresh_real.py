@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from authsession import jwt
@@ -130,9 +130,9 @@ def session_claims(agent: UserAgent, format: Format) -> dict[str, Any]:
     return claims
 
 
-def userinfo(op: OpenIDProvider, access_token: str) -> httpx.Response:
-    endpoint = httpx.get(f"{op.issuer}/.well-known/openid-configuration").json()["userinfo_endpoint"]
-    return httpx.get(endpoint, headers={"Authorization": f"Bearer {access_token}"})
+def userinfo(op: OpenIDProvider, access_token: str) -> httpx2.Response:
+    endpoint = httpx2.get(f"{op.issuer}/.well-known/openid-configuration").json()["userinfo_endpoint"]
+    return httpx2.get(endpoint, headers={"Authorization": f"Bearer {access_token}"})
 
 
 @pytest.mark.parametrize("provider_id", PROVIDER_IDS)

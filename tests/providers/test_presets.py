@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-import httpx
+import httpx2
 import pytest
 from joserfc import jwt as jose_jwt
 from joserfc.jwk import RSAKey
@@ -1155,30 +1155,30 @@ def fresh_caches(monkeypatch: pytest.MonkeyPatch, clean_auth_env: None) -> None:
     monkeypatch.setattr(oauth_module, "_jwks_cache", {})
 
 
-def serve(routes: Mapping[str, Callable[[httpx.Request], httpx.Response]]) -> httpx.MockTransport:
+def serve(routes: Mapping[str, Callable[[httpx2.Request], httpx2.Response]]) -> httpx2.MockTransport:
     """A transport answering ``"METHOD url-without-query"`` routes; anything else fails the test."""
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         key = f"{request.method} {request.url.copy_with(query=None)}"
         if key not in routes:
             pytest.fail(f"unexpected outgoing request {key}")
         return routes[key](request)
 
-    return httpx.MockTransport(handler)
+    return httpx2.MockTransport(handler)
 
 
-def json_response(body: Any) -> Callable[[httpx.Request], httpx.Response]:
-    return lambda request: httpx.Response(200, json=body)
+def json_response(body: Any) -> Callable[[httpx2.Request], httpx2.Response]:
+    return lambda request: httpx2.Response(200, json=body)
 
 
-def transport_for(case: Case) -> httpx.MockTransport:
+def transport_for(case: Case) -> httpx2.MockTransport:
     if case.discovery_url is None:
         return serve({})  # explicit endpoints: signing in must not touch the network
     assert case.metadata is not None
     return serve({f"GET {case.discovery_url}": json_response(case.metadata)})
 
 
-async def start_sign_in(provider: OAuthProvider, transport: httpx.MockTransport, format: Format) -> AuthResponse:
+async def start_sign_in(provider: OAuthProvider, transport: httpx2.MockTransport, format: Format) -> AuthResponse:
     """POST /api/auth/signin/<id> with a valid double-submit CSRF token."""
     options = AuthOptions(secret=SECRET, providers=[provider], url=ORIGIN, http_transport=transport, format=format)
     cookie = "next-auth.csrf-token" if format == "v4" else "authjs.csrf-token"
@@ -1404,12 +1404,12 @@ def test_yandex_without_avatar_or_default_email() -> None:
 GITHUB_USER = dict(CASES[0].profile, email=None)
 
 
-def github_routes(emails: httpx.Response, seen: list[httpx.Request]) -> httpx.MockTransport:
-    def user(request: httpx.Request) -> httpx.Response:
+def github_routes(emails: httpx2.Response, seen: list[httpx2.Request]) -> httpx2.MockTransport:
+    def user(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
-        return httpx.Response(200, json=GITHUB_USER)
+        return httpx2.Response(200, json=GITHUB_USER)
 
-    def user_emails(request: httpx.Request) -> httpx.Response:
+    def user_emails(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
         return emails
 
@@ -1442,9 +1442,9 @@ def github_routes(emails: httpx.Response, seen: list[httpx.Request]) -> httpx.Mo
 async def test_github_userinfo_picks_the_primary_verified_email(
     emails: list[dict[str, Any]], expected: str | None
 ) -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
     provider = GitHub(client_id=CID, client_secret=CSECRET)
-    async with httpx.AsyncClient(transport=github_routes(httpx.Response(200, json=emails), seen)) as client:
+    async with httpx2.AsyncClient(transport=github_routes(httpx2.Response(200, json=emails), seen)) as client:
         data = await github.fetch_profile(client=client, tokens={"access_token": "gho_abc"}, provider=provider)
 
     assert data["email"] == expected
@@ -1456,17 +1456,17 @@ async def test_github_userinfo_picks_the_primary_verified_email(
 
 
 async def test_github_userinfo_keeps_a_public_email_and_survives_a_refused_email_list() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
     provider = GitHub(client_id=CID, client_secret=CSECRET)
-    transport = github_routes(httpx.Response(404, json={"message": "Not Found"}), seen)
-    async with httpx.AsyncClient(transport=transport) as client:
+    transport = github_routes(httpx2.Response(404, json={"message": "Not Found"}), seen)
+    async with httpx2.AsyncClient(transport=transport) as client:
         data = await github.fetch_profile(client=client, tokens={"access_token": "gho_abc"}, provider=provider)
     assert data["email"] is None
     assert len(seen) == 2
 
     public = dict(GITHUB_USER, email="octocat@github.com")
     transport = serve({"GET https://api.github.com/user": json_response(public)})
-    async with httpx.AsyncClient(transport=transport) as client:
+    async with httpx2.AsyncClient(transport=transport) as client:
         data = await github.fetch_profile(client=client, tokens={"access_token": "gho_abc"}, provider=provider)
     assert data["email"] == "octocat@github.com"
 
@@ -1528,15 +1528,15 @@ USERINFO_CASES = [
 
 @pytest.mark.parametrize("case", USERINFO_CASES, ids=["dropbox", "notion", "reddit", "yandex"])
 async def test_custom_userinfo_requests(case: UserinfoCase) -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
 
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
-        return httpx.Response(200, json=case.answer)
+        return httpx2.Response(200, json=case.answer)
 
     provider = case.make()
     assert provider.userinfo_request is not None
-    async with httpx.AsyncClient(transport=serve({case.route: answer})) as client:
+    async with httpx2.AsyncClient(transport=serve({case.route: answer})) as client:
         data = await call(provider.userinfo_request, client=client, tokens={"access_token": "at-1"}, provider=provider)
 
     assert data == case.expected
@@ -1548,14 +1548,14 @@ async def test_custom_userinfo_requests(case: UserinfoCase) -> None:
 
 async def test_reddit_default_user_agent_names_the_app() -> None:
     provider = Reddit(client_id="abc", client_secret=CSECRET)
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
 
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
-        return httpx.Response(200, json={"id": "1", "name": "spez"})
+        return httpx2.Response(200, json={"id": "1", "name": "spez"})
 
     assert provider.userinfo_request is not None
-    async with httpx.AsyncClient(transport=serve({"GET https://oauth.reddit.com/api/v1/me": answer})) as client:
+    async with httpx2.AsyncClient(transport=serve({"GET https://oauth.reddit.com/api/v1/me": answer})) as client:
         await call(provider.userinfo_request, client=client, tokens={"access_token": "at"}, provider=provider)
     assert seen[0].headers["user-agent"] == "web:abc:authsession"
 
@@ -1565,7 +1565,7 @@ async def test_notion_refuses_a_workspace_owned_integration() -> None:
     me = dict(NOTION_ME, bot={"owner": {"type": "workspace", "workspace": True}})
     transport = serve({"GET https://api.notion.com/v1/users/me": json_response(me)})
     assert provider.userinfo_request is not None
-    async with httpx.AsyncClient(transport=transport) as client:
+    async with httpx2.AsyncClient(transport=transport) as client:
         with pytest.raises(ValueError, match="workspace"):
             await call(provider.userinfo_request, client=client, tokens={"access_token": "at"}, provider=provider)
 
@@ -1587,7 +1587,7 @@ async def test_github_sign_in_end_to_end(format: Format) -> None:
     ]
     challenge: dict[str, str] = {}
 
-    def token(request: httpx.Request) -> httpx.Response:
+    def token(request: httpx2.Request) -> httpx2.Response:
         form = dict(parse_qsl(request.content.decode()))
         assert form["grant_type"] == "authorization_code"
         assert form["code"] == "gh-code-1"
@@ -1600,7 +1600,7 @@ async def test_github_sign_in_end_to_end(format: Format) -> None:
             assert "code_verifier" not in form
         # GitHub answers form-encoded unless asked for JSON
         assert request.headers["accept"] == "application/json"
-        return httpx.Response(
+        return httpx2.Response(
             200, json={"access_token": "gho_16C7e42F", "token_type": "bearer", "scope": "read:user,user:email"}
         )
 
@@ -1650,7 +1650,7 @@ async def test_google_sign_in_end_to_end(format: Format) -> None:
     metadata = case.metadata
     issued: dict[str, str] = {}
 
-    def token(request: httpx.Request) -> httpx.Response:
+    def token(request: httpx2.Request) -> httpx2.Response:
         form = dict(parse_qsl(request.content.decode()))
         assert form["code"] == "4/0AX4XfWh-google-code"
         assert form["redirect_uri"] == f"{E2E_ORIGIN}/api/auth/callback/google"
@@ -1659,7 +1659,7 @@ async def test_google_sign_in_end_to_end(format: Format) -> None:
         assert request.headers["authorization"] == f"Basic {expected}"  # client_secret_basic
         claims = dict(case.profile, iat=int(NOW), exp=int(NOW) + 3600)
         id_token = jose_jwt.encode({"alg": "RS256", "kid": "google-test-key"}, claims, key)
-        return httpx.Response(
+        return httpx2.Response(
             200,
             json={
                 "access_token": "ya29.a0AfB_byC",
@@ -1714,9 +1714,9 @@ async def test_google_rejects_an_id_token_signed_by_another_key() -> None:
     case = CASES[CASE_IDS.index("google")]
     assert case.metadata is not None
 
-    def token(request: httpx.Request) -> httpx.Response:
+    def token(request: httpx2.Request) -> httpx2.Response:
         claims = dict(case.profile, iat=int(NOW), exp=int(NOW) + 3600)
-        return httpx.Response(
+        return httpx2.Response(
             200,
             json={
                 "access_token": "at",
@@ -1791,7 +1791,7 @@ async def test_oidc_preset_sign_in_with_nonce(flow: OIDCFlow) -> None:
     provider = flow.make()
     issued: dict[str, str] = {}
 
-    def token(request: httpx.Request) -> httpx.Response:
+    def token(request: httpx2.Request) -> httpx2.Response:
         form = dict(parse_qsl(request.content.decode()))
         assert form["code"] == "code-1"
         if flow.auth_method == "client_secret_post":
@@ -1803,7 +1803,7 @@ async def test_oidc_preset_sign_in_with_nonce(flow: OIDCFlow) -> None:
             assert s256(form["code_verifier"]) == issued["code_challenge"]
         claims = dict(case.profile, iat=int(NOW), exp=int(NOW) + 3600, nonce=issued["nonce"])
         id_token = jose_jwt.encode({"alg": "RS256", "kid": "test-key"}, claims, key)
-        return httpx.Response(
+        return httpx2.Response(
             200, json={"access_token": "at", "token_type": "Bearer", "expires_in": 3600, "id_token": id_token}
         )
 

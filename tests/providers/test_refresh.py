@@ -1,6 +1,6 @@
 """``refresh_access_token``: when it refreshes, what it sends, what it keeps, how it fails.
 
-The provider is an ``httpx.MockTransport``; ``tests/oauth/test_refresh_real.py`` runs the same
+The provider is an ``httpx2.MockTransport``; ``tests/oauth/test_refresh_real.py`` runs the same
 helper against the real oidc-provider.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-import httpx
+import httpx2
 import pytest
 
 from authsession.providers import (
@@ -38,37 +38,37 @@ NEW_REFRESH = "new-refresh-token-value"
 class FakeProvider:
     """The token endpoint (and, for OIDC, discovery) of a provider; records what it was sent."""
 
-    answer: Callable[[httpx.Request], httpx.Response]
-    requests: list[httpx.Request] = field(default_factory=list)
+    answer: Callable[[httpx2.Request], httpx2.Response]
+    requests: list[httpx2.Request] = field(default_factory=list)
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
         self.requests.append(request)
         if request.url.path == "/.well-known/openid-configuration":
-            return httpx.Response(200, json={"issuer": "https://op.example", "token_endpoint": TOKEN_URL})
+            return httpx2.Response(200, json={"issuer": "https://op.example", "token_endpoint": TOKEN_URL})
         assert str(request.url) == TOKEN_URL
         return self.answer(request)
 
     @property
-    def transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self)
+    def transport(self) -> httpx2.MockTransport:
+        return httpx2.MockTransport(self)
 
     @property
-    def token_requests(self) -> list[httpx.Request]:
+    def token_requests(self) -> list[httpx2.Request]:
         return [r for r in self.requests if str(r.url) == TOKEN_URL]
 
     def form(self, index: int = -1) -> dict[str, str]:
         return dict(parse_qsl(self.token_requests[index].content.decode()))
 
 
-def tokens(**body: Any) -> Callable[[httpx.Request], httpx.Response]:
-    return lambda request: httpx.Response(200, json=body)
+def tokens(**body: Any) -> Callable[[httpx2.Request], httpx2.Response]:
+    return lambda request: httpx2.Response(200, json=body)
 
 
-def refreshed(**extra: Any) -> Callable[[httpx.Request], httpx.Response]:
+def refreshed(**extra: Any) -> Callable[[httpx2.Request], httpx2.Response]:
     return tokens(access_token=NEW_ACCESS, token_type="Bearer", expires_in=3600, **extra)
 
 
-def must_not_be_called(request: httpx.Request) -> httpx.Response:
+def must_not_be_called(request: httpx2.Request) -> httpx2.Response:
     raise AssertionError(f"unexpected request to {request.url}")
 
 
@@ -213,21 +213,21 @@ async def test_the_client_authenticates_as_configured(method: str) -> None:
         assert "client_secret" not in form
 
 
-def error_answer(status: int, body: Any) -> Callable[[httpx.Request], httpx.Response]:
-    def answer(request: httpx.Request) -> httpx.Response:
+def error_answer(status: int, body: Any) -> Callable[[httpx2.Request], httpx2.Response]:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         if isinstance(body, str):
-            return httpx.Response(status, text=body, headers={"content-type": "text/html"})
-        return httpx.Response(status, json=body)
+            return httpx2.Response(status, text=body, headers={"content-type": "text/html"})
+        return httpx2.Response(status, json=body)
 
     return answer
 
 
-def unreachable(request: httpx.Request) -> httpx.Response:
-    raise httpx.ConnectError("connection refused", request=request)
+def unreachable(request: httpx2.Request) -> httpx2.Response:
+    raise httpx2.ConnectError("connection refused", request=request)
 
 
-def read_timeout(request: httpx.Request) -> httpx.Response:
-    raise httpx.ReadTimeout("timed out", request=request)
+def read_timeout(request: httpx2.Request) -> httpx2.Response:
+    raise httpx2.ReadTimeout("timed out", request=request)
 
 
 @pytest.mark.parametrize(
@@ -246,7 +246,7 @@ def read_timeout(request: httpx.Request) -> httpx.Response:
     ids=["invalid_grant", "invalid_client", "no-access-token", "html-502", "network-error", "timeout"],
 )
 async def test_a_failed_refresh_marks_the_token_and_logs_no_token(
-    answer: Callable[[httpx.Request], httpx.Response], logged: str, caplog: pytest.LogCaptureFixture
+    answer: Callable[[httpx2.Request], httpx2.Response], logged: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     fake = FakeProvider(answer)
     token = session_token()
@@ -264,7 +264,7 @@ async def test_a_failed_refresh_marks_the_token_and_logs_no_token(
 
 
 async def test_failed_discovery_marks_the_token(caplog: pytest.LogCaptureFixture) -> None:
-    transport = httpx.MockTransport(lambda request: httpx.Response(404))
+    transport = httpx2.MockTransport(lambda request: httpx2.Response(404))
     oidc = OIDC(id="op", issuer="https://op.example", client_id="client-id", client_secret="client-secret")
     with caplog.at_level(logging.WARNING, logger="authsession"):
         result = await refresh_access_token(oidc, session_token(), now=NOW, http_transport=transport)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-import httpx
+import httpx2
 import pytest
 from joserfc import jwt as jose_jwt
 from joserfc.jwk import KeySet
@@ -154,7 +154,7 @@ async def test_an_async_client(provider: InProcessOIDCProvider) -> None:
     provider.redirect_uris = ("http://app.test/api/auth/callback/oidc",)
     app = FastAPI()
     AuthSession(app, options)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app.test") as client:
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://app.test") as client:
         await provider.asign_in(client)
         assert (await client.get("/api/auth/session")).json()["user"]["email"] == ADA["email"]
 
@@ -167,7 +167,7 @@ class Flow:
 
     def __init__(self, provider: InProcessOIDCProvider) -> None:
         self.provider = provider
-        self.http = httpx.Client(transport=provider.transport)
+        self.http = httpx2.Client(transport=provider.transport)
         self.verifier = secrets.token_urlsafe(48)
         self.nonce = secrets.token_urlsafe(16)
 
@@ -188,7 +188,7 @@ class Flow:
     def code(self, **overrides: str) -> str:
         return query(self.provider.authorize(self.authorization_url(**overrides)))["code"]
 
-    def exchange(self, code: str, *, auth: tuple[str, str] | None = None, **overrides: str) -> httpx.Response:
+    def exchange(self, code: str, *, auth: tuple[str, str] | None = None, **overrides: str) -> httpx2.Response:
         form = {"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK}
         form["code_verifier"] = self.verifier
         form.update(overrides)
@@ -343,7 +343,7 @@ def test_an_expired_code_and_an_expired_access_token(provider: InProcessOIDCProv
 
 
 def test_other_hosts_are_not_reached(flow: Flow) -> None:
-    with pytest.raises(httpx.ConnectError, match="no network"):
+    with pytest.raises(httpx2.ConnectError, match="no network"):
         flow.http.get("https://example.com/")
 
 

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -160,8 +160,8 @@ def test_the_app_clock_judges_the_token(format: str) -> None:
 
 async def test_an_async_httpx_client(format: str) -> None:
     options = make_options(format=format, url="http://app.test")
-    transport = httpx.ASGITransport(app=app_for(options))
-    async with httpx.AsyncClient(transport=transport, base_url="http://app.test") as client:
+    transport = httpx2.ASGITransport(app=app_for(options))
+    async with httpx2.AsyncClient(transport=transport, base_url="http://app.test") as client:
         await asign_in_as(client, options, ADA)
         assert (await client.get("/me")).json()["user"] == SESSION_USER
 

@@ -11,7 +11,7 @@ v4/v5 error answers); a provider only does what is particular to it:
 - Credentials (:class:`CredentialsConfig`): call ``authorize``.
 
 The core tells them apart by ``type`` (a tagged union, so each branch sees its own members), and
-never imports ``authsession.providers``: that package loads httpx and lives a floor above.
+never imports ``authsession.providers``: that package loads httpx2 and lives a floor above.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypedDict, Unpack
 
-import httpx
+import httpx2
 
 from authsession._core.pages import ProviderStyle
 from authsession.providers.oauth import OAuth, OAuthOverrides, OAuthProvider, TokenSet
@@ -37,7 +37,7 @@ def profile(profile: DropboxProfile, tokens: TokenSet | None = None) -> User:
     }
 
 
-async def fetch_profile(*, client: httpx.AsyncClient, tokens: TokenSet, provider: OAuthProvider) -> dict[str, Any]:
+async def fetch_profile(*, client: httpx2.AsyncClient, tokens: TokenSet, provider: OAuthProvider) -> dict[str, Any]:
     """Dropbox's account endpoint is an RPC call: a POST with no body."""
     response = await client.post(
         str(provider.userinfo.url), headers={"Authorization": f"Bearer {tokens['access_token']}"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypedDict, Unpack
 
-import httpx
+import httpx2
 
 from authsession._core.pages import ProviderStyle
 from authsession.providers.oauth import OAuth, OAuthOverrides, OAuthProvider, TokenSet
@@ -48,7 +48,7 @@ def pick_email(emails: list[GitHubEmail]) -> str | None:
     return chosen[0].get("email") if chosen else None
 
 
-async def fetch_profile(*, client: httpx.AsyncClient, tokens: TokenSet, provider: OAuthProvider) -> dict[str, Any]:
+async def fetch_profile(*, client: httpx2.AsyncClient, tokens: TokenSet, provider: OAuthProvider) -> dict[str, Any]:
     """``GET /user``, then ``GET /user/emails`` when the public email is hidden (``null``)."""
     headers = {
         "Authorization": f"Bearer {tokens['access_token']}",

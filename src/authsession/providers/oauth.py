@@ -23,7 +23,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 from urllib.parse import quote
 
-import httpx
+import httpx2
 from joserfc import jwt as jose_jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -109,7 +109,7 @@ class OAuthProvider:
             params.update(client_id=self.client_id, redirect_uri=ctx.url(f"callback/{self.id}"), response_type="code")
             form_post = params.get("response_mode") == "form_post"
             params.update(checks_.create_checks(ctx, self.checks_for(ctx), self.id, form_post=form_post))
-        except (OAuthError, httpx.HTTPError, ValueError, ConfigurationError) as exc:
+        except (OAuthError, httpx2.HTTPError, ValueError, ConfigurationError) as exc:
             raise OAuthSignInError(str(exc)) from exc
         return checks_.authorization_url(str(endpoint), params)
 
@@ -124,7 +124,7 @@ class OAuthProvider:
                 # Apple posts the user's name once, beside the code, on first consent.
                 profile["user"] = _json_object(params["user"])
             user = await self._user(profile, tokens)
-        except (InvalidCheck, OAuthError, httpx.HTTPError, JoseError, ValueError, KeyError, TypeError) as exc:
+        except (InvalidCheck, OAuthError, httpx2.HTTPError, JoseError, ValueError, KeyError, TypeError) as exc:
             checks_.clear_checks(ctx, self.checks_for(ctx))
             provider_error = isinstance(exc, ProviderErrorResponse)
             raise ProviderCallbackError(str(exc), provider_error=provider_error) from exc
@@ -163,7 +163,7 @@ class OAuthProvider:
 
     async def _validate_id_token(
         self,
-        client: httpx.AsyncClient,
+        client: httpx2.AsyncClient,
         ctx: Context,
         metadata: Mapping[str, Any],
         tokens: TokenSet,
@@ -196,7 +196,7 @@ class OAuthProvider:
         return claims
 
     async def _userinfo(
-        self, client: httpx.AsyncClient, metadata: Mapping[str, Any], tokens: TokenSet, claims: dict[str, Any]
+        self, client: httpx2.AsyncClient, metadata: Mapping[str, Any], tokens: TokenSet, claims: dict[str, Any]
     ) -> dict[str, Any]:
         if self.userinfo_request is not None:
             result = await call(self.userinfo_request, client=client, tokens=tokens, provider=self)
@@ -270,7 +270,7 @@ def client_authentication(provider: OAuthProvider, form: dict[str, str]) -> dict
 
 async def request_tokens(
     provider: OAuthProvider,
-    client: httpx.AsyncClient,
+    client: httpx2.AsyncClient,
     metadata: Mapping[str, Any],
     form: dict[str, str],
     *,
@@ -338,7 +338,7 @@ def _json_object(text: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _json_or_form(response: httpx.Response) -> dict[str, Any]:
+def _json_or_form(response: httpx2.Response) -> dict[str, Any]:
     try:
         data = response.json()
     except ValueError:
@@ -354,18 +354,20 @@ _metadata_cache: dict[str, tuple[float, dict[str, Any]]] = {}
 _jwks_cache: dict[str, tuple[float, KeySet]] = {}
 
 
-def http_client(ctx: Context | None = None, *, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+def http_client(
+    ctx: Context | None = None, *, transport: httpx2.AsyncBaseTransport | None = None
+) -> httpx2.AsyncClient:
     """A short-lived client for one sign-in or refresh.
 
     ``AuthOptions(http_transport=...)`` (from ``ctx``) or ``transport`` swaps the transport.
     """
     if ctx is not None:
         transport = ctx.options.http_transport
-    return httpx.AsyncClient(transport=transport, timeout=10.0, follow_redirects=False)
+    return httpx2.AsyncClient(transport=transport, timeout=10.0, follow_redirects=False)
 
 
 async def discover(
-    provider: OAuthProvider, ctx: Context | None = None, *, transport: httpx.AsyncBaseTransport | None = None
+    provider: OAuthProvider, ctx: Context | None = None, *, transport: httpx2.AsyncBaseTransport | None = None
 ) -> Mapping[str, Any]:
     """The provider's metadata from ``well_known`` or ``<issuer>/.well-known/openid-configuration``."""
     url = provider.well_known
@@ -389,7 +391,7 @@ async def discover(
     return metadata
 
 
-async def _fetch_jwks(client: httpx.AsyncClient, jwks_uri: str) -> KeySet:
+async def _fetch_jwks(client: httpx2.AsyncClient, jwks_uri: str) -> KeySet:
     response = await client.get(jwks_uri, headers={"Accept": "application/json"})
     if response.status_code != 200:
         raise OAuthError(f"JWKS endpoint answered {response.status_code}")
@@ -398,7 +400,7 @@ async def _fetch_jwks(client: httpx.AsyncClient, jwks_uri: str) -> KeySet:
     return keys
 
 
-async def _verify_signature(client: httpx.AsyncClient, jwks_uri: str, id_token: str) -> jose_jwt.Token:
+async def _verify_signature(client: httpx2.AsyncClient, jwks_uri: str, id_token: str) -> jose_jwt.Token:
     cached = _jwks_cache.get(jwks_uri)
     if cached is not None and time.monotonic() - cached[0] > _METADATA_TTL:
         cached = None  # keys a provider removed stop being trusted within the hour

@@ -6,7 +6,7 @@ import html
 from collections.abc import Awaitable, Callable
 from typing import Any, TypedDict, Unpack
 
-import httpx
+import httpx2
 
 from authsession._core.pages import ProviderStyle
 from authsession.providers.oauth import OAuth, OAuthOverrides, OAuthProvider, TokenSet
@@ -36,7 +36,7 @@ def profile(profile: RedditProfile, tokens: TokenSet | None = None) -> User:
 
 
 def _userinfo_request(user_agent: str) -> Callable[..., Awaitable[dict[str, Any]]]:
-    async def fetch_profile(*, client: httpx.AsyncClient, tokens: TokenSet, provider: OAuthProvider) -> dict[str, Any]:
+    async def fetch_profile(*, client: httpx2.AsyncClient, tokens: TokenSet, provider: OAuthProvider) -> dict[str, Any]:
         response = await client.get(
             str(provider.userinfo.url or USERINFO_URL),
             headers={"Authorization": f"Bearer {tokens['access_token']}", "User-Agent": user_agent},

@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from typing import Any, TypeGuard
 
-import httpx
+import httpx2
 
 from authsession.errors import ConfigurationError
 from authsession.providers.oauth import OAuthError, OAuthProvider, discover, http_client, request_tokens
@@ -29,7 +29,7 @@ async def refresh_access_token(
     *,
     now: float | None = None,
     leeway: int = 60,
-    http_transport: httpx.AsyncBaseTransport | None = None,
+    http_transport: httpx2.AsyncBaseTransport | None = None,
 ) -> dict[str, Any]:
     """Return ``token`` with a fresh access token once ``token["expires_at"]`` draws near.
 
@@ -50,7 +50,7 @@ async def refresh_access_token(
       ``error`` in the ``session`` callback so your pages can send the user to sign in again.
 
     ``now`` defaults to ``time.time()``; pass your app's clock if you inject one.
-    ``http_transport`` swaps httpx's transport (tests pass ``httpx.MockTransport``).
+    ``http_transport`` swaps httpx2's transport (tests pass ``httpx2.MockTransport``).
 
     Example, with the JWT session strategy::
 
@@ -102,7 +102,7 @@ async def refresh_access_token(
         metadata = await discover(provider, transport=http_transport)
         async with http_client(transport=http_transport) as client:
             tokens = await request_tokens(provider, client, metadata, form, now=current)
-    except (OAuthError, ConfigurationError, httpx.HTTPError, ValueError) as exc:
+    except (OAuthError, ConfigurationError, httpx2.HTTPError, ValueError) as exc:
         # The messages carry a status, an OAuth error code or a URL; never a token value.
         logger.warning("REFRESH_ACCESS_TOKEN_ERROR for provider %r: %s: %s", provider.id, type(exc).__name__, exc)
         return {**token, "error": REFRESH_ACCESS_TOKEN_ERROR}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypedDict, Unpack
 
-import httpx
+import httpx2
 
 from authsession._core.pages import ProviderStyle
 from authsession.providers.oauth import OAuth, OAuthOverrides, OAuthProvider, TokenSet
@@ -41,7 +41,7 @@ def profile(profile: YandexProfile, tokens: TokenSet | None = None) -> User:
     }
 
 
-async def fetch_profile(*, client: httpx.AsyncClient, tokens: TokenSet, provider: OAuthProvider) -> dict[str, Any]:
+async def fetch_profile(*, client: httpx2.AsyncClient, tokens: TokenSet, provider: OAuthProvider) -> dict[str, Any]:
     """Yandex documents its own ``OAuth`` authorization scheme, not ``Bearer``."""
     response = await client.get(
         str(provider.userinfo.url),

@@ -2,7 +2,7 @@
 
 * :func:`sign_in_as` / :func:`asign_in_as` put a signed-in session cookie on a test client, and
   :func:`session_cookies` / :func:`asession_cookies` make one (:mod:`.session_cookies`).
-* :class:`InProcessOIDCProvider` is an OpenID Provider served as an httpx transport, for whole
+* :class:`InProcessOIDCProvider` is an OpenID Provider served as an httpx2 transport, for whole
   OIDC sign-ins without a network (:mod:`.oidc_provider`).
 * :class:`AdapterConformanceSuite` is the test suite every adapter passes: subclass it in your
   tests and override its ``adapter`` fixture to check your own adapter::

@@ -4,7 +4,7 @@ Standards: OpenID Connect Core 1.0 (§3.1 authorization code flow, §2 ID token,
 OpenID Connect Discovery 1.0, RFC 6749 §4.1 and §2.3.1 (code grant, client authentication),
 RFC 7636 (PKCE, S256), RFC 7517 (JWKS), RFC 9207 (``iss`` in the authorization response).
 
-:class:`InProcessOIDCProvider` serves discovery, JWKS, token and userinfo as an httpx transport:
+:class:`InProcessOIDCProvider` serves discovery, JWKS, token and userinfo as an httpx2 transport:
 pass ``AuthOptions(http_transport=provider.transport)`` and the server side of a sign-in talks to
 it. The browser side, the authorization endpoint, is :meth:`InProcessOIDCProvider.authorize`: it
 signs in the configured user at once, without a login page, and returns the redirect back to your
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit
 
-import httpx
+import httpx2
 from joserfc import jwt as jose_jwt
 from joserfc.jwk import RSAKey
 
@@ -55,7 +55,7 @@ _PROTOCOL_CLAIMS = frozenset({"iss", "aud", "exp", "iat", "auth_time", "nonce", 
 
 
 class Response(Protocol):
-    """What :meth:`InProcessOIDCProvider.sign_in` reads of a response (httpx's, or httpx2's)."""
+    """What :meth:`InProcessOIDCProvider.sign_in` reads of a response (httpx2's, which a ``TestClient`` returns)."""
 
     @property
     def status_code(self) -> int: ...
@@ -67,7 +67,7 @@ class Response(Protocol):
 
 
 class SyncClient(Protocol):
-    """A ``TestClient`` or an ``httpx.Client`` on your app."""
+    """A ``TestClient`` or an ``httpx2.Client`` on your app."""
 
     def get(self, url: str, *, follow_redirects: bool = ...) -> Response: ...
 
@@ -75,7 +75,7 @@ class SyncClient(Protocol):
 
 
 class AsyncClient(Protocol):
-    """An ``httpx.AsyncClient`` on your app."""
+    """An ``httpx2.AsyncClient`` on your app."""
 
     def get(self, url: str, *, follow_redirects: bool = ...) -> Awaitable[Response]: ...
 
@@ -172,8 +172,8 @@ class InProcessOIDCProvider:
         self._lock = threading.Lock()  # a TestClient runs the app, and so the token requests, in a thread
         self._grants: dict[str, _Grant] = {}
         self._access_tokens: dict[str, _AccessToken] = {}
-        self.transport = httpx.MockTransport(self._handle)
-        """The httpx transport that answers for :attr:`issuer` (and refuses any other host)."""
+        self.transport = httpx2.MockTransport(self._handle)
+        """The httpx2 transport that answers for :attr:`issuer` (and refuses any other host)."""
 
     def __repr__(self) -> str:
         return f"InProcessOIDCProvider(issuer={self.issuer!r}, client_id={self.client_id!r})"
@@ -295,7 +295,7 @@ class InProcessOIDCProvider:
         base_path: str = "/api/auth",
         user: Mapping[str, Any] | None = None,
     ) -> Response:
-        """Sign ``client`` (a ``TestClient`` or ``httpx.Client`` on your app) in through this provider.
+        """Sign ``client`` (a ``TestClient`` or ``httpx2.Client`` on your app) in through this provider.
 
         Fetches a CSRF token, POSTs ``/signin/<provider_id>``, answers the authorization
         request with :meth:`authorize` and GETs the callback. Returns the callback's response
@@ -316,7 +316,7 @@ class InProcessOIDCProvider:
         base_path: str = "/api/auth",
         user: Mapping[str, Any] | None = None,
     ) -> Response:
-        """:meth:`sign_in` with an ``httpx.AsyncClient`` (e.g. over ``httpx.ASGITransport``)."""
+        """:meth:`sign_in` with an ``httpx2.AsyncClient`` (e.g. over ``httpx2.ASGITransport``)."""
         csrf = (await client.get(f"{base_path}/csrf")).json()["csrfToken"]
         form = {"csrfToken": csrf, "callbackUrl": callback_url}
         started = await client.post(f"{base_path}/signin/{provider_id}", data=form, follow_redirects=False)
@@ -333,22 +333,22 @@ class InProcessOIDCProvider:
 
     # --- the server's side: the transport ---------------------------------------------------------
 
-    def _handle(self, request: httpx.Request) -> httpx.Response:
+    def _handle(self, request: httpx2.Request) -> httpx2.Response:
         url = str(request.url.copy_with(query=None, fragment=None))
         if not url.startswith(self.issuer + "/"):
-            raise httpx.ConnectError(f"no network in tests: only {self.issuer} is served here", request=request)
+            raise httpx2.ConnectError(f"no network in tests: only {self.issuer} is served here", request=request)
         route = (request.method, url.removeprefix(self.issuer))
         if route == ("GET", "/.well-known/openid-configuration"):
-            return httpx.Response(200, json=self.metadata)
+            return httpx2.Response(200, json=self.metadata)
         if route == ("GET", "/jwks"):
-            return httpx.Response(200, json={"keys": [{**self.key.as_dict(private=False), "kid": self._kid}]})
+            return httpx2.Response(200, json={"keys": [{**self.key.as_dict(private=False), "kid": self._kid}]})
         if route == ("POST", "/token"):
             return self._token(request)
         if route[1] == "/userinfo" and request.method in ("GET", "POST"):
             return self._userinfo(request)
-        return httpx.Response(404, json={"error": "not_found"})
+        return httpx2.Response(404, json={"error": "not_found"})
 
-    def _token(self, request: httpx.Request) -> httpx.Response:
+    def _token(self, request: httpx2.Request) -> httpx2.Response:
         form = dict(parse_qsl(request.content.decode("utf-8", "replace"), keep_blank_values=True))
         client_error = self._authenticate_client(request, form)
         if client_error is not None:
@@ -379,9 +379,9 @@ class InProcessOIDCProvider:
             "scope": grant.scope,
             "id_token": self._id_token(grant, access_token, now),
         }
-        return httpx.Response(200, json=body, headers=_JSON_HEADERS)
+        return httpx2.Response(200, json=body, headers=_JSON_HEADERS)
 
-    def _authenticate_client(self, request: httpx.Request, form: dict[str, str]) -> httpx.Response | None:
+    def _authenticate_client(self, request: httpx2.Request, form: dict[str, str]) -> httpx2.Response | None:
         authorization = request.headers.get("authorization", "")
         if authorization.startswith("Basic "):
             if "client_secret" in form:
@@ -420,13 +420,13 @@ class InProcessOIDCProvider:
         token: str = jose_jwt.encode({"alg": "RS256", "kid": self._kid, "typ": "JWT"}, claims, self.key)
         return token
 
-    def _userinfo(self, request: httpx.Request) -> httpx.Response:
+    def _userinfo(self, request: httpx2.Request) -> httpx2.Response:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         with self._lock:
             found = self._access_tokens.get(token) if scheme.lower() == "bearer" else None
         if found is None or found.expires_at <= self.clock():
-            return httpx.Response(401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-        return httpx.Response(200, json=found.claims)
+            return httpx2.Response(401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        return httpx2.Response(200, json=found.claims)
 
 
 def _checked_user(user: Mapping[str, Any]) -> dict[str, Any]:
@@ -454,12 +454,12 @@ def _grant_problem(grant: _Grant, form: Mapping[str, str], now: float, lifetime:
     return None
 
 
-def _oauth_error(status: int, error: str, description: str | None = None) -> httpx.Response:
+def _oauth_error(status: int, error: str, description: str | None = None) -> httpx2.Response:
     body = {"error": error} | ({"error_description": description} if description else {})
-    return httpx.Response(status, json=body, headers=_JSON_HEADERS)
+    return httpx2.Response(status, json=body, headers=_JSON_HEADERS)
 
 
-def _invalid_client(*, basic: bool) -> httpx.Response:
+def _invalid_client(*, basic: bool) -> httpx2.Response:
     response = _oauth_error(401, "invalid_client", "client authentication failed")
     if basic:
         response.headers["WWW-Authenticate"] = 'Basic realm="token"'

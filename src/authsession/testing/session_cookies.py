@@ -9,7 +9,7 @@ a Next.js app that shares the secret and the format. With the database strategy 
 session row are created through your adapter and the cookie holds the row's session token.
 
 Sync tests use :func:`sign_in_as` (JWT strategy); async tests, and the database strategy, use
-:func:`asign_in_as`. Both set the cookies on a Starlette/FastAPI ``TestClient`` or an httpx
+:func:`asign_in_as`. Both set the cookies on a Starlette/FastAPI ``TestClient`` or an httpx2
 client; :func:`session_cookies` and :func:`asession_cookies` only make them.
 """
 
@@ -49,8 +49,8 @@ class _Cookies(Protocol):
 
 
 class CookieClient(Protocol):
-    """What :meth:`SessionCookies.set_on` needs: an ``httpx.Client``, an ``httpx.AsyncClient`` or
-    Starlette's ``TestClient`` (an httpx-style client: ``cookies.jar`` and ``base_url``)."""
+    """What :meth:`SessionCookies.set_on` needs: an ``httpx2.Client``, an ``httpx2.AsyncClient`` or
+    Starlette's ``TestClient`` (an httpx2-style client: ``cookies.jar`` and ``base_url``)."""
 
     @property
     def cookies(self) -> _Cookies: ...
