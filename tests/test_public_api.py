@@ -17,6 +17,7 @@ PUBLIC_MODULES = [
     "authsession.jwt",
     "authsession.providers",
     "authsession.testing",
+    "authsession.theme",
 ]
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from authsession._core.http import AuthRequest, AuthResponse, Cookie
-from authsession._core.pages import Theme
 from authsession.config import (
     Callbacks,
     CookieAttributes,
@@ -24,6 +23,7 @@ from authsession.config import (
 )
 from authsession.errors import AuthError, ConfigurationError, CredentialsSignin
 from authsession.options import AuthOptions, JWTOptions, Pages, SessionOptions
+from authsession.theme import ProviderStyle, Theme
 from authsession.types import Account, Session, SessionUser, User
 
 if TYPE_CHECKING:
@@ -71,6 +71,7 @@ __all__ = [
     "JWTOptions",
     "Pages",
     "PagesConfig",
+    "ProviderStyle",
     "Session",
     "SessionConfig",
     "SessionOptions",

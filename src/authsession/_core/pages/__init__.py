@@ -2,7 +2,7 @@
 
 Pure functions from data to an HTML string (no I/O, no templates, no JavaScript needed);
 every interpolated value is escaped, and theme values are validated when the
-:class:`Theme` is created.
+:class:`~authsession.theme.Theme` is created.
 """
 
 from authsession._core.pages.error import render_error
@@ -11,12 +11,11 @@ from authsession._core.pages.signin import (
     SIGNIN_ERROR_MESSAGES,
     CredentialField,
     PageProvider,
-    ProviderStyle,
     render_signin,
 )
 from authsession._core.pages.signout import render_signout
-from authsession._core.pages.theme import Theme
 from authsession._core.pages.verify_request import render_verify_request
+from authsession.theme import ProviderStyle, Theme
 
 __all__ = [
     "DEFAULT_SIGNIN_ERROR_MESSAGE",

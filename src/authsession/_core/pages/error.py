@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from authsession._core.pages.layout import display_host, escape, render_document, safe_url
-from authsession._core.pages.theme import Theme
+from authsession.theme import Theme
 
 
 @dataclass(frozen=True, slots=True)

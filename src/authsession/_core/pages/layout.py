@@ -10,7 +10,8 @@ from __future__ import annotations
 import html
 from urllib.parse import urlsplit
 
-from authsession._core.pages.theme import STYLESHEET, Theme, theme_variables
+from authsession._core.pages.theme import STYLESHEET, theme_variables
+from authsession.theme import Theme
 
 
 def escape(value: str) -> str:

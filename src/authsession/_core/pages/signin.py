@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from authsession._core.pages.layout import escape, render_document, safe_url
-from authsession._core.pages.theme import Theme, validate_color, validate_image_url
+from authsession.theme import ProviderStyle, Theme
 from authsession.types import ProviderType
 
 _TRY_ANOTHER_ACCOUNT = "Try signing in with a different account."
@@ -40,26 +40,6 @@ DEFAULT_SIGNIN_ERROR_MESSAGE = "Unable to sign in."
 
 _BUTTON_ONLY_TYPES = frozenset({"oauth", "oidc", "webauthn"})
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderStyle:
-    """A provider's button look: a logo (http(s) URL or ``/`` path), background and text colours.
-
-    Values are validated like :class:`Theme`'s and raise :class:`ValueError` when not allowed.
-    """
-
-    logo: str | None = None
-    bg: str | None = None
-    text: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.logo is not None:
-            validate_image_url(self.logo, option="style.logo")
-        if self.bg is not None:
-            validate_color(self.bg, option="style.bg")
-        if self.text is not None:
-            validate_color(self.text, option="style.text")
 
 
 @dataclass(frozen=True, slots=True)

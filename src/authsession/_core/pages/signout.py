@@ -6,7 +6,7 @@ A confirmation form, because signing out must be a POST carrying the CSRF token.
 from __future__ import annotations
 
 from authsession._core.pages.layout import escape, render_document, safe_url
-from authsession._core.pages.theme import Theme
+from authsession.theme import Theme
 
 
 def render_signout(*, csrf_token: str, signout_url: str, callback_url: str, theme: Theme) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from authsession._core.pages.layout import display_host, escape, render_document, safe_url
-from authsession._core.pages.theme import Theme
+from authsession.theme import Theme
 
 
 def render_verify_request(*, site_url: str, theme: Theme) -> str:
