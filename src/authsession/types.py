@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, NotRequired, TypedDict
+from typing import Literal, TypedDict
 
 Format = Literal["v4", "v5"]
 SessionStrategyName = Literal["jwt", "database"]
@@ -63,20 +63,6 @@ class CredentialInput(TypedDict, total=False):
     type: str
     placeholder: str
     required: bool
-
-
-class ProviderInfo(TypedDict):
-    id: str
-    name: str
-    type: str
-    signinUrl: str
-    callbackUrl: str
-
-
-class LogRecordBody(TypedDict, total=False):
-    code: str
-    level: Literal["error", "warn", "debug"]
-    message: NotRequired[str]
 
 
 class AdapterSession(TypedDict):

@@ -10,7 +10,7 @@ Ships with :class:`MemoryAdapter` (tests), ``authsession.adapters.sqlalchemy.SQL
 conformance suite in :mod:`authsession.testing`.
 """
 
-from authsession.adapters.base import Adapter, AdapterError, UnsupportedAdapterOperation
+from authsession.adapters.base import Adapter, AdapterError
 from authsession.adapters.memory import MemoryAdapter
 
-__all__ = ["Adapter", "AdapterError", "MemoryAdapter", "UnsupportedAdapterOperation"]
+__all__ = ["Adapter", "AdapterError", "MemoryAdapter"]

@@ -19,12 +19,6 @@ class AdapterError(AuthError):
     type = "AdapterError"
 
 
-class UnsupportedAdapterOperation(AdapterError):
-    """The adapter does not implement a method the configured feature needs."""
-
-    type = "UnsupportedAdapterOperation"
-
-
 @runtime_checkable
 class Adapter(Protocol):
     """Store users, their provider accounts, database sessions and email tokens.
