@@ -10,16 +10,19 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, TypeVar, cast, get_args
 from urllib.parse import urlsplit
 
-from authsession._core.cookies import CookieNames, cookie_names
-from authsession._core.http import Cookie, SameSite
-from authsession._core.pages import Theme
+from authsession._core.config import DEFAULT_MAX_AGE, Dialect, dialect_for
+from authsession._core.context import SessionStrategy
+from authsession._core.cookies import COOKIE_KEYS, CookieSet, SameSite
 from authsession._core.user_code import UserFunction
 from authsession.config import Callbacks, CookiesConfig, Events, JWTConfig, PagesConfig, SessionConfig, ThemeConfig
 from authsession.errors import ConfigurationError, MissingSecret, UnsupportedStrategy
+from authsession.sessions.database import DATABASE_STRATEGY
+from authsession.sessions.jwt import JWT_STRATEGY
+from authsession.theme import Theme
 from authsession.types import Format, SessionStrategyName
 
 if TYPE_CHECKING:
@@ -31,7 +34,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("authsession")
 
-DEFAULT_MAX_AGE = 30 * 24 * 60 * 60
 DEFAULT_UPDATE_AGE = 24 * 60 * 60
 DEFAULT_BASE_PATH = "/api/auth"
 _T = TypeVar("_T")
@@ -85,7 +87,6 @@ class Pages:
 
 _CALLBACKS = ("sign_in", "redirect", "jwt", "session")
 _EVENTS = ("sign_in", "sign_out", "create_user", "update_user", "link_account", "session")
-_COOKIE_KEYS = ("session_token", "callback_url", "csrf_token", "pkce_code_verifier", "state", "nonce")
 _COOKIE_OPTIONS = {"path", "http_only", "same_site", "secure", "domain", "max_age"}
 _PAGES = tuple(f.name for f in fields(Pages))
 
@@ -105,6 +106,8 @@ class AuthOptions:
         "callbacks",
         "clock",
         "debug",
+        "debug_logger",
+        "dialect",
         "events",
         "format",
         "http_transport",
@@ -115,6 +118,7 @@ class AuthOptions:
         "providers",
         "secrets",
         "session",
+        "strategy",
         "theme",
         "trust_host",
         "url",
@@ -148,6 +152,7 @@ class AuthOptions:
         if format not in _FORMATS:
             raise ConfigurationError(f"format must be 'v4' (next-auth 4) or 'v5' (Auth.js), not {format!r}")
         self.format: Format = format
+        self.dialect: Dialect = dialect_for(format)
         self.secrets: tuple[str, ...] = _resolve_secrets(secret, format)
         if len(self.secrets[0]) < 32:
             logging.getLogger("authsession").warning(
@@ -158,6 +163,8 @@ class AuthOptions:
         # proves an adapter is there, which mypy cannot see through ``Adapter | None``.
         self.adapter: Any = adapter
         self.session = _session_options(session, adapter, self.providers)
+        # Chosen once here, so the core asks the options instead of importing the strategies.
+        self.strategy: SessionStrategy = JWT_STRATEGY if self.session.strategy == "jwt" else DATABASE_STRATEGY
         _check_email_adapter(self.providers, adapter)
         self.jwt = _build(JWTOptions, jwt, "jwt")
         self.callbacks = _functions(callbacks, _CALLBACKS, "callbacks")
@@ -169,12 +176,15 @@ class AuthOptions:
         self.user_cookies = _check_cookie_overrides(cookies)
         self.use_secure_cookies = use_secure_cookies
         self.debug = debug
-        if debug:
-            # NextAuth's ``debug: true``: authsession's debug messages (chunking, token errors...) show.
-            logging.getLogger("authsession").setLevel(logging.DEBUG)
         # An httpx2 transport for the OAuth requests (tests pass httpx2.MockTransport).
         self.http_transport = _checked_transport(http_transport)
         self.logger = logger or logging.getLogger("authsession")
+        # NextAuth's ``debug: true``: this instance's debug messages go to a child logger that lets
+        # them through. The parent's level is left alone, so other apps in the process keep theirs.
+        self.debug_logger: logging.Logger | None = None
+        if debug:
+            self.debug_logger = self.logger.getChild("debug")
+            self.debug_logger.setLevel(logging.DEBUG)
         # Unix seconds "now"; tests inject a fake clock instead of sleeping.
         self.clock = clock or time.time
         env_trust = os.environ.get("AUTH_TRUST_HOST", "").lower() in ("1", "true")
@@ -215,33 +225,6 @@ class AuthOptions:
             f"AuthOptions(format={self.format!r}, secret=<{len(self.secrets)} masked>, "
             f"providers=[{providers}], strategy={self.session.strategy!r}, base_path={self.base_path!r})"
         )
-
-
-@dataclass(frozen=True, slots=True)
-class CookieSet:
-    """One :class:`Cookie` template (name and attributes, empty value) per NextAuth cookie."""
-
-    names: CookieNames
-    session_token: Cookie
-    callback_url: Cookie
-    csrf_token: Cookie
-    pkce_code_verifier: Cookie
-    state: Cookie
-    nonce: Cookie
-
-    @classmethod
-    def build(cls, format: Format, secure: bool, overrides: Mapping[str, Mapping[str, Any]]) -> CookieSet:
-        names = cookie_names(format, secure)
-        templates: dict[str, Cookie] = {}
-        for key in _COOKIE_KEYS:
-            base = Cookie(name=getattr(names, key), value="", secure=secure)
-            if key in ("pkce_code_verifier", "state"):
-                base = replace(base, max_age=900)
-            override = overrides.get(key)
-            if override:
-                base = replace(base, name=override.get("name", base.name), **dict(override.get("options", {})))
-            templates[key] = base
-        return cls(names=names, **templates)
 
 
 def _checked_transport(transport: AsyncBaseTransport | None) -> AsyncBaseTransport | None:
@@ -432,8 +415,8 @@ _SAME_SITE: tuple[SameSite, ...] = ("lax", "strict", "none")
 def _check_cookie_overrides(cookies: Mapping[str, Any] | None) -> dict[str, Mapping[str, Any]]:
     out: dict[str, Mapping[str, Any]] = {}
     for key, value in (cookies or {}).items():
-        if key not in _COOKIE_KEYS:
-            raise ConfigurationError(f"Unknown cookie {key!r}; known cookies are {list(_COOKIE_KEYS)}")
+        if key not in COOKIE_KEYS:
+            raise ConfigurationError(f"Unknown cookie {key!r}; known cookies are {list(COOKIE_KEYS)}")
         options = dict(value.get("options", {}))
         unknown = set(options) - _COOKIE_OPTIONS
         if unknown:

@@ -416,18 +416,27 @@ def _salt(format: Format) -> str:
 def test_chunking_logs_nextauths_debug_message(caplog: pytest.LogCaptureFixture) -> None:
     template = Cookie(name="authjs.session-token", value="")
     with caplog.at_level(logging.DEBUG, logger="authsession"):
-        cookies = chunk_cookies(template, "x" * 5000, [], "v5")
+        cookies = chunk_cookies(template, "x" * 5000, [], "v5", debug=logging.getLogger("authsession"))
     assert [c.name for c in cookies] == ["authjs.session-token.0", "authjs.session-token.1"]
     record = next(r for r in caplog.records if r.getMessage().startswith("CHUNKING_SESSION_COOKIE"))
     assert record.levelno == logging.DEBUG
     assert (record.valueSize, record.chunks, record.emptyCookieSize) == (5000, 2, 160)  # type: ignore[attr-defined]
 
 
-def test_debug_option_turns_on_the_debug_messages() -> None:
+async def test_debug_is_a_property_of_one_options_instance(caplog: pytest.LogCaptureFixture) -> None:
+    """``debug=True`` shows that app's debug messages and leaves the ``authsession`` logger's level
+    alone, so another app in the process (here one without debug) stays as it was configured."""
     log = logging.getLogger("authsession")
     before = log.level
-    try:
-        make_options(debug=True)
-        assert log.isEnabledFor(logging.DEBUG)
-    finally:
-        log.setLevel(before)
+    quiet = CoreClient(big_claim_options("v5"))
+    loud = CoreClient(big_claim_options("v5", debug=True))
+    assert log.level == before
+    await quiet.sign_in()
+    assert not [r for r in caplog.records if r.getMessage().startswith("CHUNKING_SESSION_COOKIE")]
+    await loud.sign_in()
+    records = [r for r in caplog.records if r.getMessage().startswith("CHUNKING_SESSION_COOKIE")]
+    assert len(records) == 1
+    assert records[0].levelno == logging.DEBUG
+    assert records[0].name.startswith("authsession")
+    assert log.level == before
+    assert not log.isEnabledFor(logging.DEBUG)

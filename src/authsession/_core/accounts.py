@@ -20,7 +20,6 @@ from typing import Any
 from authsession._core.context import Context
 from authsession._core.user_code import call, fire
 from authsession.errors import OAuthAccountNotLinked
-from authsession.sessions import strategy_for
 from authsession.types import Account, User
 
 
@@ -30,7 +29,7 @@ async def link_or_register(
     """The stored user to sign in, the account with its ``userId``, and whether the user is new."""
     adapter = ctx.options.adapter
     events = ctx.options.events
-    current = await strategy_for(ctx).current_user(ctx)
+    current = await ctx.strategy.current_user(ctx)
     linked: User | None = await call(adapter.get_user_by_account, account["provider"], account["providerAccountId"])
     if linked is not None:
         if current is not None and current["id"] != linked["id"]:

@@ -1,25 +1,33 @@
-"""Per-request state every action works from: URLs, cookies, CSRF, callbackUrl, output."""
+"""Per-request state every action works from: URLs, cookies, CSRF, callbackUrl, output.
+
+:class:`CoreOptions` is what the core reads of ``AuthOptions``, and :class:`SessionStrategy` the
+interface of the session strategies the options chose; both are here because each refers to
+:class:`Context`, and the core never imports the modules that implement them.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
 from authsession._core.callback_url import default_redirect, is_http_url, origin_of
+from authsession._core.config import Dialect, JWTSettings, PageSettings, SessionSettings
+from authsession._core.cookies import CookieSet
 from authsession._core.csrf import CsrfCheck, check_csrf, csrf_secret
 from authsession._core.http import AuthRequest, AuthResponse, Cookie
 from authsession._core.limits import log_safe
 from authsession._core.pages.headers import PAGE_HEADERS
+from authsession._core.session_store import SessionStore
+from authsession._core.user_code import UserFunction
 from authsession.errors import ConfigurationError, InvalidCallbackUrl
-
-if TYPE_CHECKING:
-    from authsession.options import AuthOptions, CookieSet
+from authsession.theme import Theme
+from authsession.types import Account, Format, Session, User
 
 NO_CACHE_JSON = {
     "Content-Type": "application/json",
@@ -33,9 +41,77 @@ _PRINTABLE_ASCII = "".join(chr(c) for c in range(0x21, 0x7F))
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+class SessionStrategy(Protocol):
+    """How a signed-in user is remembered between requests: a JWT cookie or a database row."""
+
+    async def read(self, ctx: Context, *, is_update: bool = False, new_session: Any = None) -> Session | None:
+        """The current session, refreshing its cookie; ``None`` (and cookies cleared) if invalid."""
+
+    async def create(
+        self, ctx: Context, *, user: User, account: Account, profile: Any = None, is_new_user: bool = False
+    ) -> bool:
+        """Start a session for ``user``; ``False`` when the ``jwt`` callback vetoed it."""
+
+    async def destroy(self, ctx: Context) -> None:
+        """End the current session (sign-out): fire ``events.sign_out`` and clear the cookies."""
+
+    async def current_user(self, ctx: Context) -> User | None:
+        """The user the request is signed in as (for account linking), without side effects."""
+
+
+class CoreOptions(Protocol):
+    """What the core reads of :class:`authsession.AuthOptions`, resolved when it was built."""
+
+    @property
+    def format(self) -> Format: ...
+    @property
+    def dialect(self) -> Dialect: ...
+    @property
+    def strategy(self) -> SessionStrategy: ...
+    @property
+    def secrets(self) -> tuple[str, ...]: ...
+    # Providers are reached through their own hooks; the core types none of them.
+    @property
+    def providers(self) -> tuple[Any, ...]: ...
+    def provider(self, provider_id: str | None) -> Any: ...
+    @property
+    def adapter(self) -> Any: ...
+    @property
+    def session(self) -> SessionSettings: ...
+    @property
+    def jwt(self) -> JWTSettings: ...
+    @property
+    def jwt_max_age(self) -> int: ...
+    @property
+    def callbacks(self) -> Mapping[str, UserFunction]: ...
+    @property
+    def events(self) -> Mapping[str, UserFunction]: ...
+    @property
+    def pages(self) -> PageSettings: ...
+    @property
+    def theme(self) -> Theme: ...
+    @property
+    def origin(self) -> str | None: ...
+    @property
+    def base_path(self) -> str: ...
+    @property
+    def trust_host(self) -> bool: ...
+    @property
+    def use_secure_cookies(self) -> bool | None: ...
+    def cookie_set(self, secure: bool) -> CookieSet: ...
+    @property
+    def clock(self) -> Callable[[], float]: ...
+    @property
+    def logger(self) -> logging.Logger: ...
+    @property
+    def debug_logger(self) -> logging.Logger | None: ...
+    @property
+    def http_transport(self) -> Any: ...
+
+
 @dataclass(slots=True)
 class Context:
-    options: AuthOptions
+    options: CoreOptions
     request: AuthRequest
     action: str
     provider_id: str | None
@@ -48,14 +124,35 @@ class Context:
     csrf: CsrfCheck | None = None
     callback_url: str = ""
     response_cookies: list[Cookie] = field(default_factory=list)
+    _session_store: SessionStore | None = field(default=None, init=False, repr=False)
 
     @property
     def body(self) -> Mapping[str, Any]:
         return self.request.body or {}
 
     @property
+    def dialect(self) -> Dialect:
+        return self.options.dialect
+
+    @property
     def v4(self) -> bool:
-        return self.options.format == "v4"
+        return self.options.dialect.v4
+
+    @property
+    def strategy(self) -> SessionStrategy:
+        return self.options.strategy
+
+    @property
+    def session_store(self) -> SessionStore:
+        """The session cookie of this request, read on first use."""
+        if self._session_store is None:
+            self._session_store = SessionStore(
+                self.cookie_templates.session_token,
+                self.request.cookies,
+                self.options.dialect,
+                debug=self.options.debug_logger,
+            )
+        return self._session_store
 
     @property
     def csrf_verified(self) -> bool:
@@ -63,6 +160,9 @@ class Context:
 
     def set_cookie(self, cookie: Cookie) -> None:
         self.response_cookies.append(cookie)
+
+    def set_cookies(self, cookies: Iterable[Cookie]) -> None:
+        self.response_cookies.extend(cookies)
 
     def respond(self, response: AuthResponse) -> AuthResponse:
         response.cookies[:0] = self.response_cookies
@@ -115,7 +215,7 @@ def iso_time(timestamp: float) -> str:
 
 
 def build_context(
-    request: AuthRequest, options: AuthOptions, action: str, provider_id: str | None, now: float | None = None
+    request: AuthRequest, options: CoreOptions, action: str, provider_id: str | None, now: float | None = None
 ) -> Context:
     origin = options.origin or origin_of(request.url)
     if origin is None:
@@ -137,7 +237,7 @@ def build_context(
         now=options.clock() if now is None else now,
     )
     body = request.body or {}
-    if options.format == "v4":
+    if options.dialect.v4:
         ctx.json_mode = body.get("json") == "true"
     else:
         ctx.json_mode = "x-auth-return-redirect" in request.headers

@@ -1,4 +1,4 @@
-"""Cookie names, serialisation and session-cookie chunking, as NextAuth does them.
+"""Cookies as NextAuth writes them: names, templates, serialisation and session-cookie chunks.
 
 Protocol: ``spec/nextauth-protocol.md`` §2. Values are percent-encoded like JavaScript's
 ``encodeURIComponent`` (the npm ``cookie`` package), attributes come in that package's order,
@@ -14,19 +14,51 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from email.utils import formatdate
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import quote, unquote, unquote_to_bytes
 
-from authsession._core.http import Cookie
+from authsession._core.config import dialect_for
+from authsession.types import Format
 
-Format = Literal["v4", "v5"]
 logger = logging.getLogger("authsession")
+
+SameSite = Literal["lax", "strict", "none"]
 
 #: Characters ``encodeURIComponent`` leaves alone besides letters and digits.
 _URI_COMPONENT_SAFE = "-_.!~*'()"
 #: Browsers cap one cookie at 4096 bytes; NextAuth budgets this much for name and attributes.
 ALLOWED_COOKIE_SIZE = 4096
-_EMPTY_COOKIE_OVERHEAD = {"v4": 163, "v5": 160}
+#: Seconds the OAuth check cookies (``state``, ``pkce``, ``nonce``) live: NextAuth's 15 minutes.
+CHECK_MAX_AGE = 900
+#: Cookie keys users may override in ``AuthOptions(cookies=...)``.
+COOKIE_KEYS = ("session_token", "callback_url", "csrf_token", "pkce_code_verifier", "state", "nonce")
+
+
+@dataclass(frozen=True, slots=True)
+class Cookie:
+    """A ``Set-Cookie`` to send. ``value`` is raw; serialisation percent-encodes it."""
+
+    name: str
+    value: str
+    path: str = "/"
+    http_only: bool = True
+    same_site: SameSite | None = "lax"
+    secure: bool = False
+    domain: str | None = None
+    max_age: int | None = None
+    expires: float | None = None  # unix seconds
+
+    def copy(self, **changes: Any) -> Cookie:
+        """This cookie with some fields changed (a cheaper ``dataclasses.replace``: it runs per request)."""
+        values = {name: getattr(self, name) for name in _COOKIE_FIELDS}
+        values.update(changes)
+        return Cookie(**values)
+
+    def serialize(self) -> str:
+        return serialize_cookie(self)
+
+
+_COOKIE_FIELDS = ("name", "value", "path", "http_only", "same_site", "secure", "domain", "max_age", "expires")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +80,7 @@ def cookie_names(format: Format, secure: bool) -> CookieNames:
     ``secure`` adds the ``__Secure-`` prefix (``__Host-`` for the CSRF cookie); browsers then
     refuse the cookie over plain HTTP, which is the point.
     """
-    stem = "next-auth" if format == "v4" else "authjs"
+    stem = dialect_for(format).cookie_stem
     p = "__Secure-" if secure else ""
     host = "__Host-" if secure else ""
     return CookieNames(
@@ -60,6 +92,35 @@ def cookie_names(format: Format, secure: bool) -> CookieNames:
         nonce=f"{p}{stem}.nonce",
         webauthn_challenge=f"{p}{stem}.challenge",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CookieSet:
+    """One :class:`Cookie` template (name and attributes, empty value) per NextAuth cookie."""
+
+    names: CookieNames
+    session_token: Cookie
+    callback_url: Cookie
+    csrf_token: Cookie
+    pkce_code_verifier: Cookie
+    state: Cookie
+    nonce: Cookie
+
+    @classmethod
+    def build(cls, format: Format, secure: bool, overrides: Mapping[str, Mapping[str, Any]]) -> CookieSet:
+        """The templates for ``format`` over https (``secure``) or http, with the user's ``overrides``
+        (``{key: {"name": ..., "options": {...}}}``, checked by the options) applied."""
+        names = cookie_names(format, secure)
+        templates: dict[str, Cookie] = {}
+        for key in COOKIE_KEYS:
+            base = Cookie(name=getattr(names, key), value="", secure=secure)
+            if key in ("pkce_code_verifier", "state"):
+                base = base.copy(max_age=CHECK_MAX_AGE)
+            override = overrides.get(key)
+            if override:
+                base = base.copy(name=override.get("name", base.name), **dict(override.get("options", {})))
+            templates[key] = base
+        return cls(names=names, **templates)
 
 
 def encode_uri_component(value: str) -> str:
@@ -132,8 +193,26 @@ def decode_uri_component(value: str) -> str | None:
         return None
 
 
+#: At most this many chunks of a session cookie are read, and so cleared. A token that long is
+#: about 125 KB of cookies, far past what servers take in a request's headers (Node's limit is
+#: 16 KiB), while 1,000 planted ``session-token.N`` cookies must not cost 1,000 ``Set-Cookie``s.
+MAX_SESSION_CHUNKS = 32
+_MAX_INDEX_DIGITS = len(str(MAX_SESSION_CHUNKS - 1))
+
+
 def chunk_size(format: Format) -> int:
-    return ALLOWED_COOKIE_SIZE - _EMPTY_COOKIE_OVERHEAD[format]
+    return ALLOWED_COOKIE_SIZE - dialect_for(format).empty_cookie_size
+
+
+def _chunk_index(cookie_name: str) -> int | None:
+    """The number after the last dot; ``-1`` when there is none (the plain cookie, or a stray
+    ``name.old``); ``None`` when it is no chunk index of ours (``.²``, 5,000 digits, ``.99``)."""
+    suffix = cookie_name.rpartition(".")[2]
+    if not suffix.isdigit():
+        return -1
+    if suffix.isascii() and len(suffix) <= _MAX_INDEX_DIGITS and int(suffix) < MAX_SESSION_CHUNKS:
+        return int(suffix)
+    return None
 
 
 def read_chunks(cookies: Mapping[str, str], name: str, format: Format = "v5") -> tuple[str | None, list[str]]:
@@ -142,35 +221,48 @@ def read_chunks(cookies: Mapping[str, str], name: str, format: Format = "v5") ->
     Like NextAuth, every cookie whose name *starts with* ``name`` is taken, ordered by the
     number after its last dot, and joined; a stray ``name.old`` or ``name-legacy`` therefore
     spoils the token, which then fails to decrypt and is cleared. v5 skips empty values.
-    Returns the joined value (``None`` when there is none) and every name that was read, so a
-    later write can delete the ones it no longer needs.
+    A suffix that is not a chunk number below :data:`MAX_SESSION_CHUNKS` in ASCII digits, and any
+    cookie past that many, is ignored with a log line. Returns the joined value (``None`` when
+    there is none) and every name that was read, so a later write can delete the ones it no
+    longer needs.
     """
+    skip_empty = dialect_for(format).skips_empty_chunks
     found: list[tuple[int, str, str]] = []
+    ignored = 0
     for cookie_name, value in cookies.items():
-        if not cookie_name.startswith(name) or (format == "v5" and not value):
+        if not cookie_name.startswith(name) or (skip_empty and not value):
             continue
-        suffix = cookie_name.rpartition(".")[2]
-        found.append((int(suffix) if suffix.isdigit() else -1, cookie_name, value))
+        index = _chunk_index(cookie_name)
+        if index is None or len(found) > MAX_SESSION_CHUNKS:
+            ignored += 1
+            continue
+        found.append((index, cookie_name, value))
+    if ignored:
+        logger.info("Ignoring %d cookie(s) named like %s whose suffix is no chunk number of ours", ignored, name)
     if not found:
         return None, []
     found.sort(key=lambda item: item[0])
     return "".join(v for _, _, v in found) or None, [n for _, n, _ in found]
 
 
-def chunk_cookies(template: Cookie, value: str, read_names: Iterable[str], format: Format) -> list[Cookie]:
+def chunk_cookies(
+    template: Cookie, value: str, read_names: Iterable[str], format: Format, *, debug: logging.Logger | None = None
+) -> list[Cookie]:
     """The cookies that store ``value`` under ``template.name``, split when too long, with a
-    deletion for every previously read name the new value no longer uses."""
+    deletion for every previously read name the new value no longer uses. ``debug`` is the
+    logger of ``AuthOptions(debug=True)``, which gets NextAuth's chunking message."""
     size = chunk_size(format)
     if len(value) <= size:
         fresh = [template.copy(value=value)]
     else:
         count = math.ceil(len(value) / size)
-        # NextAuth's debug message, with the same fields: big tokens are a common proxy problem.
-        logger.debug(
-            "CHUNKING_SESSION_COOKIE: session cookie exceeds allowed %s bytes",
-            ALLOWED_COOKIE_SIZE,
-            extra={"emptyCookieSize": _EMPTY_COOKIE_OVERHEAD[format], "valueSize": len(value), "chunks": count},
-        )
+        if debug is not None:
+            # NextAuth's debug message, with the same fields: big tokens are a common proxy problem.
+            debug.debug(
+                "CHUNKING_SESSION_COOKIE: session cookie exceeds allowed %s bytes",
+                ALLOWED_COOKIE_SIZE,
+                extra={"emptyCookieSize": ALLOWED_COOKIE_SIZE - size, "valueSize": len(value), "chunks": count},
+            )
         fresh = [
             template.copy(name=f"{template.name}.{i}", value=value[i * size : (i + 1) * size]) for i in range(count)
         ]

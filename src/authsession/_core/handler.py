@@ -23,7 +23,7 @@ from authsession._core.actions import (
     signout,
     verify_request,
 )
-from authsession._core.context import Context, build_context, init_callback_url, init_csrf
+from authsession._core.context import Context, CoreOptions, build_context, init_callback_url, init_csrf
 from authsession._core.http import AuthRequest, AuthResponse
 from authsession._core.pages import render_error
 from authsession.errors import (
@@ -34,7 +34,6 @@ from authsession.errors import (
     MissingSecret,
     UnknownAction,
 )
-from authsession.options import AuthOptions
 
 logger = logging.getLogger("authsession")
 
@@ -75,7 +74,7 @@ def parse_action(path: str, base_path: str) -> tuple[str, str | None] | None:
     return None
 
 
-async def handle(request: AuthRequest, options: AuthOptions, *, now: float | None = None) -> AuthResponse:
+async def handle(request: AuthRequest, options: CoreOptions, *, now: float | None = None) -> AuthResponse:
     """Answer one request to the auth API the way NextAuth (``v4``) or Auth.js (``v5``) would."""
     method = request.method.upper()
     parsed = parse_action(urlsplit(request.url).path, options.base_path)
@@ -135,7 +134,7 @@ def on_error(ctx: Context, exc: AuthError, method: str) -> AuthResponse:
         # against the npm package): a v5 MissingCSRF redirect mints no CSRF cookie; the page does.
         ctx.response_cookies.clear()
     if ctx.action == "session" and method == "POST":
-        return ctx.json({} if ctx.v4 else None, status=400)
+        return ctx.json(ctx.dialect.empty_session(), status=400)
     # Assertion failures (and any v4 server error) answer JSON 500 except on a GET of a page.
     assertion = isinstance(exc, FAILED_ASSERTIONS)
     server_error = assertion or (ctx.v4 and isinstance(exc, ConfigurationError))

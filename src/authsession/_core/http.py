@@ -10,8 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from authsession._core.cookies import Cookie, SameSite
+
+__all__ = ["AuthRequest", "AuthResponse", "Cookie", "Method", "SameSite"]
+
 Method = Literal["GET", "POST", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"]
-SameSite = Literal["lax", "strict", "none"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,35 +32,6 @@ class AuthRequest:
     cookies: Mapping[str, str] = field(default_factory=dict)
     query: Mapping[str, str] = field(default_factory=dict)
     body: Mapping[str, Any] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Cookie:
-    """A ``Set-Cookie`` to send. ``value`` is raw; serialisation percent-encodes it."""
-
-    name: str
-    value: str
-    path: str = "/"
-    http_only: bool = True
-    same_site: SameSite | None = "lax"
-    secure: bool = False
-    domain: str | None = None
-    max_age: int | None = None
-    expires: float | None = None  # unix seconds
-
-    def copy(self, **changes: Any) -> Cookie:
-        """This cookie with some fields changed (a cheaper ``dataclasses.replace``: it runs per request)."""
-        values = {name: getattr(self, name) for name in _COOKIE_FIELDS}
-        values.update(changes)
-        return Cookie(**values)
-
-    def serialize(self) -> str:
-        from authsession._core.cookies import serialize_cookie
-
-        return serialize_cookie(self)
-
-
-_COOKIE_FIELDS = ("name", "value", "path", "http_only", "same_site", "secure", "domain", "max_age", "expires")
 
 
 @dataclass(slots=True)

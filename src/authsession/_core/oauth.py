@@ -16,13 +16,12 @@ from collections.abc import Mapping
 from typing import Literal
 from urllib.parse import urlencode, urlsplit
 
-from authsession import jwt
+from authsession._core import tokens as jwt
 from authsession._core.context import Context
-from authsession._core.cookies import expire_cookie
+from authsession._core.cookies import CHECK_MAX_AGE, expire_cookie
 from authsession._core.http import Cookie
 
 Check = Literal["pkce", "state", "nonce"]
-CHECK_MAX_AGE = 900
 
 
 class InvalidCheck(Exception):

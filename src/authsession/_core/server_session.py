@@ -9,17 +9,16 @@ from __future__ import annotations
 import logging
 
 from authsession._core.actions.session import read
-from authsession._core.context import build_context, init_callback_url, init_csrf
+from authsession._core.context import CoreOptions, build_context, init_callback_url, init_csrf
 from authsession._core.http import AuthRequest, Cookie
 from authsession.errors import InvalidCallbackUrl
-from authsession.options import AuthOptions
 from authsession.types import Session
 
 logger = logging.getLogger("authsession")
 
 
 async def get_session(
-    request: AuthRequest, options: AuthOptions, *, now: float | None = None
+    request: AuthRequest, options: CoreOptions, *, now: float | None = None
 ) -> tuple[Session | None, list[Cookie]]:
     """The session of ``request`` (or ``None``) and the cookies to set on its response."""
     ctx = build_context(request, options, "session", None, now)

@@ -11,16 +11,12 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from authsession._core.context import iso_time
-from authsession._core.cookies import expire_cookie, read_chunks
+from authsession._core.context import Context, iso_time
 from authsession._core.user_code import call, fire
 from authsession.errors import ConfigurationError
-
-if TYPE_CHECKING:
-    from authsession._core.context import Context
-    from authsession.types import Account, AdapterSession, Session, User
+from authsession.types import Account, AdapterSession, Session, User
 
 logger = logging.getLogger("authsession")
 
@@ -28,8 +24,8 @@ logger = logging.getLogger("authsession")
 class DatabaseSessionStrategy:
     async def read(self, ctx: Context, *, is_update: bool = False, new_session: Any = None) -> Session | None:
         options = ctx.options
-        template = ctx.cookie_templates.session_token
-        token, read_names = read_chunks(ctx.request.cookies, template.name, options.format)
+        store = ctx.session_store
+        token = store.value
         if not token:
             return None
         adapter = options.adapter
@@ -39,7 +35,7 @@ class DatabaseSessionStrategy:
             logger.exception("SESSION_ERROR: the adapter failed to read a session; answering with no session")
             return None
         if found is None:
-            self._clear(ctx, read_names)
+            ctx.set_cookies(store.clean())
             return None
         stored, user = found
         now = datetime.fromtimestamp(ctx.now, UTC)
@@ -49,7 +45,7 @@ class DatabaseSessionStrategy:
                 await call(adapter.delete_session, token)
             except Exception:
                 logger.exception("SESSION_ERROR: could not delete an expired session")
-            self._clear(ctx, read_names)
+            ctx.set_cookies(store.clean())
             return None
         max_age = options.session.max_age
         due = expires - timedelta(seconds=max_age) + timedelta(seconds=options.session.update_age)
@@ -66,10 +62,7 @@ class DatabaseSessionStrategy:
             if is_update:
                 params["trigger"] = "update"
             session = await callback(**params)
-        ctx.set_cookie(template.copy(value=token, expires=ctx.now + max_age))
-        for name in read_names:
-            if name != template.name:
-                ctx.set_cookie(expire_cookie(template, name))
+        ctx.set_cookies(store.replace(token, expires=ctx.now + max_age))
         await fire(options.events.get("session"), session=session, token=None)
         return session  # type: ignore[no-any-return]
 
@@ -83,27 +76,24 @@ class DatabaseSessionStrategy:
                 "With the database session strategy, authorize must return a user stored by the adapter "
                 "(adapter.get_user(id) found nothing); or use session={'strategy': 'jwt'}"
             )
-        template = ctx.cookie_templates.session_token
-        old, read_names = read_chunks(ctx.request.cookies, template.name, options.format)
+        store = ctx.session_store
+        old = store.value
         if old:
             # A new token at every sign-in: a token planted before sign-in is worth nothing after.
             await call(adapter.delete_session, old)
         expires = datetime.fromtimestamp(ctx.now + options.session.max_age, UTC)
         record: AdapterSession = {"sessionToken": str(uuid.uuid4()), "userId": user["id"], "expires": expires}
         created = await call(adapter.create_session, record)
-        for name in read_names:
-            if name != template.name:
-                ctx.set_cookie(expire_cookie(template, name))
-        ctx.set_cookie(template.copy(value=created["sessionToken"], expires=created["expires"].timestamp()))
+        ctx.set_cookies(store.replace(created["sessionToken"], expires=created["expires"].timestamp()))
         return True
 
     async def destroy(self, ctx: Context) -> None:
-        template = ctx.cookie_templates.session_token
-        token, read_names = read_chunks(ctx.request.cookies, template.name, ctx.options.format)
+        store = ctx.session_store
+        token = store.value
         if not token:
             return
         # The cookie goes whatever the store says: a sign-out must not fail on the browser's side.
-        self._clear(ctx, read_names)
+        ctx.set_cookies(store.clean())
         try:
             deleted = await call(ctx.options.adapter.delete_session, token)
         except Exception:
@@ -113,7 +103,7 @@ class DatabaseSessionStrategy:
 
     async def current_user(self, ctx: Context) -> User | None:
         """The signed-in user, for linking a new provider account to them."""
-        token, _ = read_chunks(ctx.request.cookies, ctx.cookie_templates.session_token.name, ctx.options.format)
+        token = ctx.session_store.value
         if not token:
             return None
         found = await call(ctx.options.adapter.get_session_and_user, token)
@@ -121,12 +111,6 @@ class DatabaseSessionStrategy:
             return None
         user: User = found[1]
         return user
-
-    @staticmethod
-    def _clear(ctx: Context, names: list[str]) -> None:
-        template = ctx.cookie_templates.session_token
-        for name in names:
-            ctx.set_cookie(expire_cookie(template, name))
 
 
 def _public_user(user: User) -> dict[str, Any]:

@@ -9,31 +9,26 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from authsession import jwt
-from authsession._core.context import iso_time
-from authsession._core.cookies import chunk_cookies, expire_cookie, read_chunks
+from authsession._core import tokens
+from authsession._core.config import SessionSettings
+from authsession._core.context import Context, iso_time
 from authsession._core.user_code import call, fire
 from authsession.errors import TokenError
-
-if TYPE_CHECKING:
-    from authsession._core.context import Context
-    from authsession.options import SessionOptions
-    from authsession.types import Account, Session, User
+from authsession.types import Account, Session, User
 
 logger = logging.getLogger("authsession")
 
 
 class JWTSessionStrategy:
     async def read(self, ctx: Context, *, is_update: bool = False, new_session: Any = None) -> Session | None:
-        template = ctx.cookie_templates.session_token
-        value, read_names = read_chunks(ctx.request.cookies, template.name, ctx.options.format)
-        if not value:
+        store = ctx.session_store
+        if not store.value:
             return None
-        decoded = await self._decode(ctx, value)
+        decoded = await self._decode(ctx, store.value)
         if decoded is None:
-            self._clear(ctx, read_names)
+            ctx.set_cookies(store.clean())
             return None
         options = ctx.options
         callbacks = options.callbacks
@@ -50,7 +45,7 @@ class JWTSessionStrategy:
         user = _session_user(decoded) if ctx.v4 else None
         token = await self._run_jwt_callback(ctx, params)
         if token is None:
-            self._clear(ctx, read_names)
+            ctx.set_cookies(store.clean())
             return None
         if snapshot is not None and "jwt" in callbacks and _claims_text(token) != snapshot:
             kept_until = None
@@ -65,9 +60,7 @@ class JWTSessionStrategy:
             # v4 re-encodes with session.maxAge here (a quirk); v5 uses jwt.maxAge everywhere.
             encode_age = max_age if ctx.v4 else options.jwt_max_age
             fresh = await self._encode(ctx, token, encode_age)
-            cookie = template.copy(expires=ctx.now + max_age)
-            for c in chunk_cookies(cookie, fresh, read_names, options.format):
-                ctx.set_cookie(c)
+            ctx.set_cookies(store.chunk(fresh, expires=ctx.now + max_age))
         event = options.events.get("session")
         if event is not None:
             await fire(event, session=session, token=token)
@@ -76,8 +69,6 @@ class JWTSessionStrategy:
     async def create(
         self, ctx: Context, *, user: User, account: Account, profile: Any = None, is_new_user: bool = False
     ) -> bool:
-        template = ctx.cookie_templates.session_token
-        _, read_names = read_chunks(ctx.request.cookies, template.name, ctx.options.format)
         token: dict[str, Any] = {}
         for claim, key in (("name", "name"), ("email", "email"), ("picture", "image"), ("sub", "id")):
             if key in user:
@@ -90,33 +81,31 @@ class JWTSessionStrategy:
             "trigger": "signUp" if is_new_user else "signIn",
             "is_new_user": is_new_user,
         }
+        store = ctx.session_store
         result = await self._run_jwt_callback(ctx, params)
         if result is None:
-            self._clear(ctx, read_names)
+            ctx.set_cookies(store.clean())
             return False
         options = ctx.options
         encoded = await self._encode(ctx, result, options.jwt_max_age)
-        cookie = template.copy(expires=ctx.now + options.session.max_age)
-        for c in chunk_cookies(cookie, encoded, read_names, options.format):
-            ctx.set_cookie(c)
+        ctx.set_cookies(store.chunk(encoded, expires=ctx.now + options.session.max_age))
         return True
 
     async def destroy(self, ctx: Context) -> None:
-        template = ctx.cookie_templates.session_token
-        value, read_names = read_chunks(ctx.request.cookies, template.name, ctx.options.format)
-        if not value:
+        store = ctx.session_store
+        if not store.value:
             return
         event = ctx.options.events.get("sign_out")
         if event is not None:
-            token = await self._decode(ctx, value)
+            token = await self._decode(ctx, store.value)
             if token is not None:  # as in NextAuth, a token that does not decode fires no event
                 await fire(event, token=token)
-        self._clear(ctx, read_names)
+        ctx.set_cookies(store.clean())
 
     async def current_user(self, ctx: Context) -> User | None:
         """With an adapter, the stored user named by the session token's ``sub``."""
         adapter = ctx.options.adapter
-        value, _ = read_chunks(ctx.request.cookies, ctx.cookie_templates.session_token.name, ctx.options.format)
+        value = ctx.session_store.value
         if adapter is None or not value:
             return None
         token = await self._decode(ctx, value)
@@ -126,14 +115,8 @@ class JWTSessionStrategy:
         return user
 
     @staticmethod
-    def _clear(ctx: Context, names: list[str]) -> None:
-        template = ctx.cookie_templates.session_token
-        for name in names:
-            ctx.set_cookie(expire_cookie(template, name))
-
-    @staticmethod
     def _salt(ctx: Context) -> str:
-        return "" if ctx.v4 else ctx.cookie_templates.session_token.name
+        return ctx.dialect.session_salt(ctx.session_store.name)
 
     async def _decode(self, ctx: Context, value: str) -> dict[str, Any] | None:
         options = ctx.options
@@ -142,7 +125,7 @@ class JWTSessionStrategy:
             if options.jwt.decode is not None:
                 result = await call(options.jwt.decode, token=value, secret=_secret_arg(ctx), salt=salt)
                 return dict(result) if result else None
-            return jwt.decode_or_raise(
+            return tokens.decode_or_raise(
                 token=value, secret=options.secrets, salt=salt, format=options.format, now=ctx.now
             )
         except TokenError as exc:
@@ -156,7 +139,7 @@ class JWTSessionStrategy:
         salt = self._salt(ctx)
         if options.jwt.encode is not None:
             return str(await call(options.jwt.encode, token=token, secret=_secret_arg(ctx), salt=salt, max_age=max_age))
-        return jwt.encode(
+        return tokens.encode(
             token=token,
             secret=options.secrets,
             salt=salt,
@@ -178,7 +161,7 @@ class JWTSessionStrategy:
         return result
 
 
-def _kept_until(token: dict[str, Any], now: float, session: SessionOptions) -> float | None:
+def _kept_until(token: dict[str, Any], now: float, session: SessionSettings) -> float | None:
     """When the cookie of a token still young enough to keep expires, or ``None`` to refresh it now."""
     threshold = session.refresh_threshold
     iat, exp = token.get("iat"), token.get("exp")

@@ -24,7 +24,6 @@ from authsession.errors import (
     OAuthCallbackError,
     Verification,
 )
-from authsession.sessions import strategy_for
 from authsession.types import Account, User
 
 logger = logging.getLogger("authsession")
@@ -172,7 +171,7 @@ async def complete_sign_in(
     elif kind == "email" and adapter is not None:
         user, is_new_user = await sign_in_by_email(ctx, user)
         account = {**account, "userId": user["id"]}
-    await strategy_for(ctx).create(ctx, user=user, account=account, profile=profile, is_new_user=is_new_user)
+    await ctx.strategy.create(ctx, user=user, account=account, profile=profile, is_new_user=is_new_user)
     await fire(ctx.options.events.get("sign_in"), user=user, account=account, profile=profile, is_new_user=is_new_user)
     new_user_page = ctx.options.pages.new_user
     if is_new_user and new_user_page:

@@ -6,10 +6,8 @@ import logging
 from typing import Any
 
 from authsession._core.context import NO_CACHE_JSON, Context
-from authsession._core.cookies import expire_cookie, read_chunks
 from authsession._core.http import AuthResponse
 from authsession.errors import AuthError
-from authsession.sessions import strategy_for
 from authsession.types import Session
 
 logger = logging.getLogger("authsession")
@@ -18,29 +16,23 @@ logger = logging.getLogger("authsession")
 async def read(ctx: Context, *, is_update: bool = False, new_session: Any = None) -> Session | None:
     """The session, or ``None``; a failing callback or store logs ``SESSION_ERROR`` and clears it."""
     try:
-        return await strategy_for(ctx).read(ctx, is_update=is_update, new_session=new_session)
+        return await ctx.strategy.read(ctx, is_update=is_update, new_session=new_session)
     except AuthError:
         raise
     except Exception:
         logger.exception("SESSION_ERROR: reading the session failed; answering with no session")
-        template = ctx.cookie_templates.session_token
-        for name in read_chunks(ctx.request.cookies, template.name, ctx.options.format)[1]:
-            ctx.set_cookie(expire_cookie(template, name))
+        ctx.set_cookies(ctx.session_store.clean())
         return None
-
-
-def _empty(ctx: Context) -> Any:
-    return {} if ctx.v4 else None
 
 
 async def get(ctx: Context) -> AuthResponse:
     session = await read(ctx)
-    return ctx.json(session if session is not None else _empty(ctx), headers=NO_CACHE_JSON)
+    return ctx.json(session if session is not None else ctx.dialect.empty_session(), headers=NO_CACHE_JSON)
 
 
 async def post(ctx: Context) -> AuthResponse:
     if not ctx.csrf_verified:
         logger.info("MissingCSRF: POST /session without a valid csrfToken")
-        return ctx.json(_empty(ctx), status=400)
+        return ctx.json(ctx.dialect.empty_session(), status=400)
     session = await read(ctx, is_update=True, new_session=ctx.body.get("data"))
-    return ctx.json(session if session is not None else _empty(ctx))
+    return ctx.json(session if session is not None else ctx.dialect.empty_session())

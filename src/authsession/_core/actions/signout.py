@@ -6,7 +6,6 @@ from authsession._core.context import Context
 from authsession._core.http import AuthResponse
 from authsession._core.pages import render_signout
 from authsession.errors import MissingCSRF
-from authsession.sessions import strategy_for
 
 
 async def get(ctx: Context) -> AuthResponse:
@@ -28,5 +27,5 @@ async def post(ctx: Context) -> AuthResponse:
         if ctx.v4:
             return ctx.redirect(ctx.url("signout", csrf="true"))
         raise MissingCSRF("POST /signout without a valid csrfToken")
-    await strategy_for(ctx).destroy(ctx)
+    await ctx.strategy.destroy(ctx)
     return ctx.redirect(ctx.callback_url)
