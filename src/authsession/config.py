@@ -24,8 +24,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeAlias, TypedDict
 
 from authsession._core.http import SameSite
-from authsession._core.pages.theme import ColorScheme
 from authsession.jwt import JWT
+from authsession.theme import ColorScheme
 from authsession.types import Session, SessionStrategyName
 
 # --- callbacks ------------------------------------------------------------------------------------
