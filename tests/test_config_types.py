@@ -35,7 +35,8 @@ from authsession import (
     Theme,
     ThemeConfig,
 )
-from authsession.options import _CALLBACKS, _COOKIE_KEYS, _COOKIE_OPTIONS, _EVENTS, _SAME_SITE
+from authsession._core.cookies import COOKIE_KEYS as _COOKIE_KEYS
+from authsession.options import _CALLBACKS, _COOKIE_OPTIONS, _EVENTS, _SAME_SITE
 from authsession.providers import OAuth, OAuthOptions, OAuthOverrides
 
 ROOT = Path(__file__).resolve().parent.parent
