@@ -15,9 +15,10 @@ import pytest
 
 from authsession import jwt
 from authsession._core import jwe
-from authsession._core.cookies import Format, chunk_cookies, chunk_size, cookie_names, encode_uri_component
+from authsession._core.cookies import chunk_cookies, chunk_size, cookie_names, encode_uri_component
 from authsession._core.csrf import check_csrf, csrf_secret
 from authsession._core.http import Cookie
+from authsession.types import Format
 from helpers import NodeOracle, OracleError
 
 pytestmark = pytest.mark.node

@@ -22,7 +22,8 @@ from joserfc.jwk import OctKey
 
 from authsession import errors, jwt
 from authsession._core import jwe
-from authsession._core.cookies import Format, chunk_size
+from authsession._core.cookies import chunk_size
+from authsession.types import Format
 
 SECRET = "s3cret"
 NOW = 1_700_000_000

@@ -28,12 +28,13 @@ from starlette.routing import Route
 
 from authsession import AuthOptions, get_server_session, jwt
 from authsession._core.callback_url import default_redirect, is_http_url, origin_of
-from authsession._core.cookies import Format, chunk_size, encode_uri_component
+from authsession._core.cookies import chunk_size, encode_uri_component
 from authsession._core.csrf import check_csrf, csrf_hash
 from authsession._core.handler import handle
 from authsession._core.limits import RequestRefused
 from authsession._core.request_data import parse_body, parse_cookies
 from authsession.integrations.starlette import install
+from authsession.types import Format
 from helpers import AUTH_ENV, NOW, ORIGIN, SECRET, USER, make_options, make_request
 
 _UNTIMED: dict[str, Any] = {
