@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from authsession._core.limits import RequestRefused, log_safe
 
 if TYPE_CHECKING:
-    from authsession.options import AuthOptions
+    from authsession._core.context import CoreOptions
 
 logger = logging.getLogger("authsession")
 
@@ -33,7 +33,7 @@ _HOST = re.compile(r"(?P<name>[A-Za-z0-9._~-]{1,253}|\[(?P<ipv6>[0-9A-Fa-f:.]{2,
 
 
 def request_origin(
-    options: AuthOptions,
+    options: CoreOptions,
     headers: Mapping[str, str],
     scheme: str,
     server: tuple[str, int | None] | None,
