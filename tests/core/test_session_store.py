@@ -19,7 +19,7 @@ from authsession._core.server_session import get_session
 from authsession._core.session_store import SessionStore
 from authsession.adapters import MemoryAdapter
 from authsession.providers import Email
-from conftest import HOST, NOW, CoreClient, json_body, make_options, make_request
+from helpers import HOST, NOW, CoreClient, json_body, make_options, make_request
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 
