@@ -22,6 +22,7 @@ import pytest
 from fastapi import FastAPI
 
 from authsession import jwt
+from authsession.testing import session_cookies
 from nextjs_app import ADA, BABBAGE, BIG_CLAIM_LENGTH, LOGGED_OUT, PASSWORD, twin_app, twin_options
 
 from .peers import SECRET
@@ -193,6 +194,22 @@ async def test_session_json_is_the_same_on_both_sides(sites: dict[str, Site], ma
     assert abs((py_expires - nx_expires).total_seconds()) < 10
     # The default 30-day session on both sides.
     assert abs((py_expires - datetime.now(UTC)).total_seconds() - 30 * 24 * 3600) < 60
+
+
+@pytest.mark.parametrize(
+    ("user", "claims"), [(ADA, {}), (BABBAGE, {"notes": "n" * BIG_CLAIM_LENGTH})], ids=["one", "chunked"]
+)
+@pytest.mark.parametrize("reader", ["nextjs", "python"])
+async def test_a_minted_session_opens_both_sides(
+    sites: dict[str, Site], reader: str, user: dict[str, str], claims: dict[str, str]
+) -> None:
+    # authsession.testing's cookies are what a user's tests rely on: the real next-auth must agree.
+    minted = session_cookies(twin_options(secret=SECRET, url=PY_URL), user, claims=claims)
+    jar = Jar(dict(minted.cookies))
+    names = [f"{SESSION_COOKIE}.0", f"{SESSION_COOKIE}.1"] if claims else [SESSION_COOKIE]
+    assert jar.session_names() == names
+    session = await assert_signed_in(sites[reader], jar, user)
+    assert session.get("notesLength") == (BIG_CLAIM_LENGTH if claims else None)
 
 
 # --- 3: a chunked session (a 5000-character claim) --------------------------------------------
