@@ -16,11 +16,15 @@
             yield adapter
             await adapter.close()
 
-This package needs ``pytest`` and ``pytest-asyncio`` (with ``asyncio_mode = "auto"``); they
-are test dependencies, not dependencies of authsession.
+The conformance suite needs ``pytest`` and ``pytest-asyncio`` (with ``asyncio_mode = "auto"``),
+test dependencies rather than dependencies of authsession; the other helpers need neither, so
+the suite is imported only when you ask for it.
 """
 
-from authsession.testing.adapter_suite import AdapterConformanceSuite
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from authsession.testing.oidc_provider import AuthorizationRefused, InProcessOIDCProvider
 from authsession.testing.session_cookies import (
     SessionCookies,
@@ -29,6 +33,18 @@ from authsession.testing.session_cookies import (
     session_cookies,
     sign_in_as,
 )
+
+if TYPE_CHECKING:
+    from authsession.testing.adapter_suite import AdapterConformanceSuite
+
+
+def __getattr__(name: str) -> Any:
+    if name == "AdapterConformanceSuite":
+        from authsession.testing.adapter_suite import AdapterConformanceSuite
+
+        return AdapterConformanceSuite
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AdapterConformanceSuite",
