@@ -11,10 +11,10 @@ import pytest
 
 from authsession._core.context import Context
 from authsession._core.http import AuthResponse
-from authsession._core.pages import ProviderStyle
 from authsession._core.provider import OAuthConfig, ProviderCallbackError, SignInResult
 from authsession.adapters.memory import MemoryAdapter
 from authsession.errors import OAuthSignInError
+from authsession.theme import ProviderStyle
 from helpers import BASE, CoreClient, make_options
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from authsession._core.pages import ProviderStyle
+from authsession.theme import ProviderStyle
 from authsession.types import Account, CredentialInput, ProviderType, User
 
 if TYPE_CHECKING:

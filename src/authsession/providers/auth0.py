@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Unpack
 
-from authsession._core.pages import ProviderStyle
 from authsession.errors import ConfigurationError
 from authsession.providers.oauth import OIDC, OAuthOverrides, OAuthProvider, OIDCProfile, oidc_profile
+from authsession.theme import ProviderStyle
 
 Auth0Profile = OIDCProfile
 profile = oidc_profile

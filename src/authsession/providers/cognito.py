@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, TypedDict, Unpack
 
-from authsession._core.pages import ProviderStyle
 from authsession.errors import ConfigurationError
 from authsession.providers.oauth import OIDC, OAuthOverrides, OAuthProvider, TokenSet
+from authsession.theme import ProviderStyle
 from authsession.types import User
 
 

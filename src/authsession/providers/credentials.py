@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
-from authsession._core.pages import ProviderStyle
 from authsession._core.user_code import call
 from authsession.providers.base import check_provider_id
+from authsession.theme import ProviderStyle
 from authsession.types import CredentialInput, User
 
 if TYPE_CHECKING:

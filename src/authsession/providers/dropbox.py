@@ -6,8 +6,8 @@ from typing import Any, TypedDict, Unpack
 
 import httpx2
 
-from authsession._core.pages import ProviderStyle
 from authsession.providers.oauth import OAuth, OAuthOverrides, OAuthProvider, TokenSet
+from authsession.theme import ProviderStyle
 from authsession.types import User
 
 

@@ -23,11 +23,11 @@ from urllib.parse import unquote, urlsplit
 
 import anyio.to_thread
 
-from authsession._core.pages import ProviderStyle
 from authsession._core.user_code import UserFunction
 from authsession._core.verification import mailbox, normalize_email
 from authsession.errors import ConfigurationError
 from authsession.providers.base import check_provider_id
+from authsession.theme import ProviderStyle
 
 if TYPE_CHECKING:
     from authsession._core.http import AuthRequest

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Unpack
 
-from authsession._core.pages import ProviderStyle
 from authsession.providers.oauth import OIDC, OAuthOverrides, OAuthProvider, OIDCProfile, oidc_profile
+from authsession.theme import ProviderStyle
 
 KeycloakProfile = OIDCProfile
 profile = oidc_profile

@@ -30,11 +30,11 @@ from joserfc.jwk import KeySet
 
 from authsession._core import oauth as checks_
 from authsession._core.oauth import Check, InvalidCheck
-from authsession._core.pages import ProviderStyle
 from authsession._core.provider import ProviderCallbackError, SignInResult
 from authsession._core.user_code import call
 from authsession.errors import AuthError, ConfigurationError, OAuthSignInError
 from authsession.providers.base import check_provider_id
+from authsession.theme import ProviderStyle
 
 if TYPE_CHECKING:
     from authsession._core.context import Context

@@ -8,8 +8,8 @@ from typing import Any, TypedDict, Unpack
 
 import httpx2
 
-from authsession._core.pages import ProviderStyle
 from authsession.providers.oauth import OAuth, OAuthOverrides, OAuthProvider, TokenSet
+from authsession.theme import ProviderStyle
 from authsession.types import User
 
 USERINFO_URL = "https://oauth.reddit.com/api/v1/me"

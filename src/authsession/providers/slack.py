@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, TypedDict, Unpack
 
-from authsession._core.pages import ProviderStyle
 from authsession.providers.oauth import OIDC, OAuthOverrides, OAuthProvider, TokenSet
+from authsession.theme import ProviderStyle
 from authsession.types import User
 
 

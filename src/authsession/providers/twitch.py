@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any, TypedDict, Unpack
 
-from authsession._core.pages import ProviderStyle
 from authsession.providers.oauth import OIDC, OAuthOverrides, OAuthProvider, TokenSet
+from authsession.theme import ProviderStyle
 from authsession.types import User
 
 #: Twitch puts only ``sub`` in the ID token unless these claims are asked for.
