@@ -8,7 +8,7 @@ satisfies them, and the core never imports it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -29,6 +29,10 @@ class Dialect:
     empty_cookie_size: int
     #: Auth.js leaves chunks with an empty value out of the session token; next-auth 4 joins them.
     skips_empty_chunks: bool
+    #: The JSON ``message`` of a server-configuration error (protocol §8).
+    server_error_message: str
+    #: next-auth 4 keeps the cookies set before an error; Auth.js answers errors with none.
+    keeps_cookies_on_error: bool
 
     @property
     def v4(self) -> bool:
@@ -42,9 +46,32 @@ class Dialect:
         """What ``/session`` answers with nobody signed in: ``{}`` in v4, ``null`` in v5."""
         return {} if self.v4 else None
 
+    def wants_json(self, body: Mapping[str, Any], headers: Mapping[str, str]) -> bool:
+        """Whether the client asked for ``{"url": ...}`` instead of a redirect: a ``json=true``
+        body field in v4, an ``X-Auth-Return-Redirect`` header in v5 (lower-case keys)."""
+        if self.v4:
+            return body.get("json") == "true"
+        return "x-auth-return-redirect" in headers
 
-V4 = Dialect(format="v4", cookie_stem="next-auth", empty_cookie_size=163, skips_empty_chunks=False)
-V5 = Dialect(format="v5", cookie_stem="authjs", empty_cookie_size=160, skips_empty_chunks=True)
+
+_SERVER_ERROR = "There {} a problem with the server configuration. Check the server logs for more information."
+
+V4 = Dialect(
+    format="v4",
+    cookie_stem="next-auth",
+    empty_cookie_size=163,
+    skips_empty_chunks=False,
+    server_error_message=_SERVER_ERROR.format("is"),
+    keeps_cookies_on_error=True,
+)
+V5 = Dialect(
+    format="v5",
+    cookie_stem="authjs",
+    empty_cookie_size=160,
+    skips_empty_chunks=True,
+    server_error_message=_SERVER_ERROR.format("was"),
+    keeps_cookies_on_error=False,
+)
 
 
 def dialect_for(format: Format) -> Dialect:

@@ -236,11 +236,7 @@ def build_context(
         cookie_templates=cookies,
         now=options.clock() if now is None else now,
     )
-    body = request.body or {}
-    if options.dialect.v4:
-        ctx.json_mode = body.get("json") == "true"
-    else:
-        ctx.json_mode = "x-auth-return-redirect" in request.headers
+    ctx.json_mode = options.dialect.wants_json(request.body or {}, request.headers)
     return ctx
 
 

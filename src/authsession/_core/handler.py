@@ -23,6 +23,7 @@ from authsession._core.actions import (
     signout,
     verify_request,
 )
+from authsession._core.config import Dialect
 from authsession._core.context import Context, CoreOptions, build_context, init_callback_url, init_csrf
 from authsession._core.http import AuthRequest, AuthResponse
 from authsession._core.pages import render_error
@@ -78,7 +79,8 @@ async def handle(request: AuthRequest, options: CoreOptions, *, now: float | Non
     """Answer one request to the auth API the way NextAuth (``v4``) or Auth.js (``v5``) would."""
     method = request.method.upper()
     parsed = parse_action(urlsplit(request.url).path, options.base_path)
-    v4 = options.format == "v4"
+    dialect = options.dialect
+    v4 = dialect.v4
     known = V4_ACTIONS if v4 else V5_ACTIONS
     if (
         parsed is None
@@ -86,16 +88,16 @@ async def handle(request: AuthRequest, options: CoreOptions, *, now: float | Non
         or (not v4 and parsed[1] is not None and parsed[0] not in PROVIDER_ACTIONS)
     ):
         logger.info("Unknown auth route %s %s", method, urlsplit(request.url).path)
-        return bad_request(method, v4)
+        return bad_request(method, dialect)
     action, provider_id = parsed
     route = ROUTES.get((method, action))
     if route is None and (v4 or method not in ("GET", "POST")):
-        return bad_request(method, v4)
+        return bad_request(method, dialect)
     try:
         ctx = build_context(request, options, action, provider_id, now)
     except ConfigurationError as exc:
         logger.error("%s: %s", exc.type, exc)
-        return config_error_json(v4)
+        return config_error_json(dialect)
     try:
         if route is None or (not v4 and action == "signin" and method == "GET" and provider_id):
             raise UnknownAction(f"Cannot handle {method} {action}" + (f"/{provider_id}" if provider_id else ""))
@@ -109,17 +111,16 @@ async def handle(request: AuthRequest, options: CoreOptions, *, now: float | Non
         return on_error(ctx, ConfigurationError(str(exc)), method)
 
 
-def bad_request(method: str, v4: bool) -> AuthResponse:
-    if v4:
+def bad_request(method: str, dialect: Dialect) -> AuthResponse:
+    if dialect.v4:
         text = f"Error: This action with HTTP {method} is not supported by NextAuth.js"
         return AuthResponse(status=400, body=text, headers={"Content-Type": "text/plain"})
     return AuthResponse(status=400, body=json.dumps("Bad request."), headers={"Content-Type": "application/json"})
 
 
-def config_error_json(v4: bool) -> AuthResponse:
-    verb = "is" if v4 else "was"
-    message = f"There {verb} a problem with the server configuration. Check the server logs for more information."
-    return AuthResponse(status=500, body=json.dumps({"message": message}), headers={"Content-Type": "application/json"})
+def config_error_json(dialect: Dialect) -> AuthResponse:
+    body = json.dumps({"message": dialect.server_error_message})
+    return AuthResponse(status=500, body=body, headers={"Content-Type": "application/json"})
 
 
 def on_error(ctx: Context, exc: AuthError, method: str) -> AuthResponse:
@@ -129,7 +130,7 @@ def on_error(ctx: Context, exc: AuthError, method: str) -> AuthResponse:
         logger.error("%s: %s", exc.type, exc)
     else:
         logger.info("%s: %s", exc.type, exc)
-    if not ctx.v4:
+    if not ctx.dialect.keeps_cookies_on_error:
         # @auth/core 0.41.3 answers errors with a fresh Response, so no Set-Cookie at all (checked
         # against the npm package): a v5 MissingCSRF redirect mints no CSRF cookie; the page does.
         ctx.response_cookies.clear()
@@ -139,7 +140,7 @@ def on_error(ctx: Context, exc: AuthError, method: str) -> AuthResponse:
     assertion = isinstance(exc, FAILED_ASSERTIONS)
     server_error = assertion or (ctx.v4 and isinstance(exc, ConfigurationError))
     if server_error and (method == "POST" or ctx.action not in HTML_ACTIONS):
-        return ctx.respond(config_error_json(ctx.v4))
+        return ctx.respond(config_error_json(ctx.dialect))
     if assertion and ctx.options.pages.error is None:
         # The built-in error page would fail the same assertion (a bad callback-url cookie
         # goes with every request), so a redirect there would loop: render it here.
