@@ -197,7 +197,8 @@ class AuthOptions:
                 "proxy you control."
             )
         _check_email_origin(self.providers, self.origin, self.trust_host)
-        self._cookie_sets: dict[bool, CookieSet] = {}
+        # Both template sets up front: the core picks one per request by the site's scheme.
+        self._cookie_sets = {secure: CookieSet.build(format, secure, self.user_cookies) for secure in (False, True)}
 
     @property
     def jwt_max_age(self) -> int:
@@ -214,10 +215,7 @@ class AuthOptions:
 
     def cookie_set(self, secure: bool) -> CookieSet:
         """The cookie templates for a request over https (``secure``) or http."""
-        found = self._cookie_sets.get(secure)
-        if found is None:
-            found = self._cookie_sets[secure] = CookieSet.build(self.format, secure, self.user_cookies)
-        return found
+        return self._cookie_sets[secure]
 
     def __repr__(self) -> str:
         providers = ", ".join(p.id for p in self.providers)
