@@ -10,7 +10,19 @@ import subprocess
 import sys
 import textwrap
 
-BLOCKED = ("starlette", "fastapi", "flask", "django", "httpx2", "werkzeug", "requests", "aiohttp", "uvicorn")
+BLOCKED = (
+    "starlette",
+    "fastapi",
+    "flask",
+    "django",
+    "httpx2",
+    "werkzeug",
+    "requests",
+    "aiohttp",
+    "uvicorn",
+    "limits",
+    "redis",
+)
 
 SCRIPT = textwrap.dedent(
     """

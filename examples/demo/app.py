@@ -36,6 +36,7 @@ from authsession.integrations.fastapi import AuthSession
 from authsession.integrations.starlette import get_csrf_token
 from authsession.providers import Credentials, Email, EmailProvider, Provider
 from authsession.providers.email import send_with_smtp
+from authsession.ratelimit import RateLimits, RedisRateLimitStore
 
 from . import local_oidc, templates
 from .users import (
@@ -74,6 +75,8 @@ LOGIN_ERRORS = {
     "SessionRequired": "Please sign in to view that page.",
 }
 LOGIN_ERROR_DEFAULT = "Sign-in did not work. Please try again."
+#: Shown for ``code=rate_limited``: authsession's brute-force limits refused the attempt.
+LOGIN_RATE_LIMITED = "Too many sign-in attempts. Please wait a few minutes and try again."
 
 # Pages show per-user content: keep them out of shared caches, and out of frames.
 PAGE_HEADERS = {
@@ -205,6 +208,24 @@ class StartUpFirst:
         await self.app(scope, receive, send)
 
 
+def login_error_message(error: str | None, code: str | None) -> str | None:
+    if not error:
+        return None
+    if code == "rate_limited":
+        return LOGIN_RATE_LIMITED
+    return LOGIN_ERRORS.get(error, LOGIN_ERROR_DEFAULT)
+
+
+def rate_limits_from_env(environ: Mapping[str, str] = os.environ) -> RateLimits:
+    """authsession's brute-force limits (the defaults), counted in Redis when ``RATE_LIMIT_REDIS_URL``
+    is set (several demo processes then share them), behind the proxies ``TRUSTED_PROXIES`` lists
+    (comma-separated addresses or networks), if any."""
+    redis_url = environ.get("RATE_LIMIT_REDIS_URL")
+    proxies = [p.strip() for p in environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
+    store = RedisRateLimitStore(redis_url) if redis_url else None
+    return RateLimits(store=store, trusted_proxies=proxies)
+
+
 def same_site_path(value: str | None, request: Request) -> str:
     """``value`` if it points into this site (a local path or a same-origin URL), else ``""``.
 
@@ -291,6 +312,7 @@ def create_app(
         # Errors that are not about sign-in (an expired email link) land on /login too.
         pages={"sign_in": "/login", "error": "/login", "verify_request": "/check-email"},
         events={"sign_in": on_sign_in},
+        rate_limits=rate_limits_from_env(),
     )
 
     @asynccontextmanager
@@ -344,7 +366,7 @@ def create_app(
             base_path=base_path,
             csrf_token=csrf_token,
             callback_url=same_site_path(request.query_params.get("callbackUrl"), request),
-            error_message=LOGIN_ERRORS.get(error, LOGIN_ERROR_DEFAULT) if error else None,
+            error_message=login_error_message(error, request.query_params.get("code")),
             registered=request.query_params.get("registered") == "1",
             oauth=oauth_buttons,
             email_provider_id=email_signin.id,

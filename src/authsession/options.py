@@ -6,6 +6,7 @@ Mirrors NextAuth's ``authOptions`` with Python names (``sign_in`` for ``signIn``
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 from authsession._core.config import DEFAULT_MAX_AGE, Dialect, dialect_for
 from authsession._core.context import SessionStrategy
 from authsession._core.cookies import COOKIE_KEYS, CookieSet, SameSite
+from authsession._core.ratelimit import RateLimits
 from authsession._core.user_code import UserFunction
 from authsession.config import Callbacks, CookiesConfig, Events, JWTConfig, PagesConfig, SessionConfig, ThemeConfig
 from authsession.errors import ConfigurationError, MissingSecret, UnsupportedStrategy
@@ -116,6 +118,7 @@ class AuthOptions:
         "origin",
         "pages",
         "providers",
+        "rate_limits",
         "secrets",
         "session",
         "strategy",
@@ -148,6 +151,7 @@ class AuthOptions:
         logger: logging.Logger | None = None,
         http_transport: AsyncBaseTransport | None = None,
         clock: Callable[[], float] | None = None,
+        rate_limits: RateLimits | bool = True,
     ) -> None:
         if format not in _FORMATS:
             raise ConfigurationError(f"format must be 'v4' (next-auth 4) or 'v5' (Auth.js), not {format!r}")
@@ -199,6 +203,8 @@ class AuthOptions:
         _check_email_origin(self.providers, self.origin, self.trust_host)
         # Both template sets up front: the core picks one per request by the site's scheme.
         self._cookie_sets = {secure: CookieSet.build(format, secure, self.user_cookies) for secure in (False, True)}
+        # Brute-force limits, on unless turned off (NextAuth has none): see _core/ratelimit.py.
+        self.rate_limits: RateLimits | None = _rate_limits(rate_limits)
 
     @property
     def jwt_max_age(self) -> int:
@@ -300,6 +306,22 @@ def _check_email_adapter(providers: tuple[Provider, ...], adapter: Any) -> None:
     missing = [m for m in _EMAIL_ADAPTER_METHODS if not callable(getattr(adapter, m, None))]
     if missing:
         raise ConfigurationError(f"Email sign-in needs these adapter methods, which are missing: {missing}")
+
+
+def _rate_limits(value: RateLimits | bool) -> RateLimits | None:
+    if value is False:
+        return None
+    limits = RateLimits() if value is True else value
+    if not isinstance(limits, RateLimits):
+        raise ConfigurationError("rate_limits must be a RateLimits(...), True or False")
+    if not limits.enabled:
+        return None
+    if limits.store is None:
+        # Imported here: the store is built on the `limits` library, which the core never imports.
+        from authsession.ratelimit import MemoryRateLimitStore
+
+        limits = dataclasses.replace(limits, store=MemoryRateLimitStore())
+    return limits
 
 
 def _check_email_origin(providers: tuple[Provider, ...], origin: str | None, trust_host: bool) -> None:

@@ -745,3 +745,32 @@ def test_a_sign_up_in_the_victims_name_gives_the_attacker_nothing(
         )
         == []
     )
+
+
+# --- brute-force limits (issue 9 item 7) ------------------------------------------------------
+
+
+def test_password_guessing_is_slowed_down(client: TestClient, demo: ModuleType) -> None:
+    for _ in range(5):
+        refused = sign_in(client, email="demo@example.com", password="a wrong guess")
+        assert "rate_limited" not in refused.headers["location"]
+    # The sixth try waits, even with the right password.
+    account = demo.DEMO_ACCOUNT
+    limited = sign_in(client, email=account.email, password=account.password, callback_url="/profile")
+    assert limited.status_code == 302
+    assert 1 <= int(limited.headers["retry-after"]) <= 300
+    location = limited.headers["location"]
+    assert location.startswith(f"{SITE}/login?error=CredentialsSignin&code=rate_limited")
+    assert "Too many sign-in attempts." in client.get(location.removeprefix(SITE)).text
+    assert client.get("/api/me").json() == {"userEmail": None}
+
+
+def test_the_demo_counts_in_redis_when_told(demo: ModuleType) -> None:
+    from authsession.ratelimit import RedisRateLimitStore
+
+    limits = demo.rate_limits_from_env(
+        {"RATE_LIMIT_REDIS_URL": "redis://127.0.0.1:6379/0", "TRUSTED_PROXIES": "10.0.0.1"}
+    )
+    assert isinstance(limits.store, RedisRateLimitStore)
+    assert limits.trusted_proxies == ("10.0.0.1/32",)
+    assert demo.rate_limits_from_env({}).store is None  # AuthOptions makes the in-memory one

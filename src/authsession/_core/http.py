@@ -32,6 +32,8 @@ class AuthRequest:
     cookies: Mapping[str, str] = field(default_factory=dict)
     query: Mapping[str, str] = field(default_factory=dict)
     body: Mapping[str, Any] | None = None
+    #: The socket peer's IP address (no proxy header is read here), ``None`` when unknown.
+    client: str | None = None
 
 
 @dataclass(slots=True)

@@ -57,6 +57,7 @@ def to_auth_request(scope: Scope, options: AuthOptions, body: dict[str, Any] | N
         cookies=parse_cookies("; ".join(cookie_header)) if cookie_header else {},
         query=parse_query(query_string) if query_string else {},
         body=body,
+        client=peer[0] if (peer := scope.get("client")) else None,
     )
 
 

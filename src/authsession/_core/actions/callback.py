@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from authsession._core import ratelimit
 from authsession._core.accounts import link_or_register, sign_in_by_email
 from authsession._core.context import Context, redirect_callback
 from authsession._core.http import AuthResponse
@@ -110,15 +111,19 @@ async def credentials(ctx: Context, provider: CredentialsConfig) -> AuthResponse
             return ctx.redirect(ctx.url("signin", csrf="true"))
         raise MissingCSRF("Credentials sign-in without a valid csrfToken")
     body = dict(ctx.body)
+    if (limited := await ratelimit.check_credentials(ctx, provider.id, body)) is not None:
+        return limited
     try:
         user = await provider.call_authorize(body, ctx.request)
     except CredentialsSignin as exc:
+        await ratelimit.count_failed_credentials(ctx, body)
         return credentials_refused(ctx, provider, exc.code)
     except Exception as exc:
         if not ctx.v4:
             raise
         return ctx.redirect(ctx.url("error", error=v4_error_message(exc, "authorize")), status=401)
     if not user:
+        await ratelimit.count_failed_credentials(ctx, body)
         return credentials_refused(ctx, provider, "credentials")
     if not isinstance(user, Mapping):
         raise ConfigurationError(f"authorize must return a user dict or None, not {type(user).__name__}")

@@ -7,6 +7,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
+from authsession._core import ratelimit
 from authsession._core.actions.callback import sign_in_callback
 from authsession._core.context import Context
 from authsession._core.http import AuthResponse
@@ -106,6 +107,8 @@ async def send_link(ctx: Context, provider: EmailConfig) -> AuthResponse:
     except ValueError as exc:
         logger.info("EmailSignin: %s", exc)
         return email_failed(ctx, "invalid email address")
+    if (limited := await ratelimit.check_email_request(ctx, identifier)) is not None:
+        return limited
     user = await user_or_placeholder(ctx, identifier)
     account: Account = {"providerAccountId": identifier, "userId": user["id"], "type": "email", "provider": provider.id}
     denied = await sign_in_callback(ctx, user=user, account=account, email={"verificationRequest": True})
