@@ -39,6 +39,7 @@ Requires ``pip install authsession[redis]``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import uuid
@@ -129,20 +130,51 @@ class RedisAdapter:
     """
 
     def __init__(self, url_or_client: str | RedisClient, *, prefix: str = "authsession") -> None:
+        self._url = url_or_client if isinstance(url_or_client, str) else None
         if isinstance(url_or_client, str):
-            self._client: RedisClient = aioredis.from_url(url_or_client, decode_responses=True)
+            self._bound_client: RedisClient = aioredis.from_url(url_or_client, decode_responses=True)
             self._owns_client = True
         else:
-            self._client = url_or_client
+            self._bound_client = url_or_client
             self._owns_client = False
+        # The loop the client's connections belong to (see _follow_loop).
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._prefix = prefix
-        self._cluster_pending = isinstance(self._client, RedisCluster)
-        pool = self._client.connection_pool if isinstance(self._client, aioredis.Redis) else None
+        self._cluster_pending = isinstance(self._bound_client, RedisCluster)
+        client = self._bound_client
+        pool = client.connection_pool if isinstance(client, aioredis.Redis) else None
         self._password = str(pool.connection_kwargs.get("password") or "") if pool is not None else ""
 
     @property
     def client(self) -> RedisClient:
         return self._client
+
+    @property
+    def _client(self) -> RedisClient:
+        self._follow_loop()
+        return self._bound_client
+
+    def _follow_loop(self) -> None:
+        """Let go of connections opened on another event loop.
+
+        redis-py's asyncio connections belong to the loop that opened them; after that loop
+        closes (``asyncio.run`` before the server, one ``TestClient`` per test) they fail with
+        "Event loop is closed". A client made from a URL is made again; a ``Redis`` client you
+        passed has its pool emptied (the old loop can no longer close those connections). A
+        ``RedisCluster`` client you passed must stay on one loop.
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if loop is self._loop:
+            return
+        if self._loop is not None:
+            if self._url is not None:
+                self._bound_client = aioredis.from_url(self._url, decode_responses=True)
+            elif isinstance(self._bound_client, aioredis.Redis):
+                self._bound_client.connection_pool.reset()  # type: ignore[no-untyped-call]
+        self._loop = loop
 
     @property
     def prefix(self) -> str:

@@ -20,6 +20,7 @@ Requires ``pip install authsession[sqlalchemy]`` (SQLite, through aiosqlite) or
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 from collections.abc import Iterator, Mapping
@@ -166,39 +167,73 @@ class SQLAlchemyAdapter:
 
     def __init__(self, url_or_engine: str | URL | AsyncEngine, **engine_options: Any) -> None:
         if isinstance(url_or_engine, AsyncEngine):
-            self._engine = url_or_engine
+            self._bound_engine = url_or_engine
             self._owns_engine = False
         else:
             url = _async_url(url_or_engine)
             options = _default_engine_options(url)
             options.update(engine_options)
             try:
-                self._engine = create_async_engine(url, **options)
+                self._bound_engine = create_async_engine(url, **options)
             except ModuleNotFoundError as exc:
                 extra = _EXTRA_FOR_DRIVER.get(url.get_driver_name(), "sqlalchemy")
                 raise ImportError(
                     f"the {url.get_driver_name()!r} database driver is not installed: pip install authsession[{extra}]"
                 ) from exc
             self._owns_engine = True
-        self._password = self._engine.url.password or ""
+        self._password = self._bound_engine.url.password or ""
         # Reads (and single-statement writes) need no transaction: on autocommit they cost one
         # round trip instead of BEGIN, query, ROLLBACK. Same pool as the engine. Not on SQLite:
         # there is no wire to save, and switching aiosqlite's mode costs two thread hops a call.
-        if self._engine.dialect.name == "sqlite":
-            self._autocommit = self._engine
+        if self._bound_engine.dialect.name == "sqlite":
+            self._bound_autocommit: AsyncEngine = self._bound_engine
         else:
-            self._autocommit = self._engine.execution_options(isolation_level="AUTOCOMMIT")
-        if self._engine.dialect.name == "sqlite":
-            event.listen(self._engine.sync_engine, "connect", _configure_sqlite)
+            self._bound_autocommit = self._bound_engine.execution_options(isolation_level="AUTOCOMMIT")
+        if self._bound_engine.dialect.name == "sqlite":
+            event.listen(self._bound_engine.sync_engine, "connect", _configure_sqlite)
+        # The loop the pool's connections belong to (see _follow_loop).
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def engine(self) -> AsyncEngine:
-        """The engine behind the adapter, for your own queries on the same tables."""
+        """The engine behind the adapter, for your own queries on the same tables.
+
+        Fetch it where you use it (``adapter.engine.begin()``): on a new event loop the adapter
+        first lets go of the connections the previous loop opened.
+        """
         return self._engine
+
+    @property
+    def _engine(self) -> AsyncEngine:
+        self._follow_loop()
+        return self._bound_engine
+
+    @property
+    def _autocommit(self) -> AsyncEngine:
+        self._follow_loop()
+        return self._bound_autocommit
+
+    def _follow_loop(self) -> None:
+        """Start a fresh pool when the running event loop is not the one the pool was used on.
+
+        Async drivers' connections (asyncpg, aiosqlite) belong to the loop that opened them; once
+        it is closed (``asyncio.run`` before the server, one ``TestClient`` per test) they raise
+        "Event loop is closed" and every session read fails. Their old loop cannot close them
+        any more, so the pool is dropped without closing them, and the engine opens new ones.
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # sync code (repr, set-up) opens no connection
+        if loop is self._loop:
+            return
+        if self._loop is not None:
+            self._bound_engine.sync_engine.dispose(close=False)
+        self._loop = loop
 
     def __repr__(self) -> str:
         # SQLAlchemy's URL repr masks the password.
-        return f"SQLAlchemyAdapter({self._engine.url!r})"
+        return f"SQLAlchemyAdapter({self._bound_engine.url!r})"
 
     async def create_schema(self) -> None:
         """Create the Auth.js tables that do not exist yet (safe to call on every start)."""
