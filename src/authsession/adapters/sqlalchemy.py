@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import logging
 import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
@@ -191,8 +193,12 @@ class SQLAlchemyAdapter:
             self._bound_autocommit = self._bound_engine.execution_options(isolation_level="AUTOCOMMIT")
         if self._bound_engine.dialect.name == "sqlite":
             event.listen(self._bound_engine.sync_engine, "connect", _configure_sqlite)
-        # The loop the pool's connections belong to (see _follow_loop).
+        if self._bound_engine.dialect.driver == "aiosqlite":
+            _hide_aiosqlite_arguments()
+        # The loop the pool's connections belong to (see _follow_loop). aiosqlite's connections
+        # are threads that answer whichever loop calls them: they need no following.
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_bound = self._bound_engine.dialect.driver != "aiosqlite"
 
     @property
     def engine(self) -> AsyncEngine:
@@ -221,6 +227,8 @@ class SQLAlchemyAdapter:
         "Event loop is closed" and every session read fails. Their old loop cannot close them
         any more, so the pool is dropped without closing them, and the engine opens new ones.
         """
+        if not self._loop_bound:
+            return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -445,15 +453,40 @@ def _async_url(url: str | URL) -> URL:
     return parsed.set(drivername=driver) if driver is not None else parsed
 
 
+class _CallName(logging.Filter):
+    """aiosqlite logs each call it runs in its thread, arguments included, at DEBUG ("executing
+    functools.partial(<execute>, sql, (session token, ...))"). Keep the call's name, drop the rest."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args and isinstance(record.args[0], functools.partial):
+            call = record.args[0].func
+            record.args = (f"<{getattr(call, '__name__', type(call).__name__)} (arguments hidden by authsession)>",)
+        return True
+
+
+_CALL_NAME = _CallName()
+
+
+def _hide_aiosqlite_arguments() -> None:
+    # One filter on aiosqlite's own logger, added once; it only ever removes text.
+    aiosqlite_logger = logging.getLogger("aiosqlite")
+    if _CALL_NAME not in aiosqlite_logger.filters:
+        aiosqlite_logger.addFilter(_CALL_NAME)
+
+
 def _default_engine_options(url: URL) -> dict[str, Any]:
+    # Bound parameters are session tokens, email tokens and OAuth tokens: SQLAlchemy must not
+    # put them in its error messages (they reach tracebacks in logs) nor in its echo log.
+    hidden: dict[str, Any] = {"hide_parameters": True}
     if url.get_backend_name() == "sqlite":
         if url.database in (None, "", ":memory:"):
             # An in-memory database lives in one connection: share it.
-            return {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
-        return {"pool_pre_ping": True}
+            return {**hidden, "poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+        return {**hidden, "pool_pre_ping": True}
     # pool_pre_ping: recover after the database restarts; pool_recycle: outlive idle timeouts
     # of proxies and load balancers between the app and the database.
     options: dict[str, Any] = {
+        **hidden,
         "pool_pre_ping": True,
         "pool_recycle": 1800,
         "pool_size": 10,
