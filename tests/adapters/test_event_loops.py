@@ -21,7 +21,7 @@ from starlette.testclient import TestClient
 from authsession import AuthOptions
 from authsession.integrations.starlette import get_server_session, install
 from authsession.providers import Credentials, Email
-from conftest import SECRET
+from helpers import SECRET
 
 pytestmark = [
     pytest.mark.usefixtures("clean_auth_env"),

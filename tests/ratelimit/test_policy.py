@@ -22,7 +22,7 @@ from authsession.errors import ConfigurationError
 from authsession.integrations.starlette import install
 from authsession.providers import Credentials, Email
 from authsession.ratelimit import Limit, MemoryRateLimitStore, RateLimits
-from conftest import BASE, SECRET, make_request
+from helpers import BASE, SECRET, make_request
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 
@@ -35,7 +35,7 @@ class Authorize:
     def __init__(self) -> None:
         self.calls = 0
 
-    def __call__(self, credentials: dict[str, Any], request: object) -> dict[str, Any] | None:
+    def __call__(self, credentials: dict[str, Any], request: object) -> Any:
         self.calls += 1
         if credentials.get("password") == PASSWORD:
             return {"id": "1", "email": credentials.get("email")}
