@@ -1,7 +1,7 @@
 """Secrets never reach a log line or a repr (issue 9 item 10).
 
 Every kind of sign-in runs with the ``authsession`` logger and the root logger at DEBUG and
-``debug=True``: credentials, an email link, OAuth against an ``httpx.MockTransport`` provider (in
+``debug=True``: credentials, an email link, OAuth against an ``httpx2.MockTransport`` provider (in
 process), and OpenID Connect against the real oidc-provider (served by uvicorn). Every log record
 (message, arguments, exception text, stack) and the repr of the options, providers, adapters
 and rate-limit stores is searched for every secret the flows handled: the auth secret, client
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
@@ -115,20 +115,20 @@ def reprs(options: AuthOptions) -> list[str]:
 
 
 class MockOAuth:
-    """An OAuth 2.0 provider behind ``httpx.MockTransport``: fresh code and tokens each time."""
+    """An OAuth 2.0 provider behind ``httpx2.MockTransport``: fresh code and tokens each time."""
 
     def __init__(self) -> None:
         self.issued: set[str] = set()
 
-    def handler(self, request: httpx.Request) -> httpx.Response:
+    def handler(self, request: httpx2.Request) -> httpx2.Response:
         if request.url.path == "/token":
             access, refresh = "at-" + secrets.token_hex(16), "rt-" + secrets.token_hex(16)
             self.issued.update({access, refresh})
             tokens = {"access_token": access, "refresh_token": refresh, "token_type": "Bearer", "expires_in": 3600}
-            return httpx.Response(200, json=tokens)
+            return httpx2.Response(200, json=tokens)
         if request.url.path == "/userinfo":
-            return httpx.Response(200, json={"id": "42", "name": "Mock User", "email": "mock@example.com"})
-        return httpx.Response(404)
+            return httpx2.Response(200, json={"id": "42", "name": "Mock User", "email": "mock@example.com"})
+        return httpx2.Response(404)
 
 
 def authorize(credentials: dict[str, Any], request: object) -> Any:
@@ -148,7 +148,7 @@ def test_in_process_sign_ins_leak_nothing(format: Format, records: Records) -> N
         debug=True,
         adapter=MemoryAdapter(),
         session={"strategy": "jwt"},
-        http_transport=httpx.MockTransport(mock.handler),
+        http_transport=httpx2.MockTransport(mock.handler),
         providers=[
             Credentials(authorize=authorize, credentials={"email": {}, "password": {}}),
             Email(send_verification_request=lambda **message: outbox.append(message)),
