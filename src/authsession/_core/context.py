@@ -107,6 +107,9 @@ class CoreOptions(Protocol):
     def debug_logger(self) -> logging.Logger | None: ...
     @property
     def http_transport(self) -> Any: ...
+    # A RateLimits or None; typed in _core/ratelimit.py, which imports this module.
+    @property
+    def rate_limits(self) -> Any: ...
 
 
 @dataclass(slots=True)
