@@ -108,6 +108,7 @@ def test_the_sdist_holds_the_package_and_none_of_the_test_rig(dist: Path) -> Non
         "README.md",
         "LICENSE",
         "CHANGELOG.md",
+        "CONTRIBUTING.md",
         "src/authsession/__init__.py",
         "src/authsession/py.typed",
         "src/authsession/adapters/sql/001_authjs_schema.sql",
