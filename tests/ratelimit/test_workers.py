@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from adapters.conftest import RUN_ID
@@ -40,9 +40,9 @@ def workers(redis_url: str) -> Iterator[str]:
         deadline = time.monotonic() + 30
         while True:
             try:
-                httpx.get(f"{url}/api/auth/csrf", timeout=1)
+                httpx2.get(f"{url}/api/auth/csrf", timeout=1)
                 break
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("uvicorn did not start") from None
                 time.sleep(0.1)
@@ -58,9 +58,9 @@ def workers(redis_url: str) -> Iterator[str]:
             server.stderr.close()
 
 
-def attempt(url: str) -> httpx.Response:
+def attempt(url: str) -> httpx2.Response:
     # A new connection each time, so the kernel spreads them over both workers.
-    with httpx.Client(base_url=url, follow_redirects=False, timeout=10) as client:
+    with httpx2.Client(base_url=url, follow_redirects=False, timeout=10) as client:
         csrf = client.get("/api/auth/csrf").json()["csrfToken"]
         form = {"email": "victim@example.com", "password": secrets.token_hex(4), "csrfToken": csrf}
         return client.post("/api/auth/callback/credentials", data=form)
