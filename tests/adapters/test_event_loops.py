@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -22,6 +23,7 @@ from authsession import AuthOptions
 from authsession.integrations.starlette import get_server_session, install
 from authsession.providers import Credentials, Email
 from helpers import SECRET
+from oauth.app import LiveServer, listening_socket, origin_of
 
 pytestmark = [
     pytest.mark.usefixtures("clean_auth_env"),
@@ -82,7 +84,7 @@ def test_one_adapter_on_two_sequential_loops(make_adapter: Any) -> None:
     assert found["id"] == created["id"]
 
 
-def make_app(adapter: Any) -> Starlette:
+def make_app(adapter: Any, url: str = "http://testserver") -> Starlette:
     async def authorize(credentials: dict[str, Any], request: object) -> Any:
         # As the demo does: the adapter's own user, so the database session can name it.
         if credentials.get("password") != "right":
@@ -91,7 +93,7 @@ def make_app(adapter: Any) -> Starlette:
 
     options = AuthOptions(
         secret=SECRET,
-        url="http://testserver",
+        url=url,
         adapter=adapter,
         session={"strategy": "database"},
         providers=[
@@ -111,7 +113,7 @@ def make_app(adapter: Any) -> Starlette:
 
 def sign_in_and_read(client: TestClient) -> Any:
     csrf = client.get("/api/auth/csrf").json()["csrfToken"]
-    form = {"email": "ada@example.com", "password": "right", "csrfToken": csrf}
+    form = {"email": "ada@clients.example", "password": "right", "csrfToken": csrf}
     client.post("/api/auth/callback/credentials", data=form, follow_redirects=False)
     return client.get("/me").json()
 
@@ -119,7 +121,7 @@ def sign_in_and_read(client: TestClient) -> Any:
 def test_two_test_clients_one_after_the_other(make_adapter: Any) -> None:
     adapter = make_adapter()
     asyncio.run(prepare(adapter))  # what a start-up script does before the server
-    user = asyncio.run(adapter.create_user({"name": "Ada", "email": "ada@example.com", "emailVerified": None}))
+    user = asyncio.run(adapter.create_user({"name": "Ada", "email": "ada@clients.example", "emailVerified": None}))
     app = make_app(adapter)
     cookies = None
     for _ in range(2):  # two tests of a user's suite, one client each
@@ -127,8 +129,27 @@ def test_two_test_clients_one_after_the_other(make_adapter: Any) -> None:
             assert client.get("/api/auth/session").json() is None
             if cookies is not None:
                 client.cookies.update(cookies)
-                assert client.get("/me").json() == "ada@example.com"  # the first client's session
+                assert client.get("/me").json() == "ada@clients.example"  # the first client's session
                 client.cookies.clear()
-            assert sign_in_and_read(client) == "ada@example.com"
+            assert sign_in_and_read(client) == "ada@clients.example"
             cookies = dict(client.cookies)
     assert user["id"]
+
+
+def test_set_up_with_asyncio_run_then_served_by_uvicorn(make_adapter: Any) -> None:
+    """The README's order: create the tables in a script's loop, then let uvicorn (its own loop,
+    here in a thread) serve; sessions are read through the same adapter object."""
+    adapter = make_adapter()
+    asyncio.run(prepare(adapter))
+    asyncio.run(adapter.create_user({"name": "Ada", "email": "grace@uvicorn.example", "emailVerified": None}))
+    sock = listening_socket()
+    site = LiveServer(make_app(adapter, url=origin_of(sock)), sock).start()
+    try:
+        with httpx2.Client(base_url=site.url, follow_redirects=False) as client:
+            csrf = client.get("/api/auth/csrf").json()["csrfToken"]
+            form = {"email": "grace@uvicorn.example", "password": "right", "csrfToken": csrf}
+            signed_in = client.post("/api/auth/callback/credentials", data=form)
+            assert signed_in.status_code == 302, signed_in.text
+            assert client.get("/me").json() == "grace@uvicorn.example"
+    finally:
+        site.stop()
