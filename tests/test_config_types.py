@@ -13,6 +13,8 @@ import inspect
 import logging
 import re
 import runpy
+import subprocess
+import sys
 import textwrap
 from dataclasses import fields
 from pathlib import Path
@@ -37,7 +39,7 @@ from authsession import (
 )
 from authsession._core.cookies import COOKIE_KEYS as _COOKIE_KEYS
 from authsession.options import _CALLBACKS, _COOKIE_OPTIONS, _EVENTS, _SAME_SITE
-from authsession.providers import OAuth, OAuthOptions, OAuthOverrides
+from authsession.providers import Endpoint, EndpointConfig, OAuth, OAuthOptions, OAuthOverrides
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -185,6 +187,12 @@ MISTAKES: list[tuple[str, str, str, tuple[str, ...]]] = [
         'GitHub(client_id="id", client_secret="secret", scpoe="read:user")  # error',
         "call-arg",
         ('"scpoe"', '"GitHub"'),
+    ),
+    (
+        "endpoint_key",
+        'GitHub(client_id="id", client_secret="secret", authorization={"param": {"prompt": "consent"}})  # error',
+        "arg-type",
+        ('Argument "authorization"', "EndpointConfig"),
     ),
     (
         "callback_return",
@@ -336,3 +344,17 @@ def test_preset_overrides_are_oauth_arguments() -> None:
     fixed = {"client_id", "client_secret", "type", "issuer"}
     assert set(OAuthOverrides.__optional_keys__) == set(parameters) - fixed
     assert set(OAuthOptions.__optional_keys__) == set(parameters) - fixed - {"id", "name"}
+    assert set(EndpointConfig.__optional_keys__) == {f.name for f in fields(Endpoint)}
+
+
+def test_the_types_import_without_the_optional_backends() -> None:
+    """``Adapter`` and the config types are there for users who installed no extra."""
+    script = (
+        "import sys\n"
+        "import authsession, authsession.config, authsession.adapters\n"
+        "from authsession.adapters import Adapter\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'redis', 'aiosqlite', 'asyncpg'}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

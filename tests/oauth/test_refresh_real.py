@@ -20,7 +20,7 @@ import httpx2
 import pytest
 
 from authsession import jwt
-from authsession.providers import OIDC, REFRESH_ACCESS_TOKEN_ERROR, OAuthProvider, refresh_access_token
+from authsession.providers import OIDC, REFRESH_ACCESS_TOKEN_ERROR, EndpointConfig, OAuthProvider, refresh_access_token
 from helpers import FakeClock
 from oidc_provider import OpenIDProvider, ProviderProcess
 
@@ -40,7 +40,7 @@ pytestmark = pytest.mark.node
 ACCESS_TOKEN_TTL = 120
 LEEWAY = 60
 PROVIDER_IDS = ("local", "local-public")
-OFFLINE = {"params": {"scope": "openid profile email offline_access", "prompt": "consent"}}
+OFFLINE: EndpointConfig = {"params": {"scope": "openid profile email offline_access", "prompt": "consent"}}
 
 
 def refreshing_providers(op: OpenIDProvider) -> dict[str, OAuthProvider]:

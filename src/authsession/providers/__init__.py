@@ -33,7 +33,15 @@ from authsession.providers.keycloak import Keycloak
 from authsession.providers.linkedin import LinkedIn
 from authsession.providers.microsoft_entra_id import MicrosoftEntraID
 from authsession.providers.notion import Notion
-from authsession.providers.oauth import OIDC, Endpoint, OAuth, OAuthOptions, OAuthOverrides, OAuthProvider
+from authsession.providers.oauth import (
+    OIDC,
+    Endpoint,
+    EndpointConfig,
+    OAuth,
+    OAuthOptions,
+    OAuthOverrides,
+    OAuthProvider,
+)
 from authsession.providers.okta import Okta
 from authsession.providers.patreon import Patreon
 from authsession.providers.reddit import Reddit
@@ -67,6 +75,7 @@ __all__ = [
     "EmailConfig",
     "EmailProvider",
     "Endpoint",
+    "EndpointConfig",
     "Facebook",
     "GitHub",
     "GitLab",

@@ -428,6 +428,13 @@ def _endpoint(value: str | Endpoint | Mapping[str, Any] | None) -> Endpoint:
     return Endpoint(url=value.get("url"), params=MappingProxyType(dict(value.get("params", {}))))
 
 
+class EndpointConfig(TypedDict, total=False):
+    """An endpoint as a dict, e.g. ``{"params": {"prompt": "consent"}}``: the fields of :class:`Endpoint`."""
+
+    url: str | None
+    params: Mapping[str, str]
+
+
 class OAuthOptions(TypedDict, total=False):
     """The optional settings of :func:`OAuth` that :func:`OIDC` and every preset also take.
 
@@ -436,9 +443,9 @@ class OAuthOptions(TypedDict, total=False):
     """
 
     well_known: str | None
-    authorization: str | Endpoint | Mapping[str, Any] | None
-    token: str | Endpoint | Mapping[str, Any] | None
-    userinfo: str | Endpoint | Mapping[str, Any] | None
+    authorization: str | Endpoint | EndpointConfig | None
+    token: str | Endpoint | EndpointConfig | None
+    userinfo: str | Endpoint | EndpointConfig | None
     userinfo_request: UserinfoFetcher | None
     jwks_uri: str | None
     scope: str | None
@@ -467,9 +474,9 @@ def OAuth(
     type: Literal["oauth", "oidc"] = "oauth",
     issuer: str | None = None,
     well_known: str | None = None,
-    authorization: str | Endpoint | Mapping[str, Any] | None = None,
-    token: str | Endpoint | Mapping[str, Any] | None = None,
-    userinfo: str | Endpoint | Mapping[str, Any] | None = None,
+    authorization: str | Endpoint | EndpointConfig | None = None,
+    token: str | Endpoint | EndpointConfig | None = None,
+    userinfo: str | Endpoint | EndpointConfig | None = None,
     userinfo_request: UserinfoFetcher | None = None,
     jwks_uri: str | None = None,
     scope: str | None = None,
@@ -553,6 +560,7 @@ def OIDC(
 __all__ = [
     "OIDC",
     "Endpoint",
+    "EndpointConfig",
     "OAuth",
     "OAuthOptions",
     "OAuthOverrides",
