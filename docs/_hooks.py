@@ -2,8 +2,8 @@
 
 The docstrings use Sphinx roles (:func:`encode`, :class:`~authsession.adapters.Adapter`) so they
 read well in ``help()`` and editors. Markdown has no roles, so the rendered text would show the
-``:func:`` prefix; this hook drops it and, like Sphinx, shortens a ``~``-prefixed path to its
-last name.
+``:func:`` prefix; this hook drops it, shortens a ``~``-prefixed path to its last name as Sphinx
+does, and links a full ``authsession.`` path to its API reference entry when there is one.
 """
 
 from __future__ import annotations
@@ -16,7 +16,11 @@ _ROLE = re.compile(r":(?:func|class|mod|meth|data|attr|exc|obj):<code>(~?)([\w.]
 
 def _plain(match: re.Match[str]) -> str:
     tilde, path = match.groups()
-    return f"<code>{path.rsplit('.', 1)[-1] if tilde else path}</code>"
+    code = f"<code>{path.rsplit('.', 1)[-1] if tilde else path}</code>"
+    if path.startswith("authsession.") and ("._" not in path or tilde):
+        # A full path links to its entry in the API reference when it has one (mkdocs-autorefs).
+        return f'<autoref identifier="{path}" optional>{code}</autoref>'
+    return code
 
 
 def on_page_content(html: str, **_: Any) -> str:
