@@ -3,7 +3,8 @@
 The docstrings use Sphinx roles (:func:`encode`, :class:`~authsession.adapters.Adapter`) so they
 read well in ``help()`` and editors. Markdown has no roles, so the rendered text would show the
 ``:func:`` prefix; this hook drops it, shortens a ``~``-prefixed path to its last name as Sphinx
-does, and links a full ``authsession.`` path to its API reference entry when there is one.
+does, and links a full ``authsession.`` path to its API reference entry when there is one. It
+also drops the second colon of reST's ``::`` before a literal block.
 """
 
 from __future__ import annotations
@@ -24,4 +25,5 @@ def _plain(match: re.Match[str]) -> str:
 
 
 def on_page_content(html: str, **_: Any) -> str:
-    return _ROLE.sub(_plain, html)
+    # reST ends the paragraph before a literal block with "::"; Markdown shows both colons.
+    return _ROLE.sub(_plain, html).replace("::</p>", ":</p>")
