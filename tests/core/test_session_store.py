@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from authsession import jwt
 from authsession._core.config import V4, V5
 from authsession._core.cookies import MAX_SESSION_CHUNKS, Cookie, read_chunks
 from authsession._core.server_session import get_session
 from authsession._core.session_store import SessionStore
 from authsession.adapters import MemoryAdapter
 from authsession.providers import Email
-from helpers import HOST, NOW, CoreClient, json_body, make_options, make_request
+from authsession.types import Format
+from helpers import HOST, NOW, SECRET, CoreClient, json_body, make_options, make_request
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 
@@ -156,3 +159,13 @@ def test_v4_keeps_empty_chunks_and_v5_skips_them() -> None:
     cookies = {"s.0": "A", "s.1": ""}
     assert SessionStore(template, cookies, V4).names == ("s.0", "s.1")
     assert SessionStore(template, cookies, V5).names == ("s.0",)
+
+
+@pytest.mark.parametrize("suffix", ODD_SUFFIXES, ids=lambda s: f"{s[:3]}x{len(s)}")
+def test_get_token_ignores_an_odd_suffix(format: Format, suffix: str) -> None:
+    token = jwt.encode(token={"sub": "1"}, secret=SECRET, format=format, now=NOW)
+    header = f"{SESSION[format]}.{suffix}=junk; {SESSION[format]}={token}"
+    request = SimpleNamespace(headers={"cookie": header})
+    claims = jwt.get_token(request, secret=SECRET, format=format, now=NOW)
+    assert claims is not None
+    assert claims["sub"] == "1"
