@@ -16,7 +16,7 @@ import pytest
 
 from authsession import jwt
 from authsession._core.config import V4, V5
-from authsession._core.cookies import MAX_SESSION_CHUNKS, Cookie, read_chunks
+from authsession._core.cookies import MAX_SESSION_CHUNKS, Cookie, chunk_size, read_chunks
 from authsession._core.server_session import get_session
 from authsession._core.session_store import SessionStore
 from authsession.adapters import MemoryAdapter
@@ -169,3 +169,12 @@ def test_get_token_ignores_an_odd_suffix(format: Format, suffix: str) -> None:
     claims = jwt.get_token(request, secret=SECRET, format=format, now=NOW)
     assert claims is not None
     assert claims["sub"] == "1"
+
+
+def test_writing_past_the_bound_says_the_session_will_not_come_back(caplog: pytest.LogCaptureFixture) -> None:
+    template = Cookie(name="s", value="")
+    store = SessionStore(template, {}, V5)
+    with caplog.at_level(logging.WARNING, logger="authsession"):
+        written = store.chunk("x" * (chunk_size("v5") * MAX_SESSION_CHUNKS + 1), expires=NOW + 60)
+    assert len(written) == MAX_SESSION_CHUNKS + 1
+    assert any("more than the 32 read back" in r.getMessage() for r in caplog.records)

@@ -256,6 +256,14 @@ def chunk_cookies(
         fresh = [template.copy(value=value)]
     else:
         count = math.ceil(len(value) / size)
+        if count > MAX_SESSION_CHUNKS:
+            # Written all the same, as NextAuth would; but read_chunks stops at the bound, so say why
+            # the session will not come back (a jwt callback that stores too much in the token).
+            logger.warning(
+                "The session token needs %d cookies, more than the %d read back: keep less in the token",
+                count,
+                MAX_SESSION_CHUNKS,
+            )
         if debug is not None:
             # NextAuth's debug message, with the same fields: big tokens are a common proxy problem.
             debug.debug(
