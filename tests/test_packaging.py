@@ -4,6 +4,7 @@ runs the README quick start from a directory outside the repository."""
 
 from __future__ import annotations
 
+import ast
 import importlib.metadata
 import os
 import re
@@ -78,6 +79,41 @@ def test_the_lock_pins_every_declared_dependency_within_its_range() -> None:
         if not req.specifier.contains(pins.get(canonicalize_name(req.name), "0.dev0"), prereleases=True)
     ]
     assert disagreeing == [], f"pyproject.toml moved past {LOCK.relative_to(ROOT)}; run `make lock`"
+
+
+def third_party_imports() -> dict[str, set[str]]:
+    """Top-level modules that src/, tests/ and examples/ import, minus the stdlib and our own."""
+    ours = {"authsession", "examples", "bench", "tests"} | {path.stem for path in (ROOT / "tests").iterdir()}
+    found: dict[str, set[str]] = {}
+    for folder in ("src", "tests", "examples"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if "node_modules" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if isinstance(node, ast.Import):
+                    modules = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    modules = [node.module]
+                else:
+                    continue
+                for module in modules:
+                    top = module.partition(".")[0]
+                    if top not in sys.stdlib_module_names and top not in ours:
+                        found.setdefault(top, set()).add(str(path.relative_to(ROOT)))
+    return found
+
+
+def test_every_imported_package_comes_from_the_lock() -> None:
+    # A module that only happens to be installed here (left over in an old venv) would pass
+    # locally and fail in CI, which builds its environment from the lock alone.
+    pins = locked_versions()
+    providers = importlib.metadata.packages_distributions()
+    unlocked = {
+        module: sorted(files)[:3]
+        for module, files in third_party_imports().items()
+        if not any(canonicalize_name(dist) in pins for dist in providers.get(module, []))
+    }
+    assert unlocked == {}, "imported but not in requirements/dev.lock: declare it in pyproject.toml, run `make lock`"
 
 
 def test_the_lock_carries_a_hash_for_every_pin() -> None:
