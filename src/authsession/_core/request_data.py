@@ -8,18 +8,25 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from authsession._core.cookies import parse_cookie_header
+from authsession._core.http import AuthRequest, AuthResponse
 from authsession._core.limits import (
     MAX_BODY_FIELDS,
+    MAX_HEADER_COUNT,
     MAX_JSON_DEPTH,
     RequestRefused,
     cookie_header_within_bounds,
     json_depth_within_bounds,
     log_safe,
 )
+from authsession._core.origin import request_origin
+
+if TYPE_CHECKING:
+    from authsession._core.context import CoreOptions
 
 logger = logging.getLogger("authsession")
 
@@ -63,3 +70,67 @@ def parse_body(content_type: str, raw: bytes) -> dict[str, Any]:
     except (UnicodeDecodeError, ValueError, RecursionError):
         logger.info("Ignoring a malformed %s request body", log_safe(kind, 100))
     return {}
+
+
+def build_auth_request(
+    options: CoreOptions,
+    *,
+    method: str,
+    scheme: str,
+    path: str,
+    query_string: str,
+    headers: Iterable[tuple[str, str]],
+    server: tuple[str, int | None] | None,
+    body: Mapping[str, Any] | None = None,
+    client: str | None = None,
+) -> AuthRequest:
+    """The :class:`AuthRequest` of one HTTP request, from the parts every server gives.
+
+    ``headers`` are (name, value) pairs as received (latin-1 text), repeated names allowed;
+    ``client`` is the peer's address as the server saw it.
+    Raises :class:`~authsession._core.limits.RequestRefused` for a request that breaks a bound
+    (header count, query fields) or whose host cannot be used (``authsession._core.origin``).
+    """
+    pairs = list(headers)
+    if len(pairs) > MAX_HEADER_COUNT:
+        raise RequestRefused(431, f"More than {MAX_HEADER_COUNT} request headers")
+    by_name: dict[str, str] = {}
+    cookie_header = []
+    for raw_name, value in pairs:
+        name = raw_name.lower()
+        if name == "cookie":
+            cookie_header.append(value)
+        by_name[name] = value
+    origin = request_origin(options, by_name, scheme, server)
+    url = f"{origin}{path}" + (f"?{query_string}" if query_string else "")
+    return AuthRequest(
+        method=method,
+        url=url,
+        headers=by_name,
+        cookies=parse_cookies("; ".join(cookie_header)) if cookie_header else {},
+        query=parse_query(query_string) if query_string else {},
+        body=body,
+        client=client,
+    )
+
+
+def check_declared_body_size(content_length: str | None, limit: int) -> None:
+    """Refuse (413) a body whose ``Content-Length`` is over ``limit``, before reading any of it."""
+    if content_length and content_length.isdigit() and int(content_length) > limit:
+        raise RequestRefused(413, f"Content-Length {int(content_length)} is over the {limit}-byte body limit")
+
+
+def check_body_size(size: int, limit: int) -> None:
+    """Refuse (413) a body once ``size`` bytes of it, read so far, are over ``limit``."""
+    if size > limit:
+        raise RequestRefused(413, f"Request body is over the {limit}-byte limit")
+
+
+_REASONS = {400: "Bad Request", 413: "Payload Too Large", 431: "Request Header Fields Too Large"}
+
+
+def refusal(exc: RequestRefused) -> AuthResponse:
+    """The plain-text answer to a refused request: its status and reason phrase, nothing else."""
+    return AuthResponse(
+        status=exc.status, body=_REASONS.get(exc.status, "Bad Request"), headers={"Content-Type": "text/plain"}
+    )

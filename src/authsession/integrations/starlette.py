@@ -18,9 +18,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from authsession._core.handler import handle
 from authsession._core.http import AuthRequest, AuthResponse, Cookie
-from authsession._core.limits import DEFAULT_MAX_BODY_SIZE, MAX_HEADER_COUNT, RequestRefused, log_safe
-from authsession._core.origin import request_origin
-from authsession._core.request_data import parse_body, parse_cookies, parse_query
+from authsession._core.limits import DEFAULT_MAX_BODY_SIZE, RequestRefused, log_safe
+from authsession._core.request_data import (
+    build_auth_request,
+    check_body_size,
+    check_declared_body_size,
+    parse_body,
+    refusal,
+)
 from authsession._core.server_session import get_session
 from authsession.options import AuthOptions
 from authsession.types import Session
@@ -28,7 +33,6 @@ from authsession.types import Session
 logger = logging.getLogger("authsession")
 
 _PENDING = "authsession.cookies"
-_REASONS = {400: "Bad Request", 413: "Payload Too Large", 431: "Request Header Fields Too Large"}
 
 
 def to_auth_request(scope: Scope, options: AuthOptions, body: dict[str, Any] | None = None) -> AuthRequest:
@@ -37,25 +41,14 @@ def to_auth_request(scope: Scope, options: AuthOptions, body: dict[str, Any] | N
     Raises :class:`~authsession._core.limits.RequestRefused` for a request that breaks a bound
     (header count, query fields) or whose host cannot be used (``authsession._core.origin``).
     """
-    if len(scope["headers"]) > MAX_HEADER_COUNT:
-        raise RequestRefused(431, f"More than {MAX_HEADER_COUNT} request headers")
-    headers: dict[str, str] = {}
-    cookie_header = []
-    for raw_name, raw_value in scope["headers"]:
-        name = raw_name.decode("latin-1").lower()
-        value = raw_value.decode("latin-1")
-        if name == "cookie":
-            cookie_header.append(value)
-        headers[name] = value
-    origin = request_origin(options, headers, scope.get("scheme") or "http", scope.get("server"))
-    query_string = scope.get("query_string", b"").decode("latin-1")
-    url = f"{origin}{scope.get('path', '/')}" + (f"?{query_string}" if query_string else "")
-    return AuthRequest(
+    return build_auth_request(
+        options,
         method=scope.get("method", "GET"),
-        url=url,
-        headers=headers,
-        cookies=parse_cookies("; ".join(cookie_header)) if cookie_header else {},
-        query=parse_query(query_string) if query_string else {},
+        scheme=scope.get("scheme") or "http",
+        path=scope.get("path", "/"),
+        query_string=scope.get("query_string", b"").decode("latin-1"),
+        headers=((name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]),
+        server=scope.get("server"),
         body=body,
         client=peer[0] if (peer := scope.get("client")) else None,
     )
@@ -114,17 +107,14 @@ class AuthSessionMiddleware:
             request = to_auth_request(scope, self.options, body)
         except RequestRefused as exc:
             logger.info("Refused %s %s: %s", scope["method"], log_safe(scope["path"], 200), exc)
-            reason = _REASONS.get(exc.status, "Bad Request")
-            await _send(send, AuthResponse(status=exc.status, body=reason, headers={"Content-Type": "text/plain"}))
+            await _send(send, refusal(exc))
             return
         await _send(send, await handle(request, self.options))
 
 
 async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
     """The request body, read chunk by chunk; :class:`RequestRefused` (413) past ``limit`` bytes."""
-    declared = dict(scope["headers"]).get(b"content-length", b"")
-    if declared.isdigit() and int(declared) > limit:
-        raise RequestRefused(413, f"Content-Length {int(declared)} is over the {limit}-byte body limit")
+    check_declared_body_size(dict(scope["headers"]).get(b"content-length", b"").decode("latin-1"), limit)
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -133,8 +123,7 @@ async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
             return b""
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > limit:
-            raise RequestRefused(413, f"Request body is over the {limit}-byte limit")
+        check_body_size(size, limit)
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
