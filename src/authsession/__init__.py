@@ -1,8 +1,8 @@
 """authsession: NextAuth.js / Auth.js for Python.
 
 Sign-in with OAuth, email and credentials, encrypted JWT or database sessions, and server-side
-session access (:func:`get_server_session`) for Starlette and FastAPI apps, wire-compatible with
-next-auth 4 and Auth.js 5.
+session access (:func:`get_server_session`) for Starlette, FastAPI and Flask apps, wire-compatible
+with next-auth 4 and Auth.js 5.
 """
 
 from __future__ import annotations
@@ -40,13 +40,13 @@ async def get_server_session(
 
     The Python form of NextAuth's ``getServerSession(req, res, authOptions)`` for Starlette
     and FastAPI; refreshed cookies are written to ``response``. It never raises for a bad
-    cookie. Starlette and FastAPI are the frameworks supported today.
+    cookie. A Flask view calls :func:`authsession.integrations.flask.get_server_session`.
     """
     scope: Any = getattr(request, "scope", None)
     if not isinstance(scope, dict):
         raise TypeError(
-            f"get_server_session() takes a Starlette/FastAPI request, not {type(request).__name__}: "
-            "those are the frameworks authsession supports today"
+            f"get_server_session() takes a Starlette/FastAPI request, not {type(request).__name__}; "
+            "in a Flask view, call authsession.integrations.flask.get_server_session()"
         )
     from authsession.integrations.starlette import get_server_session as starlette_session
 

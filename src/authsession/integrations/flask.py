@@ -1,0 +1,302 @@
+"""Flask integration: an extension that serves the auth API, ``get_server_session`` and a decorator.
+
+::
+
+    auth = AuthSession(app, auth_options)      # or AuthSession() ... auth.init_app(app, auth_options)
+
+    @app.get("/profile")
+    def profile():
+        session = get_server_session()          # None when nobody is signed in
+        ...
+
+    @app.get("/dashboard")
+    @auth_required
+    def dashboard(): ...
+
+The core is async; Flask's views reach it through ``authsession.integrations._bridge``, one event
+loop in a background thread for the whole process.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar, overload
+from urllib.parse import urlencode
+
+from flask import Blueprint, Flask, current_app, g, jsonify, redirect
+from flask import Request as FlaskRequest
+from flask import Response as FlaskResponse
+from flask import request as current_request
+from werkzeug.exceptions import abort
+from werkzeug.local import LocalProxy
+from werkzeug.wrappers import Response as BaseResponse
+
+from authsession._core.context import build_context, init_csrf
+from authsession._core.handler import handle
+from authsession._core.http import AuthRequest, AuthResponse, Cookie
+from authsession._core.limits import DEFAULT_MAX_BODY_SIZE, RequestRefused, log_safe
+from authsession._core.request_data import (
+    build_auth_request,
+    check_body_size,
+    check_declared_body_size,
+    parse_body,
+    refusal,
+)
+from authsession._core.server_session import get_session
+from authsession.integrations import _bridge
+from authsession.options import AuthOptions
+from authsession.types import Session
+
+logger = logging.getLogger("authsession")
+
+F = TypeVar("F", bound=Callable[..., Any])
+_EXTENSION = "authsession"
+_PENDING = "authsession.cookies"  # in the WSGI environ: (name, Set-Cookie value) for after_request
+# Every method goes to the core, which answers the ones NextAuth does not serve with its own 400.
+_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+class AuthSession:
+    """The Flask extension: the auth API under ``options.base_path``, cookies, template context.
+
+    ``AuthSession(app, options)`` sets up ``app`` at once; ``AuthSession()`` then
+    ``init_app(app, options)`` is the application-factory form. It registers a blueprint named
+    ``authsession``, an ``after_request`` hook that writes the session cookies
+    :func:`get_server_session` refreshed, and ``auth_session`` (the session, read lazily) in
+    every template's context. ``max_body_size`` caps a POST body to the auth routes (default
+    64 KiB, answered 413 above).
+    """
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        options: AuthOptions | None = None,
+        *,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    ) -> None:
+        self.options = options
+        self.max_body_size = max_body_size
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask, options: AuthOptions | None = None) -> None:
+        """Register the auth routes, the cookie hook and the template context on ``app``."""
+        options = options or self.options
+        if options is None:
+            raise TypeError("AuthSession needs options: AuthSession(app, options) or init_app(app, options)")
+        self.options = options
+        app.extensions[_EXTENSION] = self
+        blueprint = Blueprint(_EXTENSION, __name__, url_prefix=options.base_path)
+        blueprint.add_url_rule("/<path:action>", "api", self._serve, methods=_METHODS)
+        app.register_blueprint(blueprint)
+        app.after_request(_write_pending_cookies)
+        # ``session`` is Flask's own cookie session in templates; ours is ``auth_session``.
+        app.context_processor(lambda: {"auth_session": LocalProxy(get_server_session)})
+
+    def _serve(self, action: str) -> FlaskResponse:
+        assert self.options is not None
+        try:
+            body = None
+            if current_request.method == "POST":
+                body = parse_body(current_request.content_type or "", _read_body(current_request, self.max_body_size))
+            auth_request = to_auth_request(current_request, self.options, body)
+        except RequestRefused as exc:
+            logger.info("Refused %s %s: %s", current_request.method, log_safe(current_request.path, 200), exc)
+            return to_flask_response(refusal(exc))
+        return to_flask_response(_bridge.run(handle(auth_request, self.options)))
+
+
+def to_auth_request(request: FlaskRequest, options: AuthOptions, body: dict[str, Any] | None = None) -> AuthRequest:
+    """The :class:`AuthRequest` of a Flask (werkzeug) request; the WSGI form of Starlette's.
+
+    Raises :class:`~authsession._core.limits.RequestRefused` for a request that breaks a bound.
+    """
+    environ = request.environ
+    port = environ.get("SERVER_PORT")
+    return build_auth_request(
+        options,
+        method=request.method,
+        scheme=request.scheme,
+        path=request.path,
+        query_string=environ.get("QUERY_STRING", ""),
+        headers=request.headers.items(),
+        server=(environ.get("SERVER_NAME", ""), int(port) if port and port.isdigit() else None),
+        body=body,
+        client=request.remote_addr,
+    )
+
+
+def _read_body(request: FlaskRequest, limit: int) -> bytes:
+    check_declared_body_size(request.headers.get("Content-Length"), limit)
+    raw: bytes = request.stream.read(limit + 1)  # never more than one byte past the bound
+    check_body_size(len(raw), limit)
+    return raw
+
+
+def to_flask_response(response: AuthResponse) -> FlaskResponse:
+    """A Flask response carrying exactly the core's status, headers, redirect and cookies."""
+    flask_response = FlaskResponse(response.body, status=response.status)
+    if not any(name.lower() == "content-type" for name in response.headers):
+        del flask_response.headers["Content-Type"]  # a bare redirect has none
+    for name, value in response.headers.items():
+        flask_response.headers[name] = value
+    if response.redirect is not None:
+        flask_response.headers["Location"] = response.redirect
+    for cookie in response.cookies:
+        flask_response.headers.add("Set-Cookie", cookie.serialize())
+    return flask_response
+
+
+def _options(options: AuthOptions | None) -> AuthOptions:
+    if options is not None:
+        return options
+    extension: AuthSession | None = current_app.extensions.get(_EXTENSION)
+    if extension is None or extension.options is None:
+        raise RuntimeError("authsession is not set up on this app: call AuthSession(app, options) first")
+    return extension.options
+
+
+def _current(request: FlaskRequest | None) -> FlaskRequest:
+    return request if request is not None else current_request._get_current_object()  # type: ignore[attr-defined]
+
+
+async def _read(request: FlaskRequest, response: FlaskResponse | None, options: AuthOptions, key: str) -> None:
+    """Memoise the session of ``request`` under ``key`` in its environ; hand over its cookies."""
+    try:
+        auth_request = to_auth_request(request, options)
+    except RequestRefused as exc:
+        logger.info("No session for a refused request: %s", exc)
+        request.environ[key] = None
+        return
+    request.environ[key], cookies = await get_session(auth_request, options)
+    _hand_over(request, response, cookies)
+
+
+def get_server_session(
+    request: FlaskRequest | None = None, response: FlaskResponse | None = None, options: AuthOptions | None = None
+) -> Session | None:
+    """The signed-in user's session, or ``None``: the seed's ``getServerSession`` for Flask.
+
+    Without arguments it reads the current request with the app's options. Refreshed cookies
+    go on ``response`` when you pass one, and on the response Flask sends (the ``after_request``
+    hook), each cookie once. Memoised per request. It never raises for a missing, expired,
+    tampered or foreign cookie (that is ``None``, logged on the ``authsession`` logger).
+    In an ``async def`` view, ``await`` :func:`aget_server_session` instead.
+    """
+    request, options = _current(request), _options(options)
+    key = f"authsession.session.{id(options)}"
+    if key not in request.environ:
+        _bridge.run(_read(request, response, options, key))
+    session: Session | None = request.environ[key]
+    return session
+
+
+async def aget_server_session(
+    request: FlaskRequest | None = None, response: FlaskResponse | None = None, options: AuthOptions | None = None
+) -> Session | None:
+    """:func:`get_server_session` for ``async def`` views: waits without blocking their loop."""
+    request, options = _current(request), _options(options)
+    key = f"authsession.session.{id(options)}"
+    if key not in request.environ:
+        await _bridge.run_async(_read(request, response, options, key))
+    session: Session | None = request.environ[key]
+    return session
+
+
+def get_csrf_token(request: FlaskRequest | None = None, response: FlaskResponse | None = None) -> str:
+    """The CSRF token for your own sign-in or sign-out form; sets its cookie when new."""
+    request, options = _current(request), _options(None)
+    try:
+        ctx = build_context(to_auth_request(request, options), options, "csrf", None)
+    except RequestRefused as exc:
+        logger.info("No CSRF token for a refused request: %s", exc)
+        abort(exc.status)
+    init_csrf(ctx)
+    assert ctx.csrf is not None
+    _hand_over(request, response, ctx.response_cookies)
+    return ctx.csrf.token
+
+
+def _hand_over(request: FlaskRequest, response: FlaskResponse | None, cookies: list[Cookie]) -> None:
+    """Put ``cookies`` on ``response`` now and queue them for the ``after_request`` hook."""
+    if not cookies:
+        return
+    serialised = [(cookie.name, cookie.serialize()) for cookie in cookies]
+    if response is not None:
+        for _, value in serialised:
+            response.headers.add("Set-Cookie", value)
+    request.environ.setdefault(_PENDING, []).extend(serialised)
+
+
+def _write_pending_cookies(response: FlaskResponse) -> FlaskResponse:
+    pending: list[tuple[str, str]] = current_request.environ.get(_PENDING, [])
+    if pending:
+        present = {value.split("=", 1)[0].strip() for value in response.headers.getlist("Set-Cookie")}
+        for name, value in pending:
+            if name not in present:
+                response.headers.add("Set-Cookie", value)
+    return response
+
+
+@overload
+def auth_required(view: F, /) -> F: ...
+@overload
+def auth_required(*, redirect_to: str | None = None) -> Callable[[F], F]: ...
+def auth_required(view: F | None = None, /, *, redirect_to: str | None = None) -> F | Callable[[F], F]:
+    """Let a view run only for a signed-in user; ``g.auth_session`` holds the session.
+
+    Browsers (``Accept: text/html``) get a 307 to ``redirect_to`` with ``callbackUrl`` set to
+    the page they asked for; the default is ``<base_path>/signin``, which remembers it. Other
+    clients get 401 JSON. Works on ``def`` and ``async def`` views.
+
+    Security: this only checks that *someone* is signed in. Check roles or ownership yourself,
+    from ``g.auth_session``.
+    """
+
+    def decorate(view: F) -> F:
+        if inspect.iscoroutinefunction(view):
+
+            @functools.wraps(view)
+            async def async_guarded(*args: Any, **kwargs: Any) -> Any:
+                g.auth_session = await aget_server_session()
+                if g.auth_session is None:
+                    return _refuse(redirect_to)
+                return await view(*args, **kwargs)
+
+            return async_guarded  # type: ignore[return-value]
+
+        @functools.wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            g.auth_session = get_server_session()
+            if g.auth_session is None:
+                return _refuse(redirect_to)
+            return view(*args, **kwargs)
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate(view) if view is not None else decorate
+
+
+def _refuse(redirect_to: str | None) -> BaseResponse:
+    if "text/html" in current_request.headers.get("Accept", ""):
+        # By default through the auth API's sign-in route: it keeps callbackUrl in its cookie.
+        target = redirect_to or f"{_options(None).base_path}/signin"
+        query = current_request.query_string.decode("latin-1")
+        here = current_request.path + (f"?{query}" if query else "")
+        return redirect(f"{target}{'&' if '?' in target else '?'}{urlencode({'callbackUrl': here})}", code=307)
+    response = jsonify({"message": "Not authenticated"})
+    response.status_code = 401
+    return response
+
+
+__all__ = [
+    "AuthSession",
+    "aget_server_session",
+    "auth_required",
+    "get_csrf_token",
+    "get_server_session",
+    "to_auth_request",
+]
