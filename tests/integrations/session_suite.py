@@ -1,6 +1,7 @@
 """The tests every Starlette-family integration must pass, shared by inheritance.
 
-A subclass provides ``build_app(options)``: an app with the auth API mounted in one line and the
+A subclass provides ``build_app(options)`` (and, for a framework whose test client is not
+Starlette's, ``open_client``): an app with the auth API mounted in one line and the
 pages below, each calling ``get_server_session(request, <response or None>, options)``:
 
 * ``/me``: the session as JSON (``null`` when anonymous)
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from typing import Any, ClassVar
 
 import pytest
@@ -37,7 +39,7 @@ def cookie_names(response: Any) -> list[str]:
     return [header.split("=", 1)[0] for header in set_cookies(response)]
 
 
-def sign_in(client: TestClient, *, callback_url: str = "/me", password: str = PASSWORD, **extra: str) -> Any:
+def sign_in(client: Any, *, callback_url: str = "/me", password: str = PASSWORD, **extra: str) -> Any:
     token = client.get("/api/auth/csrf").json()["csrfToken"]
     form = {"username": "ada", "password": password, "csrfToken": token, "callbackUrl": callback_url, **extra}
     return client.post("/api/auth/callback/credentials", data=form)
@@ -50,6 +52,10 @@ class SessionSuite:
 
     def build_app(self, options: AuthOptions) -> Any:
         raise NotImplementedError
+
+    def open_client(self, app: Any, base_url: str = SITE) -> AbstractContextManager[Any]:
+        """A client for ``app`` with the :class:`TestClient` interface the tests use, not following redirects."""
+        return TestClient(app, base_url=base_url, follow_redirects=False)
 
     # --- fixtures ------------------------------------------------------------------------------------------
 
@@ -74,7 +80,7 @@ class SessionSuite:
 
     @pytest.fixture
     def client(self, options: AuthOptions) -> Iterator[TestClient]:
-        with TestClient(self.build_app(options), follow_redirects=False) as client:
+        with self.open_client(self.build_app(options)) as client:
             yield client
 
     # --- mounting ------------------------------------------------------------------------------------------
@@ -304,7 +310,7 @@ class SessionSuite:
 
     def test_trust_host_uses_forwarded_headers(self, format: str, clean_auth_env: None) -> None:
         options = make_options(format=format, trust_host=True)
-        with TestClient(self.build_app(options), follow_redirects=False) as client:
+        with self.open_client(self.build_app(options)) as client:
             headers = {"x-forwarded-proto": "https", "x-forwarded-host": "app.example.com, proxy.internal"}
             providers = client.get("/api/auth/providers", headers=headers)
             assert providers.json()["credentials"]["signinUrl"] == "https://app.example.com/api/auth/signin/credentials"
@@ -314,7 +320,7 @@ class SessionSuite:
             assert all("; Secure;" in header for header in set_cookies(csrf))
 
     def test_https(self, format: str, clean_auth_env: None) -> None:
-        with TestClient(self.build_app(make_options(format=format)), base_url="https://testserver") as client:
+        with self.open_client(self.build_app(make_options(format=format)), "https://testserver") as client:
             response = client.get("/api/auth/csrf")
             stem = "next-auth" if format == "v4" else "authjs"
             assert cookie_names(response) == [f"__Host-{stem}.csrf-token", f"__Secure-{stem}.callback-url"]
