@@ -170,8 +170,9 @@ def test_every_public_module_is_in_the_api_reference() -> None:
         for path in (package / "authsession").rglob("*.py")
         if not any(part.startswith("_") and part != "__init__.py" for part in path.relative_to(package).parts)
     }
-    # A module inside a documented subpackage is covered by the subpackage's page (providers.github).
-    packages = (documented | set(NOT_IN_REFERENCE)) - {"authsession"}
+    # A module inside a documented subpackage is covered by the subpackage's page (providers.github);
+    # the integrations are documented one by one.
+    packages = (documented | {"authsession.sessions"}) - {"authsession"}
     covered = {m for m in public if any(m.startswith(d + ".") for d in packages)}
     missing = public - documented - covered - set(NOT_IN_REFERENCE)
     assert not missing, f"add these modules to a page under docs/reference/: {sorted(missing)}"
