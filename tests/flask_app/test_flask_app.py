@@ -1,0 +1,98 @@
+"""``examples/flask_app`` under a real WSGI server (waitress, in a subprocess on loopback),
+signed in with credentials over HTTP as a browser would: the seed's pages, before and after."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from helpers import requires
+from oauth.app import listening_socket
+
+ROOT = Path(__file__).resolve().parents[2]
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+CSRF = re.compile(r'name="csrfToken" value="([0-9a-f]{64})"')
+
+
+@pytest.fixture
+def server(clean_auth_env: None) -> Iterator[str]:
+    requires(importlib.util.find_spec("waitress") is not None, "waitress is not installed: pip install waitress")
+    with listening_socket() as probe:
+        port = probe.getsockname()[1]
+    env = {**os.environ, "AUTH_SECRET": "flask-example-test-secret-0123456789", "PYTHONUNBUFFERED": "1"}
+    command = [
+        sys.executable,
+        "-m",
+        "waitress",
+        f"--listen=127.0.0.1:{port}",
+        "--call",
+        "examples.flask_app:create_app",
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx2.get(f"{url}/api/me", timeout=1)
+                break
+            except httpx2.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    output = process.stdout.read() if process.stdout else ""
+                    pytest.fail(f"waitress did not start: {output}")
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout:
+            process.stdout.close()
+
+
+def test_the_seed_pages_under_waitress(server: str) -> None:
+    with httpx2.Client(base_url=server, follow_redirects=False) as client:
+        assert client.get("/api/me").json() == {"userEmail": None}
+        assert "You must be logged in to view this page." in client.get("/profile").text
+        dashboard = client.get("/dashboard", headers=BROWSER)
+        assert dashboard.status_code == 307
+        assert dashboard.headers["location"] == "/login?callbackUrl=%2Fdashboard"
+        assert client.get("/dashboard", headers={"Accept": "application/json"}).status_code == 401
+
+        login = client.get(dashboard.headers["location"])
+        token = CSRF.search(login.text)
+        assert token is not None
+        form = {
+            "csrfToken": token.group(1),
+            "callbackUrl": "/dashboard",
+            "email": "demo@example.com",
+            "password": "wrong",
+        }
+        wrong = client.post("/api/auth/callback/credentials", data=form)
+        assert wrong.status_code == 302
+        assert wrong.headers["location"].startswith(f"{server}/login?")
+        assert "CredentialsSignin" in wrong.headers["location"]
+        assert client.get("/api/me").json() == {"userEmail": None}
+
+        signed_in = client.post("/api/auth/callback/credentials", data={**form, "password": "demo-password"})
+        assert signed_in.status_code == 302
+        assert signed_in.headers["location"] == f"{server}/dashboard"
+        assert client.get("/dashboard", headers=BROWSER).status_code == 200
+        profile = client.get("/profile").text
+        assert "Welcome, Demo User!" in profile
+        assert "Your email is demo@example.com" in profile
+        assert client.get("/api/me").json() == {"userEmail": "demo@example.com"}
+
+        token = CSRF.search(profile)
+        assert token is not None
+        signed_out = client.post("/api/auth/signout", data={"csrfToken": token.group(1)})
+        assert signed_out.status_code == 302
+        assert client.get("/api/me").json() == {"userEmail": None}
