@@ -187,6 +187,16 @@ async def python_rows(format: str, token: str, iterations: int, skipped: list[Sk
         await _async_samples(asgi.starlette_session_call(options, header), iterations),
     )
     try:
+        from bench import wsgi
+    except ImportError as exc:  # an environment without the flask extra
+        skipped.append(Skipped("Flask", str(exc)))
+    else:
+        # Sync: from a WSGI worker thread through the bridge's event loop (another thread).
+        add(
+            "get_server_session (Flask, sync bridge)",
+            await asyncio.to_thread(_samples, wsgi.flask_session_call(options, header), iterations),
+        )
+    try:
         fresh = AuthOptions(secret=SECRET, format=format, url=URL, session={"refresh_threshold": 0.1})  # type: ignore[arg-type]
     except ConfigurationError as exc:  # an authsession without the option
         skipped.append(Skipped("refresh_threshold", str(exc)))
