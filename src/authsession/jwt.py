@@ -1,6 +1,6 @@
 """Encrypted session tokens, byte-compatible with ``next-auth/jwt`` (v4) and ``@auth/core/jwt`` (v5).
 
-Protocol: ``spec/nextauth-protocol.md`` §1. A token is a compact JWE (``alg: dir``) whose key is
+Protocol: ``docs/protocol.md`` §1. A token is a compact JWE (``alg: dir``) whose key is
 derived from your secret with HKDF; it is encrypted *and* authenticated, so the browser can
 neither read nor change the claims. A token minted here is accepted by a Next.js app that shares
 the secret and the format, and the other way round.

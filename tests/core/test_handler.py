@@ -247,30 +247,31 @@ async def test_v5_json_mode_for_errors(client: CoreClient, format: str) -> None:
 
 
 @pytest.mark.parametrize("path", ["session", "csrf", "providers"])
-async def test_config_error_on_json_actions_is_500_json(
+async def test_bad_query_callback_url_on_json_actions_is_400_json(
     format: str, path: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    # NextAuth's configuration-error body, but 400: the request is at fault, not the server.
     request = make_request("GET", path, query={"callbackUrl": "ftp://example.com/x"})
-    with caplog.at_level(logging.ERROR, logger="authsession"):
+    with caplog.at_level(logging.WARNING, logger="authsession"):
         response = await handle(request, make_options(format=format))
-    assert response.status == 500
+    assert response.status == 400
     assert response.headers["Content-Type"] == "application/json"
     assert json_body(response) == {"message": CONFIG_MESSAGE[format]}
     assert "ftp://example.com/x" not in response.body
     assert any("InvalidCallbackUrl" in r.getMessage() for r in caplog.records)
 
 
-async def test_config_error_on_post_is_500_json(client: CoreClient, format: str) -> None:
+async def test_bad_query_callback_url_on_post_is_400_json(client: CoreClient, format: str) -> None:
     token = await client.csrf_token()
     response = await client.request("POST", "signout", body={"csrfToken": token}, query={"callbackUrl": "mailto:x"})
-    assert response.status == 500
+    assert response.status == 400
     assert json_body(response) == {"message": CONFIG_MESSAGE[format]}
 
 
 @pytest.mark.parametrize("path", ["signin", "signout", "error", "verify-request"])
-async def test_config_error_on_a_page_renders_the_error_page(format: str, path: str) -> None:
+async def test_bad_query_callback_url_on_a_page_renders_the_error_page(format: str, path: str) -> None:
     response = await handle(make_request("GET", path, query={"callbackUrl": "mailto:x"}), make_options(format=format))
-    assert response.status == 500
+    assert response.status == 400
     assert response.headers["Content-Type"] == "text/html"
     assert "Server error" in response.body
 

@@ -256,6 +256,13 @@ def init_csrf(ctx: Context) -> None:
         ctx.set_cookie(template.copy(value=ctx.csrf.new_cookie_value))
 
 
+class CallbackUrlInRequest(InvalidCallbackUrl):
+    """The request's own ``callbackUrl`` query is no http(s) URL: bad input, answered 400.
+
+    NextAuth answers it 500 like a configuration error; a ``redirect`` callback returning
+    garbage stays a 500, since that one is the app's fault."""
+
+
 async def init_callback_url(ctx: Context) -> None:
     """Resolve callbackUrl from the body, the query or the cookie, through ``redirect`` (§4.3)."""
     template = ctx.cookie_templates.callback_url
@@ -264,7 +271,7 @@ async def init_callback_url(ctx: Context) -> None:
     # Like NextAuth, the query is asserted; a body value that is not a same-origin URL is turned
     # into the origin by the redirect callback.
     if query_value and not is_http_url(query_value, ctx.base_url):
-        raise InvalidCallbackUrl(f"Invalid callback URL. Received: {log_safe(query_value, 200)}")
+        raise CallbackUrlInRequest(f"Invalid callback URL. Received: {log_safe(query_value, 200)}")
     if cookie_value and not is_http_url(cookie_value, ctx.base_url):
         # NextAuth fails every request of a browser holding such a cookie (a planted one too) and
         # never clears it; ignoring it lets the resolution below overwrite it.

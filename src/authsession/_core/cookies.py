@@ -1,6 +1,6 @@
 """Cookies as NextAuth writes them: names, templates, serialisation and session-cookie chunks.
 
-Protocol: ``spec/nextauth-protocol.md`` §2. Values are percent-encoded like JavaScript's
+Protocol: ``docs/protocol.md`` §2. Values are percent-encoded like JavaScript's
 ``encodeURIComponent`` (the npm ``cookie`` package), attributes come in that package's order,
 and a session token longer than one cookie can hold is split into ``<name>.0``, ``<name>.1``, ...
 """

@@ -24,7 +24,14 @@ from authsession._core.actions import (
     verify_request,
 )
 from authsession._core.config import Dialect
-from authsession._core.context import Context, CoreOptions, build_context, init_callback_url, init_csrf
+from authsession._core.context import (
+    CallbackUrlInRequest,
+    Context,
+    CoreOptions,
+    build_context,
+    init_callback_url,
+    init_csrf,
+)
 from authsession._core.http import AuthRequest, AuthResponse
 from authsession._core.pages import render_error
 from authsession.errors import (
@@ -118,15 +125,17 @@ def bad_request(method: str, dialect: Dialect) -> AuthResponse:
     return AuthResponse(status=400, body=json.dumps("Bad request."), headers={"Content-Type": "application/json"})
 
 
-def config_error_json(dialect: Dialect) -> AuthResponse:
+def config_error_json(dialect: Dialect, *, status: int = 500) -> AuthResponse:
     body = json.dumps({"message": dialect.server_error_message})
-    return AuthResponse(status=500, body=body, headers={"Content-Type": "application/json"})
+    return AuthResponse(status=status, body=body, headers={"Content-Type": "application/json"})
 
 
 def on_error(ctx: Context, exc: AuthError, method: str) -> AuthResponse:
     """NextAuth's answer to an error: sign-in errors go to the sign-in page, others to the
     error page as ``Configuration`` unless allowlisted. The browser never sees details."""
-    if isinstance(exc, ConfigurationError | UnknownAction):
+    if isinstance(exc, CallbackUrlInRequest):
+        logger.warning("%s: %s", exc.type, exc)
+    elif isinstance(exc, ConfigurationError | UnknownAction):
         logger.error("%s: %s", exc.type, exc)
     else:
         logger.info("%s: %s", exc.type, exc)
@@ -139,8 +148,10 @@ def on_error(ctx: Context, exc: AuthError, method: str) -> AuthResponse:
     # Assertion failures (and any v4 server error) answer JSON 500 except on a GET of a page.
     assertion = isinstance(exc, FAILED_ASSERTIONS)
     server_error = assertion or (ctx.v4 and isinstance(exc, ConfigurationError))
+    # NextAuth's body, but 400 when the request itself was the fault: bad input is never a 500.
+    bad_input = isinstance(exc, CallbackUrlInRequest)
     if server_error and (method == "POST" or ctx.action not in HTML_ACTIONS):
-        return ctx.respond(config_error_json(ctx.dialect))
+        return ctx.respond(config_error_json(ctx.dialect, status=400 if bad_input else 500))
     if assertion and ctx.options.pages.error is None:
         # The built-in error page would fail the same assertion (a bad callback-url cookie
         # goes with every request), so a redirect there would loop: render it here.
@@ -151,7 +162,7 @@ def on_error(ctx: Context, exc: AuthError, method: str) -> AuthResponse:
             theme=ctx.options.theme,
             format=ctx.options.format,
         )
-        return ctx.html(html, status=status)
+        return ctx.html(html, status=400 if bad_input else status)
     code = exc.client_type
     if exc.kind == "signin":
         extra = {"code": exc.code} if isinstance(exc, CredentialsSignin) else {}

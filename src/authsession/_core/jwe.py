@@ -1,6 +1,6 @@
 """Compact JWE with ``alg: dir``, and the key derivation NextAuth and Auth.js put in front of it.
 
-Protocol: ``spec/nextauth-protocol.md`` §1. Standards: RFC 7516 (JWE compact serialisation),
+Protocol: ``docs/protocol.md`` §1. Standards: RFC 7516 (JWE compact serialisation),
 RFC 7518 §5.2 (A256CBC-HS512) and §5.3 (A256GCM), RFC 5869 (HKDF), RFC 7638 (JWK thumbprint).
 
 Only what the two token formats use is implemented, so the parser can refuse everything else:

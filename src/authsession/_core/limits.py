@@ -24,11 +24,11 @@ MAX_COOKIE_COUNT = 200
 #: Request headers beyond this count refuse the request (431) before any is looked at.
 MAX_HEADER_COUNT = 200
 #: Default POST body cap for the auth routes (configurable per integration): sign-in forms,
-#: CSRF tokens and WebAuthn responses are a few kilobytes.
+#: CSRF tokens and JSON bodies are well under a few kilobytes.
 DEFAULT_MAX_BODY_SIZE = 64 * 1024
 #: Form fields or JSON members in one body; a credentials form has a handful.
 MAX_BODY_FIELDS = 100
-#: Nesting of a JSON body; a WebAuthn response is 3 deep.
+#: Nesting of a JSON body; what the auth routes take is 1-2 levels deep.
 MAX_JSON_DEPTH = 32
 #: Printable text of one client log record (v4 ``POST /_log``).
 MAX_LOG_TEXT = 2000

@@ -2,7 +2,7 @@
 
 Standards: RFC 6749 §4.1 (authorization code grant), RFC 7636 (PKCE, S256 only), OpenID
 Connect Core 1.0 §3.1.2.1 (``nonce``), RFC 9207 (``iss`` response parameter).
-Protocol: ``spec/nextauth-protocol.md`` §1.3 (check cookies as JWEs salted with the cookie
+Protocol: ``docs/protocol.md`` §1.3 (check cookies as JWEs salted with the cookie
 name, 15 minutes) and §6.1 (default checks: ``state`` in v4, ``pkce`` in v5).
 """
 

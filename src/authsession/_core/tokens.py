@@ -3,7 +3,7 @@
 :mod:`authsession.jwt` is the public face of this module; the core and the session strategies
 call it directly, so the core never imports a module above it.
 
-Protocol: ``spec/nextauth-protocol.md`` §1. A token is a compact JWE (``alg: dir``) whose key is
+Protocol: ``docs/protocol.md`` §1. A token is a compact JWE (``alg: dir``) whose key is
 derived from your secret with HKDF; it is encrypted *and* authenticated, so the browser can
 neither read nor change the claims. A token minted here is accepted by a Next.js app that shares
 the secret and the format, and the other way round.

@@ -6,7 +6,7 @@ the sign-in.
 Standards: RFC 6749 §4.1 (authorization code grant) and §2.3.1 (client authentication),
 RFC 7636 (PKCE), RFC 8414 / OpenID Connect Discovery 1.0 (metadata), OpenID Connect Core 1.0
 §3.1.3.7 (ID token validation), RFC 9207 (``iss`` in the authorization response).
-Protocol: ``spec/nextauth-protocol.md`` §6.1. ID tokens are verified with joserfc against the
+Protocol: ``docs/protocol.md`` §6.1. ID tokens are verified with joserfc against the
 provider's JWKS (refetched once when a ``kid`` is unknown, so key rotation just works).
 """
 

@@ -97,10 +97,10 @@ async def email(ctx: Context, provider: EmailConfig) -> AuthResponse:
 
 async def credentials(ctx: Context, provider: CredentialsConfig) -> AuthResponse:
     if ctx.request.method != "POST":
-        if ctx.v4:
+        if ctx.v4:  # next-auth 4's text, but 400: a GET here is the client's mistake, not a server fault
             return ctx.respond(
                 AuthResponse(
-                    status=500,
+                    status=400,
                     body="Error: Callback for provider type credentials not supported",
                     headers={"Content-Type": "text/plain"},
                 )

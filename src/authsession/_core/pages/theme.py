@@ -1,6 +1,6 @@
 """The one stylesheet of the built-in pages, coloured by the user's :class:`~authsession.theme.Theme`.
 
-Protocol: ``spec/nextauth-protocol.md`` §4.2 (the body carries ``__next-auth-theme-<scheme>``).
+Protocol: ``docs/protocol.md`` §4.2 (the body carries ``__next-auth-theme-<scheme>``).
 The theme's values were checked when it was created, so they go into the CSS as they are.
 """
 
