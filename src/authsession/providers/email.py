@@ -32,7 +32,8 @@ from authsession.theme import ProviderStyle
 if TYPE_CHECKING:
     from authsession._core.http import AuthRequest
 
-DEFAULT_MAX_AGE = 24 * 60 * 60
+#: How long a sign-in link stays valid by default: 24 hours, as in NextAuth.
+LINK_MAX_AGE = 24 * 60 * 60
 SendVerificationRequest = Callable[..., "Awaitable[None] | None"]
 
 
@@ -70,7 +71,7 @@ class EmailProvider:
     type: Literal["email"] = "email"
     server: SMTPServer | None = None
     from_address: str = "authsession <no-reply@localhost>"
-    max_age: int = DEFAULT_MAX_AGE
+    max_age: int = LINK_MAX_AGE
     rate_limit: int = 60
     secret: str | None = field(default=None, repr=False)
     send_verification_request: SendVerificationRequest | None = field(default=None, repr=False)
@@ -148,7 +149,7 @@ def Email(
     from_address: str = "authsession <no-reply@localhost>",
     id: str = "email",
     name: str = "Email",
-    max_age: int = DEFAULT_MAX_AGE,
+    max_age: int = LINK_MAX_AGE,
     rate_limit: int = 60,
     secret: str | None = None,
     send_verification_request: SendVerificationRequest | None = None,
