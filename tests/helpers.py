@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlencode
 
+import httpx2
 import pytest
 
 from authsession import AuthOptions
@@ -24,6 +26,28 @@ from authsession._core.handler import handle
 from authsession._core.http import AuthRequest, AuthResponse, Cookie
 from authsession.errors import CredentialsSignin
 from authsession.providers import Credentials
+
+# --- servers in a subprocess ------------------------------------------------------------------
+
+
+def wait_until_answering(process: subprocess.Popen[str], url: str, timeout: float = 30) -> None:
+    """Poll ``url`` until the server started as ``process`` answers at all (any status).
+
+    Raises ``RuntimeError`` with what the process printed when it exits first or ``timeout``
+    seconds pass, so a server that cannot start fails the test with its own words.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            httpx2.get(url, timeout=1)
+            return
+        except httpx2.TransportError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                stream = process.stdout or process.stderr
+                output = stream.read() if stream is not None and process.poll() is not None else ""
+                raise RuntimeError(f"the server at {url} did not start: {output}") from None
+            time.sleep(0.1)
+
 
 # --- tool availability ------------------------------------------------------------------------
 

@@ -8,14 +8,13 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2
 import pytest
 
-from helpers import requires
+from helpers import requires, wait_until_answering
 from oauth.app import listening_socket
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,16 +39,7 @@ def server(clean_auth_env: None) -> Iterator[str]:
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx2.get(f"{url}/api/me", timeout=1)
-                break
-            except httpx2.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stdout.read() if process.stdout else ""
-                    pytest.fail(f"waitress did not start: {output}")
-                time.sleep(0.1)
+        wait_until_answering(process, f"{url}/api/me")
         yield url
     finally:
         process.terminate()

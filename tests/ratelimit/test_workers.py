@@ -8,7 +8,6 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +16,7 @@ import httpx2
 import pytest
 
 from adapters.conftest import RUN_ID
+from helpers import wait_until_answering
 from oauth.app import listening_socket
 from ratelimit.worker_app import LIMIT
 
@@ -37,15 +37,7 @@ def workers(redis_url: str) -> Iterator[str]:
     server = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx2.get(f"{url}/api/auth/csrf", timeout=1)
-                break
-            except httpx2.TransportError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("uvicorn did not start") from None
-                time.sleep(0.1)
+        wait_until_answering(server, f"{url}/api/auth/csrf")
         yield url
     finally:
         server.terminate()
