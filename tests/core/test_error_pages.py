@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 import pytest
 
 from authsession._core.handler import handle
 from authsession._core.http import AuthResponse
-from helpers import BASE, ORIGIN, make_options, make_request
+from helpers import BASE, ORIGIN, SECRET, NodeOracle, make_options, make_request
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 
@@ -141,3 +143,43 @@ async def test_custom_verify_request_page_without_query(format: str) -> None:
     options = make_options(format=format, pages={"verify_request": "/check-email"})
     response = await handle(make_request("GET", "verify-request"), options)
     assert response.redirect == f"{ORIGIN}/check-email"
+
+
+# --- the sign-in page's error texts, against the real packages -------------------------------
+
+#: Every code either package's sign-in page explains, the v5-only MissingCSRF, and two it does not.
+SIGNIN_PAGE_CODES = [*SIGNIN_CODES, "OAuthCallbackError", "MissingCSRF", "Default", "Nope"]
+_ALERT = re.compile(r'<div class="(?:error|alert)"[^>]*><p>(.*?)</p>', re.DOTALL)
+
+
+def signin_alert(body: str) -> str | None:
+    """The message in a sign-in page's error box (NextAuth's ``.error``, ours ``.alert``)."""
+    found = _ALERT.search(body)
+    return html.unescape(found.group(1)) if found else None
+
+
+def oracle_signin_alerts(oracle: NodeOracle) -> list[str | None]:
+    if oracle.format == "v4":
+        ops = [
+            {"op": "handler", "action": "signin", "query": {"error": code}, "secret": SECRET, "fullBody": True}
+            for code in SIGNIN_PAGE_CODES
+        ]
+    else:
+        ops = [
+            {"op": "auth", "url": f"{ORIGIN}/auth/signin?error={code}", "secret": SECRET, "fullBody": True}
+            for code in SIGNIN_PAGE_CODES
+        ]
+    return [signin_alert(result["body"]) for result in oracle.run(ops)]
+
+
+async def test_signin_error_texts_match_the_package(node_oracle: NodeOracle) -> None:
+    """Each dialect explains only its own codes: v4's page has no text for v5's OAuthCallbackError,
+    nor v5's for v4's OAuthCallback, and neither for MissingCSRF."""
+    options = make_options(format=node_oracle.format)
+    ours = []
+    for code in SIGNIN_PAGE_CODES:
+        response = await handle(make_request("GET", "signin", query={"error": code}), options)
+        ours.append(signin_alert(response.body))
+    assert dict(zip(SIGNIN_PAGE_CODES, ours, strict=True)) == dict(
+        zip(SIGNIN_PAGE_CODES, oracle_signin_alerts(node_oracle), strict=True)
+    )

@@ -9,8 +9,9 @@
 //   getToken {headers, cookies?, secret?, secureCookie?, cookieName?, raw?, env?}
 //            cookies defaults to the parsed `cookie` header, as Next.js API routes provide it
 //   handler  {action, method, headers?, cookies?, body?, query?, providerId?, error?,
-//             secret, useSecureCookies?, env?}             -> {status, redirect, cookies, body, headers}
-//            runs the real AuthHandler from next-auth/core with a credentials provider
+//             secret, useSecureCookies?, env?, fullBody?} -> {status, redirect, cookies, body, headers}
+//            runs the real AuthHandler from next-auth/core with a credentials provider; a body
+//            over 2,000 characters comes back as "<html>" unless fullBody is set
 "use strict";
 
 const path = require("node:path");
@@ -96,7 +97,7 @@ const operations = {
         redirect: res.redirect ?? null,
         cookies: res.cookies ?? [],
         headers: res.headers ?? [],
-        body: typeof res.body === "string" && res.body.length > 2000 ? "<html>" : (res.body ?? null),
+        body: typeof res.body === "string" && res.body.length > 2000 && !op.fullBody ? "<html>" : (res.body ?? null),
       };
     }),
 };

@@ -7,9 +7,10 @@
 //   encode   {token, secret, salt, maxAge?}                 -> JWE string     (@auth/core/jwt encode)
 //   decode   {token, secret, salt}                          -> claims | null  (@auth/core/jwt decode)
 //   getToken {headers, secret?, salt?, secureCookie?, cookieName?, raw?}
-//   auth     {url, method?, headers?, form?, secret, useSecureCookies?}
+//   auth     {url, method?, headers?, form?, secret, useSecureCookies?, fullBody?}
 //            -> {status, location, setCookies: [raw Set-Cookie strings], body}
-//            runs the real Auth() from @auth/core with a credentials provider, basePath /auth
+//            runs the real Auth() from @auth/core with a credentials provider, basePath /auth; a body
+//            over 2,000 characters comes back as "<html>" unless fullBody is set
 
 // Everything Auth.js logs goes to stderr so stdout stays one JSON document.
 for (const level of ["log", "info", "warn", "debug"]) console[level] = console.error;
@@ -71,7 +72,7 @@ const operations = {
       status: response.status,
       location: response.headers.get("location"),
       setCookies: response.headers.getSetCookie(),
-      body: text.length > 2000 ? "<html>" : text,
+      body: text.length > 2000 && !op.fullBody ? "<html>" : text,
     };
   },
 };

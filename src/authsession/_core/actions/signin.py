@@ -59,6 +59,7 @@ async def get(ctx: Context) -> AuthResponse:
         callback_url=ctx.callback_url,
         error=ctx.request.query.get("error"),
         theme=ctx.options.theme,
+        format=ctx.options.format,
         email=ctx.request.query.get("email"),
     )
     return ctx.html(html)

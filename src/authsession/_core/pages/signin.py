@@ -14,26 +14,29 @@ from types import MappingProxyType
 
 from authsession._core.pages.layout import escape, render_document, safe_url
 from authsession.theme import ProviderStyle, Theme
-from authsession.types import ProviderType
+from authsession.types import Format, ProviderType
 
 _TRY_ANOTHER_ACCOUNT = "Try signing in with a different account."
+_BOTH_DIALECTS = {
+    "Signin": _TRY_ANOTHER_ACCOUNT,
+    "OAuthSignin": _TRY_ANOTHER_ACCOUNT,
+    "OAuthCreateAccount": _TRY_ANOTHER_ACCOUNT,
+    "EmailCreateAccount": _TRY_ANOTHER_ACCOUNT,
+    "Callback": _TRY_ANOTHER_ACCOUNT,
+    "OAuthAccountNotLinked": "To confirm your identity, sign in with the same account you used originally.",
+    "EmailSignin": "The e-mail could not be sent.",
+    "CredentialsSignin": "Sign in failed. Check the details you provided are correct.",
+    "SessionRequired": "Please sign in to access this page.",
+}
 
-#: The message shown for each sign-in error code (``?error=<code>``); other codes get
-#: :data:`DEFAULT_SIGNIN_ERROR_MESSAGE`. Holds both the v4 names and the v5 ones.
-SIGNIN_ERROR_MESSAGES: Mapping[str, str] = MappingProxyType(
+#: The message shown for each sign-in error code (``?error=<code>``), per format; other codes get
+#: :data:`DEFAULT_SIGNIN_ERROR_MESSAGE`. Each table is its package's own (next-auth 4's
+#: ``core/pages/signin``, Auth.js 5's ``lib/pages/signin``): they differ only in the OAuth callback
+#: failure's name, so the other dialect's name, like ``MissingCSRF``, gets the default text there too.
+SIGNIN_ERROR_MESSAGES: Mapping[Format, Mapping[str, str]] = MappingProxyType(
     {
-        "Signin": _TRY_ANOTHER_ACCOUNT,
-        "OAuthSignin": _TRY_ANOTHER_ACCOUNT,
-        "OAuthCallback": _TRY_ANOTHER_ACCOUNT,
-        "OAuthCallbackError": _TRY_ANOTHER_ACCOUNT,
-        "OAuthCreateAccount": _TRY_ANOTHER_ACCOUNT,
-        "EmailCreateAccount": _TRY_ANOTHER_ACCOUNT,
-        "Callback": _TRY_ANOTHER_ACCOUNT,
-        "OAuthAccountNotLinked": ("To confirm your identity, sign in with the same account you used originally."),
-        "EmailSignin": "The e-mail could not be sent.",
-        "CredentialsSignin": "Sign in failed. Check the details you provided are correct.",
-        "SessionRequired": "Please sign in to access this page.",
-        "MissingCSRF": "The sign in form has expired. Please try again.",
+        "v4": MappingProxyType({**_BOTH_DIALECTS, "OAuthCallback": _TRY_ANOTHER_ACCOUNT}),
+        "v5": MappingProxyType({**_BOTH_DIALECTS, "OAuthCallbackError": _TRY_ANOTHER_ACCOUNT}),
     }
 )
 DEFAULT_SIGNIN_ERROR_MESSAGE = "Unable to sign in."
@@ -166,12 +169,13 @@ def render_signin(
     callback_url: str,
     error: str | None,
     theme: Theme,
+    format: Format,
     email: str | None = None,
 ) -> str:
     """The sign-in page: one form per provider, and the message for ``error`` when it is set.
 
     ``error`` comes from the query string, so it only selects one of
-    :data:`SIGNIN_ERROR_MESSAGES`; the code itself is never written into the page.
+    ``format``'s table in :data:`SIGNIN_ERROR_MESSAGES`; the code itself is never written into the page.
     ``email`` pre-fills the email provider's address field.
     """
     ids = _IdMaker()
@@ -198,7 +202,7 @@ def render_signin(
     body = divider.join(f'<div class="provider-group">{"".join(forms)}</div>' for forms in blocks)
     alert = ""
     if error:
-        message = SIGNIN_ERROR_MESSAGES.get(error, DEFAULT_SIGNIN_ERROR_MESSAGE)
+        message = SIGNIN_ERROR_MESSAGES[format].get(error, DEFAULT_SIGNIN_ERROR_MESSAGE)
         alert = f'<div class="alert" role="alert"><p>{escape(message)}</p></div>\n'
     content = f"<h1>Sign in</h1>\n{alert}{body}"
     return render_document(title="Sign In", content=content, theme=theme)
