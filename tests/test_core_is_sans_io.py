@@ -15,6 +15,7 @@ BLOCKED = (
     "fastapi",
     "flask",
     "django",
+    "litestar",
     "httpx2",
     "werkzeug",
     "requests",

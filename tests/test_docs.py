@@ -105,11 +105,13 @@ def example_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("program", RUNNABLE, ids=[p.id for p in RUNNABLE])
-def test_example_runs(program: Program, example_env: Path) -> None:
+def test_example_runs(program: Program, example_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if "pytest" in program.flags:
         run_with_pytest(program, example_env)
         return
     module = ModuleType(module_name(program))
+    # As an imported module is: Litestar resolves a handler's annotations through sys.modules.
+    monkeypatch.setitem(sys.modules, module.__name__, module)
     code = compile(program.source, f"{program.page}:{program.first_line}", "exec")
     exec(code, module.__dict__)  # noqa: S102 - our own docs
 

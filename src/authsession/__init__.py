@@ -1,7 +1,7 @@
 """authsession: NextAuth.js / Auth.js for Python.
 
 Sign-in with OAuth, email and credentials, encrypted JWT or database sessions, and server-side
-session access (:func:`get_server_session`) for Starlette, FastAPI and Flask apps, wire-compatible
+session access (:func:`get_server_session`) for Starlette, FastAPI, Flask and Litestar apps, wire-compatible
 with next-auth 4 and Auth.js 5.
 """
 
