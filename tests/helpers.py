@@ -8,11 +8,13 @@ The fixtures built on them live in ``tests/conftest.py``.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -72,6 +74,48 @@ def driver_dsn(url: str) -> str:
     """A database URL as asyncpg takes it: no SQLAlchemy ``+driver`` suffix."""
     scheme, rest = url.split("://", 1)
     return f"{scheme.split('+', 1)[0]}://{rest}"
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+#: The test server and a database to connect to for creating and dropping the tests' own.
+POSTGRES_URL = os.environ.get("AUTHSESSION_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+async def _postgres_admin(dsn: str, statement: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn, timeout=5)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@contextlib.contextmanager
+def postgres_database(name: str) -> Iterator[str]:
+    """A fresh, empty database ``name`` on :data:`POSTGRES_URL`, dropped on exit.
+
+    Yields its SQLAlchemy URL with the asyncpg driver (:func:`driver_dsn` gives the plain one).
+    Use a name of your own (other worktrees share the server). Without asyncpg or the server
+    the caller skips, or fails under ``CI=true``.
+    """
+    try:
+        import asyncpg
+        from sqlalchemy.engine import make_url
+    except ImportError:
+        requires(False, "asyncpg/SQLAlchemy not installed: pip install authsession[postgres]")
+        raise
+    server = driver_dsn(POSTGRES_URL)
+    try:
+        asyncio.run(_postgres_admin(server, f'CREATE DATABASE "{name}"'))
+    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+        requires(False, f"PostgreSQL is not reachable at {make_url(POSTGRES_URL)!r}: {exc}")
+    url = make_url(POSTGRES_URL).set(drivername="postgresql+asyncpg", database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_postgres_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 # --- Node oracles -----------------------------------------------------------------------------

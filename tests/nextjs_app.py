@@ -1,5 +1,10 @@
-"""The pinned Next.js 14 + next-auth 4 app in ``tests/node/nextjs``: build it, start it, stop it;
-and its Python twin (:func:`twin_app`), with the same users, callbacks and pages.
+"""The pinned Next.js apps under ``tests/node``: build them, start them, stop them; and their
+Python twin (:func:`twin_app`), with the same users, callbacks and pages.
+
+``tests/node/nextjs`` (:data:`APP_DIR`) is Next.js 14 + next-auth 4 with the Pages Router;
+``tests/node/nextjs15`` (:data:`APP15_DIR`) is Next.js 15 + next-auth 5 with the App Router, the
+same users and callbacks, and database sessions through ``@auth/pg-adapter`` when started with
+``DATABASE_URL``.
 
 One module for the interop tests (``tests/interop/conftest.py``) and the HTTP benchmark
 (``bench/http.py``), so both build the same way and share one build: ``next build`` is skipped
@@ -31,8 +36,9 @@ from authsession.providers import Credentials
 from authsession.types import User
 
 APP_DIR = Path(__file__).parent / "node" / "nextjs"
+APP15_DIR = Path(__file__).parent / "node" / "nextjs15"
 #: Inside ``.next`` so that deleting the build deletes the stamp.
-STAMP = APP_DIR / ".next" / "authsession-build-stamp"
+STAMP_NAME = "authsession-build-stamp"
 BUILD_TIMEOUT = 300
 #: Variables that would change what next-auth or Next.js does; the server gets only the caller's.
 CLEARED_ENV = (
@@ -53,13 +59,13 @@ class NextAppError(RuntimeError):
     """The app could not be built or did not come up."""
 
 
-def source_hash() -> str:
-    """A hash of everything ``next build`` reads: the lock, the config and the pages."""
+def source_hash(app_dir: Path = APP_DIR) -> str:
+    """A hash of everything ``next build`` reads: the app's files but its packages and dotfiles."""
     digest = hashlib.sha256()
-    files = [APP_DIR / "package.json", APP_DIR / "package-lock.json", APP_DIR / "next.config.js"]
-    files += sorted(p for p in (APP_DIR / "pages").rglob("*") if p.is_file())
+    top = [p for p in app_dir.iterdir() if p.name != "node_modules" and not p.name.startswith(".")]
+    files = sorted(f for p in top for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file())
     for path in files:
-        digest.update(str(path.relative_to(APP_DIR)).encode() + b"\0")
+        digest.update(str(path.relative_to(app_dir)).encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
 
@@ -70,17 +76,18 @@ def node_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def build(node: str) -> None:
+def build(node: str, app_dir: Path = APP_DIR) -> None:
     """``next build`` unless the stamp says the current sources are already built."""
-    wanted = source_hash()
+    wanted = source_hash(app_dir)
+    stamp = app_dir / ".next" / STAMP_NAME
     # A lock, so two processes (pytest, the benchmark) do not build into the same .next at once.
-    with (APP_DIR / ".build-lock").open("w") as lock:
+    with (app_dir / ".build-lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if STAMP.is_file() and STAMP.read_text() == wanted:
+        if stamp.is_file() and stamp.read_text() == wanted:
             return
         proc = subprocess.run(
             [node, "node_modules/next/dist/bin/next", "build"],
-            cwd=APP_DIR,
+            cwd=app_dir,
             env=node_env(),
             capture_output=True,
             text=True,
@@ -89,7 +96,7 @@ def build(node: str) -> None:
         )
         if proc.returncode != 0:
             raise NextAppError(f"next build failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-        STAMP.write_text(wanted)
+        stamp.write_text(wanted)
 
 
 def start_command(node: str, port: int) -> list[str]:

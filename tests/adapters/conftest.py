@@ -12,48 +12,23 @@ A missing server skips these tests on a laptop and fails them under ``CI=true``.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 from collections.abc import Iterator
 
 import pytest
 
-from helpers import driver_dsn, requires
+from helpers import postgres_database, requires
 
-POSTGRES_URL = os.environ.get("AUTHSESSION_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("AUTHSESSION_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 RUN_ID = f"{os.getpid()}_{secrets.token_hex(4)}"
-
-
-async def _admin(dsn: str, statement: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(dsn, timeout=5)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for this test run (SQLAlchemy URL, asyncpg driver)."""
-    try:
-        import asyncpg
-        from sqlalchemy.engine import make_url
-    except ImportError:
-        requires(False, "asyncpg/SQLAlchemy not installed: pip install authsession[postgres]")
-        raise
-    server = driver_dsn(POSTGRES_URL)
-    name = f"authsession_test_{RUN_ID}"
-    try:
-        asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
-    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
-        requires(False, f"PostgreSQL is not reachable at {make_url(POSTGRES_URL)!r}: {exc}")
-    url = make_url(POSTGRES_URL).set(drivername="postgresql+asyncpg", database=name)
-    yield url.render_as_string(hide_password=False)
-    asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with postgres_database(f"authsession_test_{RUN_ID}") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -18,13 +18,11 @@ from authsession import jwt
 from authsession.providers import OIDC
 from oauth.app import LiveServer, UserAgent, build_app, build_options
 
-from .peers import SECRET, OIDCInterop
+from .peers import LOGGED_OUT, SECRET, WELCOME, OIDCInterop, page, signed_in_through
 
 pytestmark = pytest.mark.node
 
 SESSION_COOKIE = "next-auth.session-token"
-WELCOME = "Welcome, Alice Liddell!"
-LOGGED_OUT = "You must be logged in to view this page."
 
 
 @pytest.fixture(scope="module")
@@ -52,21 +50,6 @@ def browser(nextjs_oidc: OIDCInterop) -> Iterator[UserAgent]:
     agent = UserAgent(nextjs_oidc.nextjs_url)
     yield agent
     agent.close()
-
-
-def page(agent: UserAgent, url: str) -> str:
-    response = agent.request("GET", url)
-    assert response.status_code == 200, f"{response.status_code} from {url}"
-    return response.text
-
-
-def signed_in_through(agent: UserAgent, app_url: str) -> None:
-    """The whole OAuth sign-in on the app at ``app_url``, ending on its ``/profile``."""
-    agent.app = app_url
-    response = agent.sign_in("local", callback_url=f"{app_url}/profile")
-    assert response.status_code == 302, response.text
-    assert response.headers["location"] == f"{app_url}/profile"
-    assert WELCOME in page(agent, f"{app_url}/profile")
 
 
 def test_a_python_oauth_session_opens_the_nextjs_profile(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -26,11 +25,11 @@ from authsession.testing import session_cookies
 from nextjs_app import ADA, BABBAGE, BIG_CLAIM_LENGTH, LOGGED_OUT, PASSWORD, twin_app, twin_options
 
 from .peers import SECRET
+from .sites import SESSION_COOKIE, Jar, Site, assert_signed_in, set_cookies
 
 pytestmark = pytest.mark.node
 
 PY_URL = "http://python.interop.test"
-SESSION_COOKIE = "next-auth.session-token"
 CSRF_COOKIE = "next-auth.csrf-token"
 #: next-auth 4 chunk size: 4096 minus an estimated 163 bytes of cookie overhead (protocol §2.3).
 V4_CHUNK_SIZE = 3933
@@ -43,98 +42,6 @@ BOTH_WAYS = pytest.mark.parametrize(("maker", "reader"), [("python", "nextjs"), 
 
 def make_python_app() -> FastAPI:
     return twin_app(twin_options(secret=SECRET, url=PY_URL))
-
-
-# --- a hand-held cookie jar and the two sites -------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SetCookie:
-    name: str
-    value: str
-    attributes: dict[str, str]
-
-    @property
-    def deleted(self) -> bool:
-        if self.attributes.get("max-age") == "0":
-            return True
-        expires = self.attributes.get("expires")
-        return expires is not None and parsedate_to_datetime(expires) <= datetime.now(UTC)
-
-
-def set_cookies(response: httpx2.Response) -> list[SetCookie]:
-    out = []
-    for header in response.headers.get_list("set-cookie"):
-        pair, *attrs = header.split(";")
-        name, _, value = pair.partition("=")
-        attributes = {}
-        for attr in attrs:
-            key, _, val = attr.strip().partition("=")
-            attributes[key.lower()] = val
-        out.append(SetCookie(name.strip(), value.strip(), attributes))
-    return out
-
-
-@dataclass
-class Jar:
-    """Cookie name to raw (still percent-encoded) value, as a browser keeps them."""
-
-    values: dict[str, str] = field(default_factory=dict)
-
-    def apply(self, response: httpx2.Response) -> None:
-        for cookie in set_cookies(response):
-            if cookie.deleted:
-                self.values.pop(cookie.name, None)
-            else:
-                self.values[cookie.name] = cookie.value
-
-    def header(self) -> str:
-        return "; ".join(f"{k}={v}" for k, v in self.values.items())
-
-    def session_names(self) -> list[str]:
-        return sorted(n for n in self.values if n.startswith(SESSION_COOKIE))
-
-    def only_session(self) -> Jar:
-        """Just the session cookie(s): what a second site sharing the session would receive."""
-        return Jar({n: self.values[n] for n in self.session_names()})
-
-    def copy(self) -> Jar:
-        return Jar(dict(self.values))
-
-
-@dataclass
-class Site:
-    name: str
-    client: httpx2.AsyncClient
-
-    async def request(
-        self, method: str, path: str, jar: Jar | None = None, data: dict[str, str] | None = None
-    ) -> httpx2.Response:
-        headers = {"cookie": jar.header()} if jar and jar.values else {}
-        response = await self.client.request(method, path, headers=headers, data=data)
-        self.client.cookies.clear()  # the Jar is the only cookie store
-        if jar is not None:
-            jar.apply(response)
-        return response
-
-    async def get(self, path: str, jar: Jar | None = None) -> httpx2.Response:
-        return await self.request("GET", path, jar)
-
-    async def csrf_token(self, jar: Jar) -> str:
-        response = await self.get("/api/auth/csrf", jar)
-        assert response.status_code == 200, response.text
-        token: str = response.json()["csrfToken"]
-        return token
-
-    async def sign_in(self, user: dict[str, str] = ADA, jar: Jar | None = None) -> Jar:
-        """The REST flow of ``signIn("credentials", ...)``: GET /csrf, POST /callback/credentials."""
-        jar = jar if jar is not None else Jar()
-        data = {"csrfToken": await self.csrf_token(jar), "email": user["email"], "password": PASSWORD, "json": "true"}
-        response = await self.request("POST", "/api/auth/callback/credentials", jar, data)
-        assert response.status_code == 200, f"{self.name}: {response.status_code} {response.text}"
-        assert "error" not in response.json()["url"], response.text
-        assert jar.session_names(), f"{self.name} set no session cookie"
-        return jar
 
 
 @pytest.fixture
@@ -153,21 +60,6 @@ async def nextjs_site(nextjs_server: str) -> AsyncIterator[Site]:
 @pytest.fixture
 def sites(python_site: Site, nextjs_site: Site) -> dict[str, Site]:
     return {"python": python_site, "nextjs": nextjs_site}
-
-
-async def assert_signed_in(site: Site, jar: Jar, user: dict[str, str]) -> dict[str, Any]:
-    """``/profile``, ``/api/me`` and ``/api/auth/session`` all see ``user``; returns the session."""
-    page = await site.get("/profile", jar.copy())
-    assert page.status_code == 200, page.text
-    assert f"Welcome, {user['name']}!" in page.text, f"{site.name}: {page.text[:500]}"
-    assert f"Your email is {user['email']}" in page.text
-    me = await site.get("/api/me", jar.copy())
-    assert me.json() == {"userEmail": user["email"]}
-    session = await site.get("/api/auth/session", jar.copy())
-    assert session.status_code == 200
-    body: dict[str, Any] = session.json()
-    assert body["user"] == {"name": user["name"], "email": user["email"]}
-    return body
 
 
 # --- 1 and 2: a session made on one side opens the other side's pages ---------------------------

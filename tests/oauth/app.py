@@ -213,14 +213,23 @@ class UserAgent:
     def session(self) -> Any:
         return self.request("GET", "/api/auth/session").json()
 
+    @property
+    def host(self) -> str:
+        """The domain the app's cookies are kept under (any port, as browsers do).
+
+        http.cookiejar keeps a dotless host's cookies under ``<host>.local``.
+        """
+        host = urlsplit(self.app).hostname or ""
+        return host if "." in host else f"{host}.local"
+
     def cookie(self, name: str) -> str | None:
-        return self.http.cookies.get(name, domain="127.0.0.1")
+        return self.http.cookies.get(name, domain=self.host)
 
     def set_cookie(self, name: str, value: str) -> None:
-        self.http.cookies.set(name, value, domain="127.0.0.1", path="/")
+        self.http.cookies.set(name, value, domain=self.host, path="/")
 
     def drop_cookie(self, name: str) -> None:
-        self.http.cookies.delete(name, domain="127.0.0.1", path="/")
+        self.http.cookies.delete(name, domain=self.host, path="/")
 
 
 def query_of(url: str) -> dict[str, str]:
