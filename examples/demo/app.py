@@ -37,6 +37,7 @@ from authsession.integrations.starlette import get_csrf_token
 from authsession.providers import Credentials, Email, EmailProvider, Provider
 from authsession.providers.email import send_with_smtp
 from authsession.ratelimit import RateLimits, RedisRateLimitStore
+from authsession.two_factor import TwoFactor
 
 from . import local_oidc, templates
 from .users import (
@@ -313,6 +314,8 @@ def create_app(
         pages={"sign_in": "/login", "error": "/login", "verify_request": "/check-email"},
         events={"sign_in": on_sign_in},
         rate_limits=rate_limits_from_env(),
+        # "Set up two-factor" on the dashboard; after that every sign-in asks for a code.
+        two_factor=TwoFactor(issuer="authsession demo"),
     )
 
     @asynccontextmanager
@@ -352,7 +355,8 @@ def create_app(
     async def dashboard(
         session: Annotated[Session, Depends(auth.require_session(redirect_to="/login"))],
     ) -> HTMLResponse:
-        return page(templates.dashboard_page(session["user"], expires=session["expires"]))
+        setup = f"{base_path}/two-factor/setup?" + urlencode({"callbackUrl": "/dashboard"})
+        return page(templates.dashboard_page(session["user"], expires=session["expires"], two_factor_url=setup))
 
     @app.get("/api/me")
     async def me(session: Annotated[Session | None, Depends(auth.session)]) -> JSONResponse:

@@ -127,10 +127,12 @@ def profile_page(user: Mapping[str, Any] | None) -> str:
     return layout("Profile", body)
 
 
-def dashboard_page(user: Mapping[str, Any], *, expires: str) -> str:
+def dashboard_page(user: Mapping[str, Any], *, expires: str, two_factor_url: str) -> str:
     body = f"""<h1>Dashboard</h1>
 <p>Only signed-in users get here, {e(display_name(user))}.</p>
 <p class="muted">Your session expires at {e(expires)} unless you come back before then.</p>
+<p><a href="{e(two_factor_url)}">Set up two-factor</a>: after that, signing in also asks for a code from an
+authenticator app.</p>
 <p><a href="/">Back home</a></p>"""
     return layout("Dashboard", body)
 

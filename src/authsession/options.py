@@ -19,6 +19,7 @@ from authsession._core.config import DEFAULT_MAX_AGE, Dialect, dialect_for
 from authsession._core.context import SessionStrategy
 from authsession._core.cookies import COOKIE_KEYS, CookieSet, SameSite
 from authsession._core.ratelimit import RateLimits
+from authsession._core.two_factor import TwoFactorConfig
 from authsession._core.user_code import UserFunction
 from authsession.config import Callbacks, CookiesConfig, Events, JWTConfig, PagesConfig, SessionConfig, ThemeConfig
 from authsession.errors import ConfigurationError, MissingSecret, UnsupportedStrategy
@@ -124,6 +125,7 @@ class AuthOptions:
         "strategy",
         "theme",
         "trust_host",
+        "two_factor",
         "url",
         "use_secure_cookies",
         "user_cookies",
@@ -152,6 +154,7 @@ class AuthOptions:
         http_transport: AsyncBaseTransport | None = None,
         clock: Callable[[], float] | None = None,
         rate_limits: RateLimits | bool = True,
+        two_factor: TwoFactorConfig | None = None,
     ) -> None:
         if format not in _FORMATS:
             raise ConfigurationError(f"format must be 'v4' (next-auth 4) or 'v5' (Auth.js), not {format!r}")
@@ -205,6 +208,8 @@ class AuthOptions:
         self._cookie_sets = {secure: CookieSet.build(format, secure, self.user_cookies) for secure in (False, True)}
         # Brute-force limits, on unless turned off (NextAuth has none): see _core/ratelimit.py.
         self.rate_limits: RateLimits | None = _rate_limits(rate_limits)
+        # TOTP as a second step after every sign-in of an enrolled user (authsession.two_factor).
+        self.two_factor: TwoFactorConfig | None = _check_two_factor(two_factor, adapter, self.rate_limits)
 
     @property
     def jwt_max_age(self) -> int:
@@ -306,6 +311,35 @@ def _check_email_adapter(providers: tuple[Provider, ...], adapter: Any) -> None:
     missing = [m for m in _EMAIL_ADAPTER_METHODS if not callable(getattr(adapter, m, None))]
     if missing:
         raise ConfigurationError(f"Email sign-in needs these adapter methods, which are missing: {missing}")
+
+
+_TWO_FACTOR_ADAPTER_METHODS = (
+    "get_user",
+    "get_two_factor",
+    "set_two_factor",
+    "delete_two_factor",
+    "use_two_factor_step",
+    "use_recovery_code",
+    "count_recovery_codes",
+)
+
+
+def _check_two_factor(two_factor: Any, adapter: Any, rate_limits: RateLimits | None) -> TwoFactorConfig | None:
+    if two_factor is None:
+        return None
+    if not callable(getattr(two_factor, "match", None)):
+        raise ConfigurationError("two_factor must be an authsession.two_factor.TwoFactor(...)")
+    if adapter is None:
+        raise ConfigurationError("Two-factor sign-in stores its secrets through an adapter: pass adapter=...")
+    missing = [m for m in _TWO_FACTOR_ADAPTER_METHODS if not callable(getattr(adapter, m, None))]
+    if missing:
+        raise ConfigurationError(f"Two-factor sign-in needs these adapter methods (TwoFactorAdapter): {missing}")
+    if rate_limits is None or rate_limits.failed_second_factor_per_user is None:
+        logging.getLogger("authsession").warning(
+            "Two-factor sign-in without RateLimits.failed_second_factor_per_user: nothing stops a client "
+            "from guessing codes. Keep the default rate limits or put your own limiter in front."
+        )
+    return two_factor  # type: ignore[no-any-return]
 
 
 def _rate_limits(value: RateLimits | bool) -> RateLimits | None:

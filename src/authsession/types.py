@@ -79,3 +79,18 @@ class VerificationToken(TypedDict):
     identifier: str
     token: str
     expires: datetime
+
+
+class TwoFactorRecord(TypedDict):
+    """A user's TOTP enrolment (authsession's two-factor sign-in; not part of Auth.js).
+
+    ``secret`` is the TOTP key encrypted by authsession with a key derived from ``AuthOptions``'
+    secret: the store never holds it in clear. ``enabledAt`` is ``None`` while the enrolment
+    waits for its first code. ``lastStep`` is the newest TOTP time step accepted: a code from it
+    or an earlier step is refused, so each code signs in once.
+    """
+
+    userId: str
+    secret: str
+    enabledAt: datetime | None
+    lastStep: int

@@ -16,7 +16,12 @@ from helpers import driver_dsn
 
 from .sql_suite import SQLAlchemyAdapterSuite
 
-MIGRATION = files("authsession.adapters").joinpath("sql/001_authjs_schema.sql").read_text()
+#: Every migration file, in order: 001 is the Auth.js schema, the later ones authsession's own tables.
+MIGRATION = "\n".join(
+    entry.read_text()
+    for entry in sorted(files("authsession.adapters").joinpath("sql").iterdir(), key=lambda e: e.name)
+    if entry.name.endswith(".sql")
+)
 
 
 async def fresh_adapter(url: str) -> SQLAlchemyAdapter:
@@ -24,7 +29,12 @@ async def fresh_adapter(url: str) -> SQLAlchemyAdapter:
     adapter = SQLAlchemyAdapter(url)
     await adapter.create_schema()
     async with adapter.engine.begin() as conn:
-        await conn.execute(text("TRUNCATE users, accounts, sessions, verification_token RESTART IDENTITY CASCADE"))
+        await conn.execute(
+            text(
+                "TRUNCATE users, accounts, sessions, verification_token, two_factor, two_factor_recovery_codes"
+                " RESTART IDENTITY CASCADE"
+            )
+        )
     return adapter
 
 

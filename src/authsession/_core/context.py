@@ -48,9 +48,23 @@ class SessionStrategy(Protocol):
         """The current session, refreshing its cookie; ``None`` (and cookies cleared) if invalid."""
 
     async def create(
-        self, ctx: Context, *, user: User, account: Account, profile: Any = None, is_new_user: bool = False
+        self,
+        ctx: Context,
+        *,
+        user: User,
+        account: Account,
+        profile: Any = None,
+        is_new_user: bool = False,
+        second_factor: bool = False,
     ) -> bool:
-        """Start a session for ``user``; ``False`` when the ``jwt`` callback vetoed it."""
+        """Start a session for ``user``; ``False`` when the ``jwt`` callback vetoed it.
+        ``second_factor``: the user also passed a second factor, and the session says so."""
+
+    async def has_second_factor(self, ctx: Context) -> bool:
+        """Whether the current session passed a second factor (without refreshing anything)."""
+
+    async def add_second_factor(self, ctx: Context) -> bool:
+        """Mark the current session as having passed a second factor; ``False`` if there is none."""
 
     async def destroy(self, ctx: Context) -> None:
         """End the current session (sign-out): fire ``events.sign_out`` and clear the cookies."""
@@ -110,6 +124,9 @@ class CoreOptions(Protocol):
     # A RateLimits or None; typed in _core/ratelimit.py, which imports this module.
     @property
     def rate_limits(self) -> Any: ...
+    # A two_factor.TwoFactorConfig or None (that module imports this one).
+    @property
+    def two_factor(self) -> Any: ...
 
 
 @dataclass(slots=True)

@@ -21,6 +21,7 @@ from authsession._core.actions import (
     session,
     signin,
     signout,
+    two_factor,
     verify_request,
 )
 from authsession._core.config import Dialect
@@ -61,13 +62,17 @@ ROUTES: dict[tuple[str, str], Action] = {
     ("GET", "error"): error.get,
     ("GET", "verify-request"): verify_request.get,
     ("POST", "_log"): log.post,
+    # authsession's own, routed only with AuthOptions(two_factor=...): see actions/two_factor.py.
+    ("GET", "two-factor"): two_factor.handle,
+    ("POST", "two-factor"): two_factor.handle,
 }
 V4_ACTIONS = frozenset(action for _, action in ROUTES)
 V5_ACTIONS = (V4_ACTIONS - {"_log"}) | {"webauthn-options"}
 # Actions whose GET renders a page, so a configuration error shows the error page, not JSON.
-HTML_ACTIONS = frozenset({"signin", "signout", "error", "verify-request"})
+HTML_ACTIONS = frozenset({"signin", "signout", "error", "verify-request", "two-factor"})
 FAILED_ASSERTIONS = (InvalidCallbackUrl, MissingSecret)
-PROVIDER_ACTIONS = frozenset({"signin", "callback", "webauthn-options"})
+PROVIDER_ACTIONS = frozenset({"signin", "callback", "webauthn-options", "two-factor"})
+EXTENSION_ACTIONS = frozenset({"two-factor"})
 
 
 def parse_action(path: str, base_path: str) -> tuple[str, str | None] | None:
@@ -92,6 +97,7 @@ async def handle(request: AuthRequest, options: CoreOptions, *, now: float | Non
     if (
         parsed is None
         or parsed[0] not in known
+        or (parsed[0] in EXTENSION_ACTIONS and options.two_factor is None)
         or (not v4 and parsed[1] is not None and parsed[0] not in PROVIDER_ACTIONS)
     ):
         logger.info("Unknown auth route %s %s", method, urlsplit(request.url).path)

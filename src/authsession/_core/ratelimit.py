@@ -87,6 +87,8 @@ class RateLimits:
       ``authorize`` runs. The identifier is the first of ``identifier_fields`` in the form.
     - ``email_requests_per_ip`` / ``email_requests_per_identifier``: email sign-in links that may
       be requested per window (on top of the provider's one-per-``rate_limit`` per address).
+    - ``failed_second_factor_per_user``: wrong two-factor codes a user may enter per window
+      (``AuthOptions(two_factor=...)``); past it, codes are refused without being checked.
     - ``trusted_proxies``: the proxies in front of the app, whose ``X-Forwarded-For`` entries
       are believed: a list of addresses or networks (``["10.0.0.0/8", "::1"]``), or the number
       of proxy hops. Empty (the default): the socket's peer is the client.
@@ -100,6 +102,7 @@ class RateLimits:
     failed_credentials_per_identifier: Limit | None = Limit(5, 300)
     email_requests_per_ip: Limit | None = Limit(20, 600)
     email_requests_per_identifier: Limit | None = Limit(3, 600)
+    failed_second_factor_per_user: Limit | None = Limit(5, 300)
     trusted_proxies: Sequence[str] | int = ()
     identifier_fields: tuple[str, ...] = ("email", "username")
     key_prefix: str = "authsession"
@@ -179,7 +182,7 @@ def _ip_bucket(address: str) -> str:
 
 # --- the policy ---------------------------------------------------------------------------------
 
-Kind = Literal["credentials", "email"]
+Kind = Literal["credentials", "email", "second-factor"]
 
 
 def _key(policy: RateLimits, kind: Kind, scope: str, value: str) -> str:
@@ -257,6 +260,35 @@ async def check_email_request(ctx: Context, identifier: str) -> AuthResponse | N
     return None
 
 
+async def second_factor_retry_after(ctx: Context, user_id: str) -> int | None:
+    """Seconds until this user may try a two-factor code again, or ``None`` if they may now."""
+    if (active := _active(ctx)) is None or active[0].failed_second_factor_per_user is None:
+        return None
+    policy, store = active
+    limit = policy.failed_second_factor_per_user
+    assert limit is not None
+    key = _key(policy, "second-factor", "id", user_id)
+    try:
+        if not await store.test(key, limit):
+            logger.warning("Rate limit: too many wrong two-factor codes for one user")
+            return max(await store.retry_after(key, limit), 1)
+    except Exception:
+        logger.exception("Rate limit store failed; letting the two-factor code through to be checked")
+    return None
+
+
+async def count_failed_second_factor(ctx: Context, user_id: str) -> None:
+    if (active := _active(ctx)) is None or active[0].failed_second_factor_per_user is None:
+        return
+    policy, store = active
+    limit = policy.failed_second_factor_per_user
+    assert limit is not None
+    try:
+        await store.hit(_key(policy, "second-factor", "id", user_id), limit)
+    except Exception:
+        logger.exception("Rate limit store failed; a wrong two-factor code was not counted")
+
+
 def refuse(ctx: Context, error: str, retry_after: int, *, provider: str | None = None) -> AuthResponse:
     """NextAuth's answer to a refused sign-in, with ``code=rate_limited`` and ``Retry-After``.
 
@@ -286,5 +318,7 @@ __all__ = [
     "check_email_request",
     "client_ip",
     "count_failed_credentials",
+    "count_failed_second_factor",
     "refuse",
+    "second_factor_retry_after",
 ]

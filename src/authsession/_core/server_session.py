@@ -33,3 +33,13 @@ async def get_session(
         logger.exception("The redirect callback raised while resolving the callback-url cookie")
     session = await read(ctx)
     return session, ctx.response_cookies
+
+
+async def second_factor_used(request: AuthRequest, options: CoreOptions, *, now: float | None = None) -> bool:
+    """Whether the session cookie of ``request`` records a second factor (``AuthOptions.two_factor``).
+
+    Reads only the cookie (a JWT's ``amr`` claim, a database token's mark): it neither checks that
+    the session is still valid nor refreshes it, so ask ``get_session`` first.
+    """
+    ctx = build_context(request, options, "session", None, now)
+    return await options.strategy.has_second_factor(ctx)

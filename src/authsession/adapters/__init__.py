@@ -7,10 +7,11 @@ Next.js app using ``@auth/pg-adapter`` reads and writes. Datetimes are timezone-
 
 Ships with :class:`MemoryAdapter` (tests), ``authsession.adapters.sqlalchemy.SQLAlchemyAdapter``
 (SQLite, PostgreSQL) and ``authsession.adapters.redis.RedisAdapter``; every one passes the
-conformance suite in :mod:`authsession.testing`.
+conformance suite in :mod:`authsession.testing`. Each also implements :class:`TwoFactorAdapter`,
+the storage of two-factor sign-in.
 """
 
-from authsession.adapters.base import Adapter, AdapterError
+from authsession.adapters.base import Adapter, AdapterError, TwoFactorAdapter
 from authsession.adapters.memory import MemoryAdapter
 
-__all__ = ["Adapter", "AdapterError", "MemoryAdapter"]
+__all__ = ["Adapter", "AdapterError", "MemoryAdapter", "TwoFactorAdapter"]

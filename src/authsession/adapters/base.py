@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from authsession.errors import AuthError
-from authsession.types import Account, AdapterSession, User, VerificationToken
+from authsession.types import Account, AdapterSession, TwoFactorRecord, User, VerificationToken
 
 
 class AdapterError(AuthError):
@@ -62,3 +63,29 @@ class Adapter(Protocol):
 
     async def use_verification_token(self, identifier: str, token: str) -> VerificationToken | None:
         """Atomically fetch and delete the token; ``None`` when it does not exist."""
+
+
+@runtime_checkable
+class TwoFactorAdapter(Protocol):
+    """The storage two-factor sign-in needs (``AuthOptions(two_factor=TwoFactor(...))``), beside
+    :class:`Adapter`. authsession's own extension: Auth.js has no two-factor tables.
+
+    The two ``use_*`` methods must be atomic: of two requests racing with one code, one wins.
+    Recovery codes are stored as hashes; the adapter never sees a code in clear.
+    """
+
+    async def get_two_factor(self, user_id: str) -> TwoFactorRecord | None: ...
+
+    async def set_two_factor(self, record: TwoFactorRecord, recovery_codes: Sequence[str] | None = None) -> None:
+        """Insert or replace the user's record; with ``recovery_codes`` (hashes), replace those too."""
+
+    async def delete_two_factor(self, user_id: str) -> None:
+        """Delete the record and every recovery code of the user."""
+
+    async def use_two_factor_step(self, user_id: str, step: int) -> bool:
+        """Set ``lastStep`` to ``step`` if it is newer than the stored one; whether it was."""
+
+    async def use_recovery_code(self, user_id: str, code_hash: str) -> bool:
+        """Delete the recovery code if the user has it; whether they had it."""
+
+    async def count_recovery_codes(self, user_id: str) -> int: ...

@@ -4,10 +4,11 @@ between processes and everything is lost on restart."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from authsession.types import Account, AdapterSession, User, VerificationToken
+from authsession.types import Account, AdapterSession, TwoFactorRecord, User, VerificationToken
 
 
 class MemoryAdapter:
@@ -18,6 +19,8 @@ class MemoryAdapter:
         self.accounts: dict[tuple[str, str], Account] = {}
         self.sessions: dict[str, AdapterSession] = {}
         self.tokens: dict[tuple[str, str], VerificationToken] = {}
+        self.two_factor: dict[str, TwoFactorRecord] = {}
+        self.recovery_codes: dict[str, set[str]] = {}
 
     async def create_user(self, user: User) -> User:
         if "id" not in user:
@@ -53,6 +56,7 @@ class MemoryAdapter:
             del self.accounts[key]
         for token in [t for t, s in self.sessions.items() if s["userId"] == user_id]:
             del self.sessions[token]
+        await self.delete_two_factor(user_id)
 
     async def link_account(self, account: Account) -> None:
         key = (account["provider"], account["providerAccountId"])
@@ -96,6 +100,38 @@ class MemoryAdapter:
     async def has_verification_token_expiring_after(self, identifier: str, after: datetime) -> bool:
         """authsession's extension for rate-limiting email sign-in (not in Auth.js)."""
         return any(t["identifier"] == identifier and t["expires"] > after for t in self.tokens.values())
+
+    # --- two-factor (TwoFactorAdapter) ----------------------------------------------------------
+
+    async def get_two_factor(self, user_id: str) -> TwoFactorRecord | None:
+        record = self.two_factor.get(user_id)
+        return _copy(record) if record is not None else None
+
+    async def set_two_factor(self, record: TwoFactorRecord, recovery_codes: Sequence[str] | None = None) -> None:
+        self.two_factor[record["userId"]] = _copy(record)
+        if recovery_codes is not None:
+            self.recovery_codes[record["userId"]] = set(recovery_codes)
+
+    async def delete_two_factor(self, user_id: str) -> None:
+        self.two_factor.pop(user_id, None)
+        self.recovery_codes.pop(user_id, None)
+
+    async def use_two_factor_step(self, user_id: str, step: int) -> bool:
+        record = self.two_factor.get(user_id)
+        if record is None or step <= record["lastStep"]:
+            return False
+        record["lastStep"] = step
+        return True
+
+    async def use_recovery_code(self, user_id: str, code_hash: str) -> bool:
+        codes = self.recovery_codes.get(user_id, set())
+        if code_hash not in codes:
+            return False
+        codes.discard(code_hash)
+        return True
+
+    async def count_recovery_codes(self, user_id: str) -> int:
+        return len(self.recovery_codes.get(user_id, ()))
 
 
 _T = TypeVar("_T")

@@ -6,6 +6,8 @@ Cluster hash tag, so every key with the same tag lives in the same slot)::
     P:{user:<id>}                   hash     the user (each field a JSON value)
     P:{user:<id>}:accounts          set      keys of the user's linked accounts
     P:{user:<id>}:sessions          zset     the user's session tokens, scored by expiry
+    P:{user:<id>}:two-factor        hash     the user's TOTP enrolment (TwoFactorAdapter)
+    P:{user:<id>}:recovery-codes    set      hashes of the user's unused recovery codes
     P:{email:<email>}               string   user id, the email index
     P:{account:<provider>:<id>}     string   the account (JSON), with its userId
     P:{session:<token>}             string   the session (JSON)            PEXPIREAT expires
@@ -21,6 +23,8 @@ What is atomic, and why it is cluster-safe:
   account set and session index (``create_user``, ``update_user``, ``delete_user``'s last step);
   an identifier's tokens and their index (``create_verification_token``,
   ``use_verification_token``, which deletes and returns in one script: single use).
+- Two-factor keys share the user's tag: ``use_two_factor_step`` is a compare-and-set script and
+  ``use_recovery_code`` one ``SREM``, so of two requests with one code only one succeeds.
 - ``get_session_and_user`` costs two round trips: the session key (tagged by the token, the only
   thing the cookie holds) names the user, whose key lives in another slot. A user deleted between
   the two reads gives ``None``, as it should.
@@ -43,7 +47,7 @@ import asyncio
 import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,7 +59,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise ImportError("RedisAdapter needs redis-py 5 or later: pip install authsession[redis]") from exc
 
 from authsession.adapters.base import AdapterError
-from authsession.types import Account, AdapterSession, User, VerificationToken
+from authsession.types import Account, AdapterSession, TwoFactorRecord, User, VerificationToken
 
 __all__ = ["RedisAdapter"]
 
@@ -110,6 +114,14 @@ return value
 _SCRIPT_DELETE_IF_EQUAL = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
+"""
+
+# KEYS[1] two-factor hash; ARGV[1] step. Moves lastStep forward only: a code is used once.
+_SCRIPT_USE_STEP = """
+local last = redis.call('HGET', KEYS[1], 'lastStep')
+if not last or tonumber(last) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'lastStep', ARGV[1])
+return 1
 """
 
 _USER_FIELDS = ("id", "name", "email", "image", "emailVerified")
@@ -292,7 +304,8 @@ class RedisAdapter:
                 await pipe.execute()
             if email is not None:
                 await self._eval(_SCRIPT_DELETE_IF_EQUAL, keys=[self._email_key(email)], args=[user_id])
-            await self._client.delete(key, sessions_key, accounts_key)  # one hash tag: one slot
+            # One hash tag: one slot.
+            await self._client.delete(key, sessions_key, accounts_key, f"{key}:two-factor", f"{key}:recovery-codes")
 
     # --- accounts ---------------------------------------------------------------------------
 
@@ -396,6 +409,54 @@ class RedisAdapter:
         return int(count) > 0
 
     # --- helpers ----------------------------------------------------------------------------
+
+    # --- two-factor (TwoFactorAdapter) --------------------------------------------------------
+
+    async def get_two_factor(self, user_id: str) -> TwoFactorRecord | None:
+        async with self._errors("get_two_factor"):
+            stored = await self._client.hgetall(f"{self._user_key(user_id)}:two-factor")
+        if not stored:
+            return None
+        record = {_text(k): _text(v) for k, v in stored.items()}
+        enabled = record.get("enabledAt") or ""
+        return {
+            "userId": user_id,
+            "secret": record["secret"],
+            "enabledAt": datetime.fromisoformat(enabled) if enabled else None,
+            "lastStep": int(record.get("lastStep", "0")),
+        }
+
+    async def set_two_factor(self, record: TwoFactorRecord, recovery_codes: Sequence[str] | None = None) -> None:
+        user_key = self._user_key(record["userId"])
+        enabled = record["enabledAt"]
+        fields: list[str | int] = ["secret", record["secret"], "enabledAt", _iso(enabled) if enabled else ""]
+        fields += ["lastStep", record["lastStep"]]
+        async with self._errors("set_two_factor"):
+            pipe = self._client.pipeline(transaction=True)  # one hash tag: MULTI works in a cluster
+            pipe.hset(f"{user_key}:two-factor", items=fields)
+            if recovery_codes is not None:
+                pipe.delete(f"{user_key}:recovery-codes")
+                if recovery_codes:
+                    pipe.sadd(f"{user_key}:recovery-codes", *recovery_codes)
+            await pipe.execute()
+
+    async def delete_two_factor(self, user_id: str) -> None:
+        user_key = self._user_key(user_id)
+        async with self._errors("delete_two_factor"):
+            await self._client.delete(f"{user_key}:two-factor", f"{user_key}:recovery-codes")
+
+    async def use_two_factor_step(self, user_id: str, step: int) -> bool:
+        async with self._errors("use_two_factor_step"):
+            used = await self._eval(_SCRIPT_USE_STEP, keys=[f"{self._user_key(user_id)}:two-factor"], args=[step])
+        return bool(used)
+
+    async def use_recovery_code(self, user_id: str, code_hash: str) -> bool:
+        async with self._errors("use_recovery_code"):
+            return bool(await self._client.srem(f"{self._user_key(user_id)}:recovery-codes", code_hash))
+
+    async def count_recovery_codes(self, user_id: str) -> int:
+        async with self._errors("count_recovery_codes"):
+            return int(await self._client.scard(f"{self._user_key(user_id)}:recovery-codes"))
 
     @contextlib.asynccontextmanager
     async def _errors(self, method: str) -> AsyncIterator[None]:

@@ -7,7 +7,8 @@ types and constraints. A Next.js app using that adapter and a Python app using t
 share one PostgreSQL database.
 
 Create the tables with ``await adapter.create_schema()`` (idempotent), or apply
-``authsession/adapters/sql/001_authjs_schema.sql`` by hand or from your migration tool. Alembic
+``authsession/adapters/sql/001_authjs_schema.sql`` by hand or from your migration tool (and
+``002_two_factor.sql``, authsession's own two-factor tables, which Auth.js never reads). Alembic
 users can point ``target_metadata`` at :data:`metadata`.
 
 Ids are ``SERIAL`` integers, as in Auth.js' SQL schema: the database assigns a new user's id
@@ -25,7 +26,7 @@ import contextlib
 import functools
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,8 +47,10 @@ try:
         delete,
         event,
         exists,
+        func,
         insert,
         select,
+        text,
         update,
     )
     from sqlalchemy.engine import URL, RowMapping, make_url
@@ -62,7 +65,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
     ) from exc
 
 from authsession.adapters.base import AdapterError
-from authsession.types import Account, AdapterSession, User, VerificationToken
+from authsession.types import Account, AdapterSession, TwoFactorRecord, User, VerificationToken
 
 __all__ = ["SQLAlchemyAdapter", "metadata"]
 
@@ -139,6 +142,24 @@ verification_token = Table(
     Column("expires", _UTCDateTime, nullable=False),
     Column("token", Text, nullable=False),
     PrimaryKeyConstraint("identifier", "token"),
+)
+
+#: authsession's two-factor tables (``sql/002_two_factor.sql``): not part of Auth.js, which never reads them.
+two_factor = Table(
+    "two_factor",
+    metadata,
+    Column("userId", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, autoincrement=False),
+    Column("secret", Text, nullable=False),
+    Column("enabledAt", _UTCDateTime),
+    Column("lastStep", BigInteger, nullable=False, server_default=text("0")),
+)
+
+two_factor_recovery_codes = Table(
+    "two_factor_recovery_codes",
+    metadata,
+    Column("userId", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("codeHash", String(255), nullable=False),
+    PrimaryKeyConstraint("userId", "codeHash"),
 )
 
 _USER_FIELDS = ("name", "email", "emailVerified", "image")
@@ -313,6 +334,8 @@ class SQLAlchemyAdapter:
                 # from the Auth.js docs, which has no foreign keys.
                 await conn.execute(delete(sessions).where(sessions.c.userId == uid))
                 await conn.execute(delete(accounts).where(accounts.c.userId == uid))
+                await conn.execute(delete(two_factor_recovery_codes).where(two_factor_recovery_codes.c.userId == uid))
+                await conn.execute(delete(two_factor).where(two_factor.c.userId == uid))
                 await conn.execute(delete(users).where(users.c.id == uid))
 
     # --- accounts ---------------------------------------------------------------------------
@@ -426,6 +449,81 @@ class SQLAlchemyAdapter:
         with self._errors("has_verification_token_expiring_after"):
             async with self._autocommit.connect() as conn:
                 return bool((await conn.execute(query)).scalar())
+
+    # --- two-factor (TwoFactorAdapter) --------------------------------------------------------
+
+    async def get_two_factor(self, user_id: str) -> TwoFactorRecord | None:
+        uid = _int_id(user_id)
+        if uid is None:
+            return None
+        with self._errors("get_two_factor"):
+            async with self._autocommit.connect() as conn:
+                row = (await conn.execute(select(two_factor).where(two_factor.c.userId == uid))).mappings().first()
+        if row is None:
+            return None
+        return {
+            "userId": str(row["userId"]),
+            "secret": row["secret"],
+            "enabledAt": row["enabledAt"],
+            "lastStep": row["lastStep"],
+        }
+
+    async def set_two_factor(self, record: TwoFactorRecord, recovery_codes: Sequence[str] | None = None) -> None:
+        uid = _int_id(record["userId"])
+        if uid is None:
+            raise AdapterError(f"SQLAlchemyAdapter.set_two_factor: no user with id {record['userId']!r}")
+        values = {"secret": record["secret"], "enabledAt": record["enabledAt"], "lastStep": record["lastStep"]}
+        with self._errors("set_two_factor"):
+            async with self._engine.begin() as conn:
+                changed = await conn.execute(update(two_factor).where(two_factor.c.userId == uid).values(values))
+                if changed.rowcount == 0:
+                    await conn.execute(insert(two_factor).values(userId=uid, **values))
+                if recovery_codes is not None:
+                    codes = two_factor_recovery_codes
+                    await conn.execute(delete(codes).where(codes.c.userId == uid))
+                    if recovery_codes:
+                        await conn.execute(insert(codes), [{"userId": uid, "codeHash": h} for h in set(recovery_codes)])
+
+    async def delete_two_factor(self, user_id: str) -> None:
+        uid = _int_id(user_id)
+        if uid is None:
+            return
+        with self._errors("delete_two_factor"):
+            async with self._engine.begin() as conn:
+                await conn.execute(delete(two_factor_recovery_codes).where(two_factor_recovery_codes.c.userId == uid))
+                await conn.execute(delete(two_factor).where(two_factor.c.userId == uid))
+
+    async def use_two_factor_step(self, user_id: str, step: int) -> bool:
+        """One conditional UPDATE: of two requests with the same code, the database lets one through."""
+        uid = _int_id(user_id)
+        if uid is None:
+            return False
+        statement = (
+            update(two_factor).where(two_factor.c.userId == uid, two_factor.c.lastStep < step).values(lastStep=step)
+        )
+        with self._errors("use_two_factor_step"):
+            async with self._engine.begin() as conn:
+                return bool((await conn.execute(statement)).rowcount == 1)
+
+    async def use_recovery_code(self, user_id: str, code_hash: str) -> bool:
+        uid = _int_id(user_id)
+        if uid is None:
+            return False
+        codes = two_factor_recovery_codes
+        statement = delete(codes).where(codes.c.userId == uid, codes.c.codeHash == code_hash)
+        with self._errors("use_recovery_code"):
+            async with self._engine.begin() as conn:
+                return bool((await conn.execute(statement)).rowcount == 1)
+
+    async def count_recovery_codes(self, user_id: str) -> int:
+        uid = _int_id(user_id)
+        if uid is None:
+            return 0
+        codes = two_factor_recovery_codes
+        query = select(func.count()).select_from(codes).where(codes.c.userId == uid)
+        with self._errors("count_recovery_codes"):
+            async with self._autocommit.connect() as conn:
+                return int((await conn.execute(query)).scalar_one())
 
     # --- helpers ----------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from fastapi import HTTPException, Request, Response
 
 from authsession._core.limits import DEFAULT_MAX_BODY_SIZE
-from authsession.integrations.starlette import get_csrf_token, get_server_session, install
+from authsession.integrations.starlette import get_csrf_token, get_server_session, has_second_factor, install
 from authsession.options import AuthOptions
 from authsession.types import Session
 
@@ -46,7 +46,9 @@ class AuthSession:
         """Dependency: a CSRF token for your own sign-in or sign-out form."""
         return await get_csrf_token(request, response, self.options)
 
-    def require_session(self, *, redirect_to: str | None = None) -> Callable[..., Awaitable[Session]]:
+    def require_session(
+        self, *, redirect_to: str | None = None, second_factor: bool = False
+    ) -> Callable[..., Awaitable[Session]]:
         """Dependency factory: the session, or stop the request.
 
         Browsers (``Accept: text/html``) get a 307 to ``redirect_to`` with ``callbackUrl`` set to
@@ -54,23 +56,42 @@ class AuthSession:
         ``callbackUrl`` and shows your ``pages.sign_in`` or the built-in page. API clients get
         401 JSON. The Python form of NextAuth's
         ``return { redirect: { destination: '/login', permanent: false } }``.
+
+        ``second_factor=True`` (with ``AuthOptions(two_factor=...)``) also wants a session that
+        passed a two-factor code: browsers go to ``<base_path>/two-factor`` (or its enrolment
+        page, for a user who has none yet) and come back; API clients get 403.
         """
         options = self.options
         # By default through the auth API's sign-in route: it stores callbackUrl in its cookie
         # before sending the browser on to pages.sign_in, so a mistyped password does not lose it.
         target = redirect_to or f"{options.base_path}/signin"
+        if second_factor and options.two_factor is None:
+            raise ValueError("require_session(second_factor=True) needs AuthOptions(two_factor=...)")
 
         async def dependency(request: Request, response: Response) -> Session:
             session = await get_server_session(request, response, options)
-            if session is not None:
+            if session is not None and (not second_factor or await has_second_factor(request, options)):
                 return session
-            if "text/html" in request.headers.get("accept", ""):
-                here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-                location = f"{target}{'&' if '?' in target else '?'}{urlencode({'callbackUrl': here})}"
+            browser = "text/html" in request.headers.get("accept", "")
+            if session is not None:
+                if not browser:
+                    raise HTTPException(status_code=403, detail="Second factor required")
+                raise HTTPException(
+                    status_code=307,
+                    detail="Second factor required",
+                    headers={"Location": _with_callback(f"{options.base_path}/two-factor", request)},
+                )
+            if browser:
+                location = _with_callback(target, request)
                 raise HTTPException(status_code=307, detail="Sign in required", headers={"Location": location})
             raise HTTPException(status_code=401, detail="Not authenticated")
 
         return dependency
+
+
+def _with_callback(target: str, request: Request) -> str:
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return f"{target}{'&' if '?' in target else '?'}{urlencode({'callbackUrl': here})}"
 
 
 __all__ = ["AuthSession", "get_csrf_token", "get_server_session"]

@@ -45,7 +45,7 @@ from authsession._core.request_data import (
     parse_body,
     refusal,
 )
-from authsession._core.server_session import get_session
+from authsession._core.server_session import get_session, second_factor_used
 from authsession.integrations import _bridge
 from authsession.options import AuthOptions
 from authsession.types import Session
@@ -172,6 +172,8 @@ async def _read(request: FlaskRequest, response: FlaskResponse | None, options: 
         request.environ[key] = None
         return
     request.environ[key], cookies = await get_session(auth_request, options)
+    if options.two_factor is not None and request.environ[key] is not None:
+        request.environ[f"{key}.second_factor"] = await second_factor_used(auth_request, options)
     _hand_over(request, response, cookies)
 
 
@@ -204,6 +206,14 @@ async def aget_server_session(
         await _bridge.run_async(_read(request, response, options, key))
     session: Session | None = request.environ[key]
     return session
+
+
+def has_second_factor(request: FlaskRequest | None = None, options: AuthOptions | None = None) -> bool:
+    """Whether the request's session passed a two-factor code (``AuthOptions(two_factor=...)``);
+    ``False`` when there is no session. Reads the session first if the view has not."""
+    request, options = _current(request), _options(options)
+    get_server_session(request, None, options)
+    return bool(request.environ.get(f"authsession.session.{id(options)}.second_factor"))
 
 
 def get_csrf_token(request: FlaskRequest | None = None, response: FlaskResponse | None = None) -> str:
@@ -244,17 +254,30 @@ def _write_pending_cookies(response: FlaskResponse) -> FlaskResponse:
 @overload
 def auth_required(view: F, /) -> F: ...
 @overload
-def auth_required(*, redirect_to: str | None = None) -> Callable[[F], F]: ...
-def auth_required(view: F | None = None, /, *, redirect_to: str | None = None) -> F | Callable[[F], F]:
+def auth_required(*, redirect_to: str | None = None, second_factor: bool = False) -> Callable[[F], F]: ...
+def auth_required(
+    view: F | None = None, /, *, redirect_to: str | None = None, second_factor: bool = False
+) -> F | Callable[[F], F]:
     """Let a view run only for a signed-in user; ``g.auth_session`` holds the session.
 
     Browsers (``Accept: text/html``) get a 307 to ``redirect_to`` with ``callbackUrl`` set to
     the page they asked for; the default is ``<base_path>/signin``, which remembers it. Other
     clients get 401 JSON. Works on ``def`` and ``async def`` views.
 
+    ``second_factor=True`` (with ``AuthOptions(two_factor=...)``) also wants a session that
+    passed a two-factor code: browsers go to ``<base_path>/two-factor`` and come back; other
+    clients get 403.
+
     Security: this only checks that *someone* is signed in. Check roles or ownership yourself,
     from ``g.auth_session``.
     """
+
+    def refusal() -> BaseResponse | None:
+        if g.auth_session is None:
+            return _refuse(redirect_to or f"{_options(None).base_path}/signin", 401, "Not authenticated")
+        if second_factor and not has_second_factor():
+            return _refuse(f"{_options(None).base_path}/two-factor", 403, "Second factor required")
+        return None
 
     def decorate(view: F) -> F:
         if inspect.iscoroutinefunction(view):
@@ -262,33 +285,30 @@ def auth_required(view: F | None = None, /, *, redirect_to: str | None = None) -
             @functools.wraps(view)
             async def async_guarded(*args: Any, **kwargs: Any) -> Any:
                 g.auth_session = await aget_server_session()
-                if g.auth_session is None:
-                    return _refuse(redirect_to)
-                return await view(*args, **kwargs)
+                refused = refusal()
+                return refused if refused is not None else await view(*args, **kwargs)
 
             return async_guarded  # type: ignore[return-value]
 
         @functools.wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             g.auth_session = get_server_session()
-            if g.auth_session is None:
-                return _refuse(redirect_to)
-            return view(*args, **kwargs)
+            refused = refusal()
+            return refused if refused is not None else view(*args, **kwargs)
 
         return guarded  # type: ignore[return-value]
 
     return decorate(view) if view is not None else decorate
 
 
-def _refuse(redirect_to: str | None) -> BaseResponse:
+def _refuse(target: str, status: int, message: str) -> BaseResponse:
     if "text/html" in current_request.headers.get("Accept", ""):
         # By default through the auth API's sign-in route: it keeps callbackUrl in its cookie.
-        target = redirect_to or f"{_options(None).base_path}/signin"
         query = current_request.query_string.decode("latin-1")
         here = current_request.path + (f"?{query}" if query else "")
         return redirect(f"{target}{'&' if '?' in target else '?'}{urlencode({'callbackUrl': here})}", code=307)
-    response = jsonify({"message": "Not authenticated"})
-    response.status_code = 401
+    response = jsonify({"message": message})
+    response.status_code = status
     return response
 
 
@@ -298,5 +318,6 @@ __all__ = [
     "auth_required",
     "get_csrf_token",
     "get_server_session",
+    "has_second_factor",
     "to_auth_request",
 ]

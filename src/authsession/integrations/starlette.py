@@ -27,6 +27,7 @@ from authsession.integrations._asgi import (
     start_pending,
     to_auth_request,
 )
+from authsession._core.server_session import second_factor_used
 from authsession.options import AuthOptions
 from authsession.types import Session
 
@@ -74,6 +75,18 @@ async def get_server_session(
     session, cookies = await read_session(request.scope, options)
     _put_on(response, cookies)
     return session
+
+
+async def has_second_factor(request: HTTPConnection, options: AuthOptions) -> bool:
+    """Whether the request's session passed a second factor (two-factor sign-in or a step-up).
+
+    Only meaningful for a request :func:`get_server_session` found a session for.
+    """
+    try:
+        auth_request = to_auth_request(request.scope, options)
+    except RequestRefused:
+        return False
+    return await second_factor_used(auth_request, options)
 
 
 def _put_on(response: Response | None, cookies: list[SetCookie]) -> None:

@@ -13,6 +13,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from authsession._core import two_factor
 from authsession._core.context import Context, iso_time
 from authsession._core.user_code import call, fire
 from authsession.errors import ConfigurationError
@@ -67,7 +68,14 @@ class DatabaseSessionStrategy:
         return session  # type: ignore[no-any-return]
 
     async def create(
-        self, ctx: Context, *, user: User, account: Account, profile: Any = None, is_new_user: bool = False
+        self,
+        ctx: Context,
+        *,
+        user: User,
+        account: Account,
+        profile: Any = None,
+        is_new_user: bool = False,
+        second_factor: bool = False,
     ) -> bool:
         options = ctx.options
         adapter = options.adapter
@@ -81,10 +89,32 @@ class DatabaseSessionStrategy:
         if old:
             # A new token at every sign-in: a token planted before sign-in is worth nothing after.
             await call(adapter.delete_session, old)
+        await self._start(ctx, user["id"], second_factor=second_factor)
+        return True
+
+    async def _start(self, ctx: Context, user_id: str, *, second_factor: bool) -> None:
+        options = ctx.options
         expires = datetime.fromtimestamp(ctx.now + options.session.max_age, UTC)
-        record: AdapterSession = {"sessionToken": str(uuid.uuid4()), "userId": user["id"], "expires": expires}
-        created = await call(adapter.create_session, record)
-        ctx.set_cookies(store.replace(created["sessionToken"], expires=created["expires"].timestamp()))
+        token = str(uuid.uuid4())
+        if second_factor:
+            token = two_factor.mark_token(options.secrets, token)
+        record: AdapterSession = {"sessionToken": token, "userId": user_id, "expires": expires}
+        created = await call(options.adapter.create_session, record)
+        ctx.set_cookies(ctx.session_store.replace(created["sessionToken"], expires=created["expires"].timestamp()))
+
+    async def has_second_factor(self, ctx: Context) -> bool:
+        """A token minted after a second factor carries a MAC of itself: no query needed."""
+        token = ctx.session_store.value
+        return token is not None and two_factor.token_is_marked(ctx.options.secrets, token)
+
+    async def add_second_factor(self, ctx: Context) -> bool:
+        """Replace the session with a new, marked one for the same user (a new token, as at sign-in)."""
+        user = await self.current_user(ctx)
+        token = ctx.session_store.value
+        if user is None or not token:
+            return False
+        await call(ctx.options.adapter.delete_session, token)
+        await self._start(ctx, user["id"], second_factor=True)
         return True
 
     async def destroy(self, ctx: Context) -> None:

@@ -11,7 +11,7 @@ import json
 import logging
 from typing import Any
 
-from authsession._core import tokens
+from authsession._core import tokens, two_factor
 from authsession._core.config import SessionSettings
 from authsession._core.context import Context, iso_time
 from authsession._core.user_code import call, fire
@@ -67,7 +67,14 @@ class JWTSessionStrategy:
         return session  # type: ignore[no-any-return]
 
     async def create(
-        self, ctx: Context, *, user: User, account: Account, profile: Any = None, is_new_user: bool = False
+        self,
+        ctx: Context,
+        *,
+        user: User,
+        account: Account,
+        profile: Any = None,
+        is_new_user: bool = False,
+        second_factor: bool = False,
     ) -> bool:
         token: dict[str, Any] = {}
         for claim, key in (("name", "name"), ("email", "email"), ("picture", "image"), ("sub", "id")):
@@ -86,10 +93,29 @@ class JWTSessionStrategy:
         if result is None:
             ctx.set_cookies(store.clean())
             return False
-        options = ctx.options
-        encoded = await self._encode(ctx, result, options.jwt_max_age)
-        ctx.set_cookies(store.chunk(encoded, expires=ctx.now + options.session.max_age))
+        if second_factor:
+            result = two_factor.mark_claims(result)
+        await self._write(ctx, result)
         return True
+
+    async def has_second_factor(self, ctx: Context) -> bool:
+        value = ctx.session_store.value
+        token = await self._decode(ctx, value) if value else None
+        return token is not None and two_factor.claims_are_marked(token)
+
+    async def add_second_factor(self, ctx: Context) -> bool:
+        """Re-issue the session token with ``amr: ["otp"]`` added, keeping every other claim."""
+        value = ctx.session_store.value
+        token = await self._decode(ctx, value) if value else None
+        if token is None:
+            return False
+        await self._write(ctx, two_factor.mark_claims(token))
+        return True
+
+    async def _write(self, ctx: Context, token: dict[str, Any]) -> None:
+        options = ctx.options
+        encoded = await self._encode(ctx, token, options.jwt_max_age)
+        ctx.set_cookies(ctx.session_store.chunk(encoded, expires=ctx.now + options.session.max_age))
 
     async def destroy(self, ctx: Context) -> None:
         store = ctx.session_store

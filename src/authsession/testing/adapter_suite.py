@@ -2,7 +2,9 @@
 
 It follows the adapter semantics of protocol §7 (Auth.js' adapter interface) plus what
 authsession relies on: single-use verification tokens under concurrency, timezone-aware UTC
-datetimes, cascading ``delete_user``, and no lost writes under 50 concurrent sign-ins.
+datetimes, cascading ``delete_user``, and no lost writes under 50 concurrent sign-ins. An adapter
+that also implements :class:`~authsession.adapters.TwoFactorAdapter` is held to its tests too:
+single-use TOTP steps and recovery codes under concurrency.
 
 Subclass :class:`AdapterConformanceSuite` in a ``test_*.py`` module, name the subclass
 ``Test...`` and override the ``adapter`` fixture; override :meth:`leftovers` too if your
@@ -19,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from authsession.adapters.base import Adapter, AdapterError
-from authsession.types import Account, AdapterSession, User, VerificationToken
+from authsession.adapters.base import Adapter, AdapterError, TwoFactorAdapter
+from authsession.types import Account, AdapterSession, TwoFactorRecord, User, VerificationToken
 
 #: What a refused write (duplicate email, a provider account linked twice) may raise.
 #: ``MemoryAdapter`` raises ``ValueError``; the database adapters raise ``AdapterError``.
@@ -458,3 +460,84 @@ class AdapterConformanceSuite:
         assert await check("someone-else@example.com", at(0)) is False
         await adapter.use_verification_token(identifier, value)
         assert await check(identifier, at(0)) is False
+
+    # --- two-factor (TwoFactorAdapter) --------------------------------------------------------
+
+    def two_factor(self, adapter: Adapter) -> TwoFactorAdapter:
+        if not isinstance(adapter, TwoFactorAdapter):
+            pytest.skip("this adapter does not implement TwoFactorAdapter (two-factor sign-in)")
+        return adapter
+
+    async def enrolled(self, adapter: Adapter, codes: Sequence[str] = ("h1", "h2")) -> tuple[TwoFactorAdapter, str]:
+        store = self.two_factor(adapter)
+        _, created = await self.create_user(adapter)
+        record: TwoFactorRecord = {
+            "userId": created["id"],
+            "secret": "sealed-secret",
+            "enabledAt": at(0),
+            "lastStep": 0,
+        }
+        await store.set_two_factor(record, codes)
+        return store, created["id"]
+
+    async def test_two_factor_round_trips(self, adapter: Adapter) -> None:
+        store = self.two_factor(adapter)
+        _, created = await self.create_user(adapter)
+        assert await store.get_two_factor(created["id"]) is None
+        pending: TwoFactorRecord = {"userId": created["id"], "secret": "s1", "enabledAt": None, "lastStep": 0}
+        await store.set_two_factor(pending)
+        assert await store.get_two_factor(created["id"]) == pending
+        enabled_at = at(0)
+        enabled: TwoFactorRecord = {"userId": created["id"], "secret": "s2", "enabledAt": enabled_at, "lastStep": 7}
+        await store.set_two_factor(enabled, ["a", "b", "c"])
+        got = await store.get_two_factor(created["id"])
+        assert got is not None
+        assert (got["userId"], got["secret"], got["lastStep"]) == (created["id"], "s2", 7)
+        self.assert_utc(got["enabledAt"])
+        assert got["enabledAt"] == enabled_at
+        assert await store.count_recovery_codes(created["id"]) == 3
+        await store.set_two_factor({**enabled, "secret": "s3"})  # without codes: the codes stay
+        assert await store.count_recovery_codes(created["id"]) == 3
+        await store.set_two_factor(enabled, ["d"])  # with codes: they replace the old ones
+        assert await store.count_recovery_codes(created["id"]) == 1
+        assert await store.use_recovery_code(created["id"], "a") is False
+
+    async def test_two_factor_step_is_used_once(self, adapter: Adapter) -> None:
+        store, user_id = await self.enrolled(adapter)
+        assert await store.use_two_factor_step(user_id, 100) is True
+        assert await store.use_two_factor_step(user_id, 100) is False
+        assert await store.use_two_factor_step(user_id, 99) is False
+        assert await store.use_two_factor_step(user_id, 101) is True
+        record = await store.get_two_factor(user_id)
+        assert record is not None
+        assert record["lastStep"] == 101
+        assert await store.use_two_factor_step(unique("nobody"), 5) is False
+
+    async def test_concurrent_uses_of_a_step_one_wins(self, adapter: Adapter) -> None:
+        store, user_id = await self.enrolled(adapter)
+        results = await asyncio.gather(*(store.use_two_factor_step(user_id, 500) for _ in range(CONCURRENCY)))
+        assert results.count(True) == 1
+
+    async def test_recovery_code_is_single_use(self, adapter: Adapter) -> None:
+        store, user_id = await self.enrolled(adapter, ["h1", "h2"])
+        results = await asyncio.gather(*(store.use_recovery_code(user_id, "h1") for _ in range(CONCURRENCY)))
+        assert results.count(True) == 1
+        assert await store.count_recovery_codes(user_id) == 1
+        _, other = await self.create_user(adapter)
+        assert await store.use_recovery_code(other["id"], "h2") is False  # codes belong to their user
+        assert await store.use_recovery_code(user_id, "h2") is True
+        assert await store.count_recovery_codes(user_id) == 0
+
+    async def test_delete_two_factor(self, adapter: Adapter) -> None:
+        store, user_id = await self.enrolled(adapter)
+        await store.delete_two_factor(user_id)
+        assert await store.get_two_factor(user_id) is None
+        assert await store.count_recovery_codes(user_id) == 0
+        await store.delete_two_factor(user_id)  # nothing left: no error
+
+    async def test_delete_user_deletes_two_factor(self, adapter: Adapter) -> None:
+        store, user_id = await self.enrolled(adapter)
+        await adapter.delete_user(user_id)
+        assert await store.get_two_factor(user_id) is None
+        assert await store.count_recovery_codes(user_id) == 0
+        await self.assert_empty(adapter)

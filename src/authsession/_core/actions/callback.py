@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from authsession._core import ratelimit
+from authsession._core import ratelimit, two_factor
 from authsession._core.accounts import link_or_register, sign_in_by_email
 from authsession._core.context import Context, redirect_callback
 from authsession._core.http import AuthResponse
@@ -176,12 +176,36 @@ async def complete_sign_in(
     elif kind == "email" and adapter is not None:
         user, is_new_user = await sign_in_by_email(ctx, user)
         account = {**account, "userId": user["id"]}
-    await ctx.strategy.create(ctx, user=user, account=account, profile=profile, is_new_user=is_new_user)
+    if ctx.options.two_factor is not None and await two_factor.is_enrolled(ctx, user["id"]):
+        # The first factor passed; the session waits for a code at <base>/two-factor.
+        pending = two_factor.Pending(
+            user=user, account=account, profile=profile, is_new_user=is_new_user, callback_url=ctx.callback_url
+        )
+        two_factor.start_pending(ctx, pending)
+        return ctx.redirect(ctx.url("two-factor"))
+    return await start_session(ctx, user=user, account=account, profile=profile, is_new_user=is_new_user)
+
+
+async def start_session(
+    ctx: Context,
+    *,
+    user: User,
+    account: Account,
+    profile: Any,
+    is_new_user: bool,
+    second_factor: bool = False,
+    callback_url: str | None = None,
+) -> AuthResponse:
+    """Create the session, fire ``events.sign_in`` and send the browser on (or to ``pages.new_user``)."""
+    await ctx.strategy.create(
+        ctx, user=user, account=account, profile=profile, is_new_user=is_new_user, second_factor=second_factor
+    )
     await fire(ctx.options.events.get("sign_in"), user=user, account=account, profile=profile, is_new_user=is_new_user)
+    target = callback_url if callback_url is not None else ctx.callback_url
     new_user_page = ctx.options.pages.new_user
     if is_new_user and new_user_page:
-        return ctx.redirect(ctx.page_url(new_user_page, "signin", callbackUrl=ctx.callback_url))
-    return ctx.redirect(ctx.callback_url)
+        return ctx.redirect(ctx.page_url(new_user_page, "signin", callbackUrl=target))
+    return ctx.redirect(target)
 
 
 def v4_error_message(exc: Exception, where: str) -> str:
