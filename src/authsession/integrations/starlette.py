@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from authsession._core.limits import DEFAULT_MAX_BODY_SIZE, RequestRefused
 from authsession._core.request_data import parse_body
+from authsession._core.server_session import second_factor_used
 from authsession.integrations._asgi import (
     SetCookie,
     add_pending_cookies,
@@ -27,7 +28,6 @@ from authsession.integrations._asgi import (
     start_pending,
     to_auth_request,
 )
-from authsession._core.server_session import second_factor_used
 from authsession.options import AuthOptions
 from authsession.types import Session
 
