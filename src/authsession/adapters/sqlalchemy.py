@@ -25,8 +25,7 @@ import asyncio
 import contextlib
 import functools
 import logging
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,6 +63,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
         " (SQLite) or authsession[postgres] (PostgreSQL)"
     ) from exc
 
+from authsession.adapters._authjs_schema import ACCOUNT_FIELDS, USER_FIELDS, int_id, pick
 from authsession.adapters.base import AdapterError
 from authsession.types import Account, AdapterSession, TwoFactorRecord, User, VerificationToken
 
@@ -162,10 +162,6 @@ two_factor_recovery_codes = Table(
     PrimaryKeyConstraint("userId", "codeHash"),
 )
 
-_USER_FIELDS = ("name", "email", "emailVerified", "image")
-_ACCOUNT_FIELDS = tuple(c.name for c in accounts.columns if c.name not in ("id", "userId"))
-_INT4_MAX = 2**31 - 1
-_DIGITS = re.compile(r"[0-9]{1,10}")
 #: Plain URLs get the async driver this adapter is tested with.
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
 _EXTRA_FOR_DRIVER = {"aiosqlite": "sqlalchemy", "asyncpg": "postgres", "psycopg": "postgres"}
@@ -285,14 +281,14 @@ class SQLAlchemyAdapter:
 
     async def create_user(self, user: User) -> User:
         """Insert ``user`` and return it with the id the database gave it."""
-        values = _pick(user, _USER_FIELDS)
+        values = pick(user, USER_FIELDS)
         with self._errors("create_user"):
             async with self._engine.begin() as conn:
                 row = (await conn.execute(insert(users).values(values).returning(*users.c))).mappings().one()
         return _user(row)
 
     async def get_user(self, id: str) -> User | None:
-        user_id = _int_id(id)
+        user_id = int_id(id)
         if user_id is None:
             return None
         return await self._one_user("get_user", select(users).where(users.c.id == user_id))
@@ -310,8 +306,8 @@ class SQLAlchemyAdapter:
 
     async def update_user(self, user: User) -> User:
         """Set the fields present in ``user`` and return the whole user."""
-        user_id = _int_id(user.get("id"))
-        values = _pick(user, _USER_FIELDS)
+        user_id = int_id(user.get("id"))
+        values = pick(user, USER_FIELDS)
         with self._errors("update_user"):
             async with self._engine.begin() as conn:
                 if values and user_id is not None:
@@ -325,7 +321,7 @@ class SQLAlchemyAdapter:
 
     async def delete_user(self, user_id: str) -> None:
         """Delete the user, their accounts and their sessions, in one transaction."""
-        uid = _int_id(user_id)
+        uid = int_id(user_id)
         if uid is None:
             return
         with self._errors("delete_user"):
@@ -345,10 +341,10 @@ class SQLAlchemyAdapter:
 
         Keys that are not columns of the Auth.js schema (extra token fields) are not stored.
         """
-        uid = _int_id(account.get("userId"))
+        uid = int_id(account.get("userId"))
         if uid is None:
             raise AdapterError(f"SQLAlchemyAdapter.link_account: no user with id {account.get('userId')!r}")
-        values = _pick(account, _ACCOUNT_FIELDS)
+        values = pick(account, ACCOUNT_FIELDS)
         values["userId"] = uid
         with self._errors("link_account"):
             async with self._engine.begin() as conn:
@@ -365,7 +361,7 @@ class SQLAlchemyAdapter:
     # --- sessions ---------------------------------------------------------------------------
 
     async def create_session(self, session: AdapterSession) -> AdapterSession:
-        uid = _int_id(session["userId"])
+        uid = int_id(session["userId"])
         if uid is None:
             raise AdapterError(f"SQLAlchemyAdapter.create_session: no user with id {session['userId']!r}")
         statement = (
@@ -453,7 +449,7 @@ class SQLAlchemyAdapter:
     # --- two-factor (TwoFactorAdapter) --------------------------------------------------------
 
     async def get_two_factor(self, user_id: str) -> TwoFactorRecord | None:
-        uid = _int_id(user_id)
+        uid = int_id(user_id)
         if uid is None:
             return None
         with self._errors("get_two_factor"):
@@ -469,7 +465,7 @@ class SQLAlchemyAdapter:
         }
 
     async def set_two_factor(self, record: TwoFactorRecord, recovery_codes: Sequence[str] | None = None) -> None:
-        uid = _int_id(record["userId"])
+        uid = int_id(record["userId"])
         if uid is None:
             raise AdapterError(f"SQLAlchemyAdapter.set_two_factor: no user with id {record['userId']!r}")
         values = {"secret": record["secret"], "enabledAt": record["enabledAt"], "lastStep": record["lastStep"]}
@@ -485,7 +481,7 @@ class SQLAlchemyAdapter:
                         await conn.execute(insert(codes), [{"userId": uid, "codeHash": h} for h in set(recovery_codes)])
 
     async def delete_two_factor(self, user_id: str) -> None:
-        uid = _int_id(user_id)
+        uid = int_id(user_id)
         if uid is None:
             return
         with self._errors("delete_two_factor"):
@@ -495,7 +491,7 @@ class SQLAlchemyAdapter:
 
     async def use_two_factor_step(self, user_id: str, step: int) -> bool:
         """One conditional UPDATE: of two requests with the same code, the database lets one through."""
-        uid = _int_id(user_id)
+        uid = int_id(user_id)
         if uid is None:
             return False
         statement = (
@@ -506,7 +502,7 @@ class SQLAlchemyAdapter:
                 return bool((await conn.execute(statement)).rowcount == 1)
 
     async def use_recovery_code(self, user_id: str, code_hash: str) -> bool:
-        uid = _int_id(user_id)
+        uid = int_id(user_id)
         if uid is None:
             return False
         codes = two_factor_recovery_codes
@@ -516,7 +512,7 @@ class SQLAlchemyAdapter:
                 return bool((await conn.execute(statement)).rowcount == 1)
 
     async def count_recovery_codes(self, user_id: str) -> int:
-        uid = _int_id(user_id)
+        uid = int_id(user_id)
         if uid is None:
             return 0
         codes = two_factor_recovery_codes
@@ -615,21 +611,6 @@ def _describe(exc: BaseException) -> str:
     cause: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
     lines = str(cause).strip().splitlines()
     return f"{type(cause).__name__}: {lines[0] if lines else ''}".rstrip(": ")
-
-
-def _pick(record: Mapping[str, object], keys: tuple[str, ...]) -> dict[str, Any]:
-    """The columns present in ``record`` (absent keys keep the column's current value/default)."""
-    return {key: record[key] for key in keys if key in record}
-
-
-def _int_id(value: object) -> int | None:
-    """The integer primary key for a protocol id, or None if no row can have it."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value if 0 < value <= _INT4_MAX else None
-    if isinstance(value, str) and _DIGITS.fullmatch(value):
-        number = int(value)
-        return number if 0 < number <= _INT4_MAX else None
-    return None
 
 
 def _user(row: RowMapping) -> User:

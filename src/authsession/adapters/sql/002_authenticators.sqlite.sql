@@ -1,0 +1,15 @@
+-- authsession 002 for SQLite: the authenticators table of 002_authenticators.sql.
+
+CREATE TABLE IF NOT EXISTS authenticators (
+    "credentialID"         TEXT NOT NULL,
+    "userId"               INTEGER NOT NULL,
+    "providerAccountId"    TEXT NOT NULL,
+    "credentialPublicKey"  TEXT NOT NULL,
+    counter                INTEGER NOT NULL,
+    "credentialDeviceType" TEXT NOT NULL,
+    "credentialBackedUp"   BOOLEAN NOT NULL,
+    transports             TEXT,
+    PRIMARY KEY ("userId", "credentialID"),
+    UNIQUE ("credentialID"),
+    FOREIGN KEY ("userId") REFERENCES users (id) ON DELETE CASCADE
+);
