@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode, urlsplit
 
 import httpx2
 import pytest
@@ -116,6 +116,46 @@ def postgres_database(name: str) -> Iterator[str]:
         yield url.render_as_string(hide_password=False)
     finally:
         asyncio.run(_postgres_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+# --- Django -----------------------------------------------------------------------------------
+
+#: The database aliases :func:`configure_django` defines for the Django ORM adapter's tests. Their
+#: ``NAME`` is set by the fixtures that own them (a file per test, the run's PostgreSQL database).
+DJANGO_SQLITE, DJANGO_POSTGRES = "adapter_sqlite", "adapter_postgres"
+
+
+def configure_django() -> None:
+    """Configure Django for this test process, once: settings can be configured only once per
+    process, so every test that needs Django gets these (add what yours needs here).
+
+    Time zone support is on, as the Django adapter requires. ``CONN_MAX_AGE = 0``: a connection
+    per unit of work, Django's default.
+    """
+    import django
+    from django.conf import settings
+
+    if settings.configured:
+        return
+    server = urlsplit(POSTGRES_URL)
+    settings.configure(
+        SECRET_KEY="django-insecure-tests-only",
+        USE_TZ=True,
+        INSTALLED_APPS=["authsession.adapters.django"],
+        DATABASES={
+            "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
+            DJANGO_SQLITE: {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
+            DJANGO_POSTGRES: {
+                "ENGINE": "django.db.backends.postgresql",
+                "NAME": "set-by-its-fixture",
+                "USER": unquote(server.username or ""),
+                "PASSWORD": unquote(server.password or ""),
+                "HOST": server.hostname or "",
+                "PORT": str(server.port or ""),
+            },
+        },
+    )
+    django.setup()
 
 
 # --- Node oracles -----------------------------------------------------------------------------

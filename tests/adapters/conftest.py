@@ -32,6 +32,14 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def django_postgres_url() -> Iterator[str]:
+    """Another one, for the Django adapter: its migration adds tables the SQLAlchemy tests'
+    schema comparison must not see."""
+    with postgres_database(f"authsession_test_{RUN_ID}_django") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """The test Redis; :func:`redis_prefix` keeps each run's keys apart."""
     try:

@@ -119,7 +119,14 @@ async def test_recovers_after_connections_are_killed(postgres_url: str) -> None:
     """pool_pre_ping: a database restart (here: every connection terminated) costs no request."""
     adapter = await fresh_adapter(postgres_url)
     created = await adapter.create_user({"email": "restart@example.com"})
-    conn = await asyncpg.connect(driver_dsn(postgres_url))
+    await kill_connections(postgres_url)
+    assert await adapter.get_user(created["id"]) == created
+    await adapter.close()
+
+
+async def kill_connections(url: str) -> None:
+    """Terminate every other connection to the database of ``url``, as a restart would."""
+    conn = await asyncpg.connect(driver_dsn(url))
     try:
         await conn.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
@@ -127,5 +134,3 @@ async def test_recovers_after_connections_are_killed(postgres_url: str) -> None:
         )
     finally:
         await conn.close()
-    assert await adapter.get_user(created["id"]) == created
-    await adapter.close()

@@ -6,8 +6,9 @@ snake_case). Records are ``TypedDict``s whose keys are Auth.js' (``userId``,
 Next.js app using ``@auth/pg-adapter`` reads and writes. Datetimes are timezone-aware UTC.
 
 Ships with :class:`MemoryAdapter` (tests), ``authsession.adapters.sqlalchemy.SQLAlchemyAdapter``
-(SQLite, PostgreSQL) and ``authsession.adapters.redis.RedisAdapter``; every one passes the
-conformance suite in :mod:`authsession.testing`. Each also implements :class:`TwoFactorAdapter`,
+(SQLite, PostgreSQL), ``authsession.adapters.django.DjangoAdapter`` (Django's ORM) and
+``authsession.adapters.redis.RedisAdapter``; every one passes the conformance suite in
+:mod:`authsession.testing`. All but the Django one also implement :class:`TwoFactorAdapter`,
 the storage of two-factor sign-in.
 """
 
