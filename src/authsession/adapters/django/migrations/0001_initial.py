@@ -1,7 +1,7 @@
 """The Auth.js tables: users, accounts, sessions, verification_token and authenticators.
 
 Made on PostgreSQL and SQLite by ``authsession/adapters/sql/001_authjs_schema`` and
-``002_authenticators`` (see :mod:`authsession.adapters.django.schema`); the models below are
+``003_authenticators`` (see :mod:`authsession.adapters.django.schema`); the models below are
 what Django knows of them.
 """
 
@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
 
     operations = [
         CreateAuthjsTables(
-            steps=["001_authjs_schema", "002_authenticators"],
+            steps=["001_authjs_schema", "003_authenticators"],
             models=[
                 migrations.CreateModel(
                     name="User",

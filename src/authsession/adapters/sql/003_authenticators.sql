@@ -1,4 +1,4 @@
--- authsession 002: the passkey (WebAuthn) credentials table of Auth.js 5, for PostgreSQL.
+-- authsession 003: the passkey (WebAuthn) credentials table of Auth.js 5, for PostgreSQL.
 --
 -- Auth.js 5 defines an Authenticator record (credentialID, userId, providerAccountId,
 -- credentialPublicKey, counter, credentialDeviceType, credentialBackedUp, transports) with the
