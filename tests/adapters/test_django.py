@@ -150,7 +150,7 @@ async def test_migration_makes_the_sqlalchemy_schema_on_postgres(migrated_postgr
         finally:
             await conn.close()
     (sa_columns, sa_constraints), (dj_columns, dj_constraints) = described
-    authjs = ("users", "accounts", "sessions", "verification_token")
+    authjs = ("users", "accounts", "sessions", "verification_token", "authenticators")
     assert [c for c in dj_columns if c[0] in authjs] == [c for c in sa_columns if c[0] in authjs]
     assert [c for c in dj_constraints if c[0] in authjs] == [c for c in sa_constraints if c[0] in authjs]
     assert ("authenticators", "authenticators_pkey", "PRIMARY KEY", "userId,credentialID", "") in dj_constraints
@@ -182,7 +182,7 @@ def test_migration_makes_the_sqlalchemy_schema_on_sqlite(migrated_sqlite: Path, 
                     ),
                 ]
                 for table in tables
-                if table in ("users", "accounts", "sessions", "verification_token")
+                if table in ("users", "accounts", "sessions", "verification_token", "authenticators")
             }
 
     assert shape(migrated_sqlite) == shape(tmp_path / "sa.sqlite3")

@@ -1,7 +1,7 @@
 """What the SQL adapters (SQLAlchemy, Django ORM) share of the Auth.js SQL schema.
 
 The schema's ids are ``SERIAL`` integers while the adapter protocol's ids are strings; the DDL
-lives in ``sql/`` beside this module, one file per step and dialect.
+lives in ``sql/`` beside this module (PostgreSQL; SQLite in ``sql/sqlite/``), one file per step.
 """
 
 from __future__ import annotations
@@ -49,5 +49,5 @@ def pick(record: Mapping[str, object], keys: tuple[str, ...]) -> dict[str, Any]:
 
 def ddl_statements(name: str) -> list[str]:
     """The statements of ``sql/<name>``, comments removed (drivers that run one at a time)."""
-    text = _COMMENT.sub("", files("authsession.adapters").joinpath("sql", name).read_text())
+    text = _COMMENT.sub("", files("authsession.adapters").joinpath("sql", *name.split("/")).read_text())
     return [statement.strip() for statement in text.split(";") if statement.strip()]

@@ -8,8 +8,9 @@ share one PostgreSQL database.
 
 Create the tables with ``await adapter.create_schema()`` (idempotent), or apply
 ``authsession/adapters/sql/001_authjs_schema.sql`` by hand or from your migration tool (and
-``002_two_factor.sql``, authsession's own two-factor tables, which Auth.js never reads). Alembic
-users can point ``target_metadata`` at :data:`metadata`.
+``002_two_factor.sql``, authsession's own two-factor tables, which Auth.js never reads, and
+``003_authenticators.sql``, Auth.js 5's table of passkeys). Alembic users can point
+``target_metadata`` at :data:`metadata`.
 
 Ids are ``SERIAL`` integers, as in Auth.js' SQL schema: the database assigns a new user's id
 (any ``id`` you pass to ``create_user`` is ignored, exactly as ``@auth/pg-adapter`` does) and
@@ -32,6 +33,7 @@ from typing import Any
 try:
     from sqlalchemy import (
         BigInteger,
+        Boolean,
         Column,
         DateTime,
         Dialect,
@@ -142,6 +144,21 @@ verification_token = Table(
     Column("expires", _UTCDateTime, nullable=False),
     Column("token", Text, nullable=False),
     PrimaryKeyConstraint("identifier", "token"),
+)
+
+#: Auth.js 5's passkeys (``sql/003_authenticators.sql``); @auth/pg-adapter has no table for them.
+authenticators = Table(
+    "authenticators",
+    metadata,
+    Column("credentialID", Text, nullable=False, unique=True),
+    Column("userId", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("providerAccountId", Text, nullable=False),
+    Column("credentialPublicKey", Text, nullable=False),
+    Column("counter", Integer, nullable=False),
+    Column("credentialDeviceType", Text, nullable=False),
+    Column("credentialBackedUp", Boolean, nullable=False),
+    Column("transports", Text),
+    PrimaryKeyConstraint("userId", "credentialID"),
 )
 
 #: authsession's two-factor tables (``sql/002_two_factor.sql``): not part of Auth.js, which never reads them.

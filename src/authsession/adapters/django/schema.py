@@ -21,12 +21,12 @@ from django.db.migrations.state import ProjectState
 
 from authsession.adapters._authjs_schema import ddl_statements
 
-#: The DDL file suffix per Django database vendor.
-_SUFFIX = {"postgresql": ".sql", "sqlite": ".sqlite.sql"}
+#: Where the DDL files are, under ``sql/``, per Django database vendor.
+_FOLDER = {"postgresql": "", "sqlite": "sqlite/"}
 
 
 class CreateAuthjsTables(Operation):
-    """Create the models of ``models`` with the DDL files ``steps`` (``sql/<step><suffix>``)."""
+    """Create the models of ``models`` with the DDL files ``steps`` (``sql/[sqlite/]<step>.sql``)."""
 
     reduces_to_sql = True
     reversible = True
@@ -48,10 +48,10 @@ class CreateAuthjsTables(Operation):
         first = to_state.apps.get_model(app_label, self.models[0].name)
         if not self.allow_migrate_model(schema_editor.connection.alias, first):
             return
-        suffix = _SUFFIX.get(schema_editor.connection.vendor)
-        if suffix is not None:
+        folder = _FOLDER.get(schema_editor.connection.vendor)
+        if folder is not None:
             for step in self.steps:
-                for statement in ddl_statements(step + suffix):
+                for statement in ddl_statements(f"{folder}{step}.sql"):
                     schema_editor.execute(statement)
             return
         state = from_state

@@ -1,4 +1,4 @@
--- authsession 001 for SQLite: the tables of 001_authjs_schema.sql as SQLAlchemyAdapter creates
+-- authsession 001 for SQLite: the tables of ../001_authjs_schema.sql as SQLAlchemyAdapter creates
 -- them on SQLite (AUTOINCREMENT: ids of deleted users are never reused; foreign keys cascade
 -- when the connection turns them on, as Django's and SQLAlchemyAdapter's connections do).
 

@@ -1,4 +1,4 @@
--- authsession 003 for SQLite: the authenticators table of 003_authenticators.sql.
+-- authsession 003 for SQLite: the authenticators table of ../003_authenticators.sql.
 
 CREATE TABLE IF NOT EXISTS authenticators (
     "credentialID"         TEXT NOT NULL,
