@@ -1,4 +1,4 @@
-"""Calls that start from a Starlette request, as an endpoint would make them.
+"""Calls that start from an ASGI request (Starlette's, or Litestar's), as an endpoint would make them.
 
 Each call builds a fresh ASGI scope (so nothing is memoised between calls) from a fixed
 ``Cookie`` header: what a browser that already holds the session sends on every page view.
@@ -116,6 +116,27 @@ async def starlette_session_middleware_call(secret: str, claims: dict[str, Any])
         await middleware(scope, nothing, capture)
         session = seen.pop()
         assert session["email"]
+        return session
+
+    return call
+
+
+def litestar_session_call(options: AuthOptions, cookie_header: str) -> Call:
+    """``await get_server_session(request, options)`` in a Litestar handler."""
+    from litestar import Litestar
+    from litestar import Request as LitestarRequest
+
+    from authsession.integrations.litestar import AuthSession
+    from authsession.integrations.litestar import get_server_session as litestar_session
+
+    app = Litestar(plugins=[AuthSession(options)])
+    headers = _scope(cookie_header)["headers"]
+
+    async def call() -> Any:
+        scope = {"type": "http", "method": "GET", "path": "/profile", "headers": headers, "query_string": b""}
+        scope.update(app=app, litestar_app=app, state={})
+        session = await litestar_session(LitestarRequest(scope), options)  # type: ignore[arg-type]
+        assert session is not None
         return session
 
     return call

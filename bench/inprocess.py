@@ -22,6 +22,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from authsession._core.cookies import cookie_names
 from authsession._core.csrf import csrf_hash
 from authsession._core.http import AuthRequest
 from authsession._core.server_session import get_session
+from authsession.adapters import MemoryAdapter
 from authsession.errors import ConfigurationError
 from bench import asgi, peers
 
@@ -44,6 +46,13 @@ CSRF_TOKEN = "c" * 64
 #: Users in the "many users" case: per-call cost must not grow with it.
 MANY_USERS = 10_000
 NODE_SCRIPT = Path(__file__).resolve().parent / "node" / "session-loop.mjs"
+FACE = "get_server_session"
+#: The baseline a framework's face is held against: Starlette's, which the others share or wrap.
+STARLETTE = f"{FACE} (re-encodes, default)"
+STARLETTE_DATABASE = f"{FACE}, database (MemoryAdapter)"
+#: A framework's face is the row named f"{FACE} ({framework}...)"; each is printed as a ratio to
+#: Starlette's row for the same work (STARLETTE_DATABASE when the name says "database").
+FRAMEWORKS = ("Flask", "Django", "Litestar")
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,20 +191,24 @@ async def python_rows(format: str, token: str, iterations: int, skipped: list[Sk
         return session
 
     add("get_session (core, re-encodes)", await _async_samples(core, iterations))
-    add(
-        "get_server_session (re-encodes, default)",
-        await _async_samples(asgi.starlette_session_call(options, header), iterations),
-    )
+    add(STARLETTE, await _async_samples(asgi.starlette_session_call(options, header), iterations))
     try:
         from bench import wsgi
     except ImportError as exc:  # an environment without the flask extra
         skipped.append(Skipped("Flask", str(exc)))
     else:
-        # Sync: from a WSGI worker thread through the bridge's event loop (another thread).
+        # Sync, from a WSGI worker thread: a JWT read with plain callbacks runs on that thread.
         add(
-            "get_server_session (Flask, sync bridge)",
+            f"{FACE} (Flask, sync)",
             await asyncio.to_thread(_samples, wsgi.flask_session_call(options, header), iterations),
         )
+    try:
+        litestar = asgi.litestar_session_call(options, header)
+    except ImportError as exc:  # an environment without the litestar extra
+        skipped.append(Skipped("Litestar", str(exc)))
+    else:
+        add(f"{FACE} (Litestar)", await _async_samples(litestar, iterations))
+    rows.extend(await database_face_rows(format, iterations, floor_median, skipped))
     try:
         fresh = AuthOptions(secret=SECRET, format=format, url=URL, session={"refresh_threshold": 0.1})  # type: ignore[arg-type]
     except ConfigurationError as exc:  # an authsession without the option
@@ -226,6 +239,30 @@ async def python_rows(format: str, token: str, iterations: int, skipped: list[Sk
         )
     except (peers.PeerMissing, ImportError) as exc:
         skipped.append(Skipped("Python peers", str(exc)))
+    return rows
+
+
+async def database_face_rows(format: str, iterations: int, floor: float, skipped: list[Skipped]) -> list[Row]:
+    """Database sessions in memory (``MemoryAdapter``): what a face adds to a read that must wait.
+
+    A database read awaits its adapter, so Flask's face hands it to the sync bridge's event loop;
+    the store costs next to nothing here, so the rows show that hop at its largest share.
+    """
+    adapter = MemoryAdapter()
+    await adapter.create_user({"id": "1", "name": "Ada Lovelace", "email": "ada@example.com", "emailVerified": None})
+    expires = datetime.now(UTC) + timedelta(days=30)
+    await adapter.create_session({"sessionToken": "bench-session-token", "userId": "1", "expires": expires})
+    options = AuthOptions(secret=SECRET, format=format, url=URL, adapter=adapter, session={"strategy": "database"})  # type: ignore[arg-type]
+    header = cookie_header(format, "bench-session-token")
+    median, p99 = summary(await _async_samples(asgi.starlette_session_call(options, header), iterations))
+    rows = [Row(format, STARLETTE_DATABASE, median, p99, median / floor, "authsession")]
+    try:
+        from bench import wsgi
+    except ImportError as exc:
+        skipped.append(Skipped("Flask, database", str(exc)))
+        return rows
+    median, p99 = summary(await asyncio.to_thread(_samples, wsgi.flask_session_call(options, header), iterations))
+    rows.append(Row(format, f"{FACE} (Flask, sync, database)", median, p99, median / floor, "authsession"))
     return rows
 
 
@@ -261,14 +298,14 @@ def node_rows(
 #: (authsession case, peer case) pairs for the speed-up table.
 PAIRS = {
     "v4": [
-        ("get_server_session (re-encodes, default)", "next-auth 4 getServerSession (re-encodes)"),
+        (STARLETTE, "next-auth 4 getServerSession (re-encodes)"),
         ("get_server_session (refresh_threshold=0.1)", "next-auth 4 getServerSession (re-encodes)"),
         ("authsession.jwt.get_token (Starlette request)", "next-auth 4 getToken"),
         ("authsession.jwt.decode", "next-auth 4 jwt.decode"),
         ("authsession.jwt.get_token (Starlette request)", "peer: fastapi-nextauth-jwt 2.1.1"),
     ],
     "v5": [
-        ("get_server_session (re-encodes, default)", "@auth/core Auth() GET /session (auth(), re-encodes)"),
+        (STARLETTE, "@auth/core Auth() GET /session (auth(), re-encodes)"),
         ("get_server_session (refresh_threshold=0.1)", "@auth/core Auth() GET /session (auth(), re-encodes)"),
         ("authsession.jwt.get_token (Starlette request)", "@auth/core getToken"),
         ("authsession.jwt.decode", "@auth/core jwt.decode"),
@@ -316,6 +353,17 @@ def print_report(result: dict[str, Any]) -> None:
     if lines:
         print("\n| format | authsession | peer | authsession faster by (median) |\n|---|---|---|---:|")
         print("\n".join(lines))
+    faces = []
+    for r in rows:
+        base = by_case.get((r.format, STARLETTE_DATABASE if "database" in r.case else STARLETTE))
+        if base and any(r.case.startswith(f"{FACE} ({name}") for name in FRAMEWORKS):
+            faces.append(
+                f"| {r.format} | {r.case} | {base.case} | {r.median_us:.1f} | {r.median_us / base.median_us:.2f} |"
+            )
+    if faces:
+        print("\nEach framework's face against Starlette's for the same read, same format, same run:\n")
+        print("| format | case | Starlette baseline | median µs | x Starlette |\n|---|---|---|---:|---:|")
+        print("\n".join(faces))
     for s in result["skipped"]:
         print(f"\nskipped {s['case']}: {s['reason']}")
 

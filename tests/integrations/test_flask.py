@@ -231,7 +231,7 @@ def test_a_refused_request_has_no_session(client: FlaskSuiteClient) -> None:
 # --- both session strategies ----------------------------------------------------------------------------------
 
 
-def database_options(format: str, adapter: Any) -> AuthOptions:
+def database_options(format: str, adapter: Any, **overrides: Any) -> AuthOptions:
     async def no_mail(**_: Any) -> None:
         return None
 
@@ -241,6 +241,7 @@ def database_options(format: str, adapter: Any) -> AuthOptions:
         providers=[make_credentials(), Email(send_verification_request=no_mail)],
         session={"strategy": "database"},
         url=SITE,
+        **overrides,
     )
 
 
@@ -332,3 +333,82 @@ def test_the_bridge_shuts_down_and_starts_again() -> None:
     assert _bridge.run(one()) == 1
     _bridge.shutdown()
     assert _bridge.run(one()) == 1
+
+
+# --- which reads cross to the bridge ---------------------------------------------------------------------------
+
+
+def _thread_of_read(options: AuthOptions, *, is_async: bool) -> str:
+    """The thread the ``jwt`` or ``session`` callback ran on while a view read the session."""
+    THREADS.clear()
+    app = Flask(__name__)
+    AuthSession(app, options)
+
+    @app.get("/sync")
+    def sync_view() -> Any:
+        return {"signed_in": get_server_session() is not None}
+
+    @app.get("/async")
+    async def async_view() -> Any:
+        return {"signed_in": await aget_server_session() is not None}
+
+    cookies = _bridge.run(asession_cookies(options, {"email": USER["email"], "name": USER["name"]}))
+    with flask_suite_client(app, SITE) as client:
+        for name, value in cookies.cookies.items():
+            client.cookies.set(name, value)
+        assert client.get("/async" if is_async else "/sync").json() == {"signed_in": True}
+    (thread,) = THREADS
+    return thread
+
+
+THREADS: list[str] = []
+
+
+def _record_thread(**kwargs: Any) -> dict[str, Any]:
+    THREADS.append(threading.current_thread().name)
+    result: dict[str, Any] = kwargs["token"] if "token" in kwargs else kwargs["session"]
+    return result
+
+
+async def _record_thread_async(**kwargs: Any) -> dict[str, Any]:
+    return _record_thread(**kwargs)
+
+
+@pytest.mark.parametrize("is_async", [False, True], ids=["def view", "async view"])
+def test_a_jwt_read_with_plain_callbacks_stays_on_the_view_s_thread(format: str, is_async: bool) -> None:
+    """Nothing in it waits, so it needs no event loop: no hop to the bridge thread and back."""
+    options = make_options(format=format, url=SITE, callbacks={"jwt": _record_thread})
+    assert _thread_of_read(options, is_async=is_async) != "authsession-bridge"
+
+
+@pytest.mark.parametrize("is_async", [False, True], ids=["def view", "async view"])
+def test_a_read_that_may_wait_runs_on_the_bridge(format: str, is_async: bool) -> None:
+    options = make_options(format=format, url=SITE, callbacks={"jwt": _record_thread_async})
+    assert _thread_of_read(options, is_async=is_async) == "authsession-bridge"
+    database = database_options(format, MemoryAdapter(), callbacks={"session": _record_thread})
+    assert _thread_of_read(database, is_async=is_async) == "authsession-bridge"
+
+
+def test_inline_runs_a_coroutine_that_never_waits_here() -> None:
+    async def here() -> str:
+        return threading.current_thread().name
+
+    assert _bridge.run(here(), inline=True) == threading.current_thread().name
+
+
+def test_inline_stops_a_coroutine_that_waits() -> None:
+    closed: list[bool] = []
+
+    class Pending:
+        def __await__(self) -> Any:
+            try:
+                yield None
+            finally:
+                closed.append(True)
+
+    async def waits() -> None:
+        await Pending()
+
+    with pytest.raises(RuntimeError, match="waited"):
+        _bridge.run(waits(), inline=True)
+    assert closed == [True]

@@ -6,7 +6,10 @@ refresh, its cookies handed back for the caller's response.
 
 from __future__ import annotations
 
+import inspect
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from authsession._core.actions.session import read
 from authsession._core.context import CoreOptions, build_context, init_callback_url, init_csrf
@@ -43,3 +46,24 @@ async def second_factor_used(request: AuthRequest, options: CoreOptions, *, now:
     """
     ctx = build_context(request, options, "session", None, now)
     return await options.strategy.has_second_factor(ctx)
+
+
+def reads_without_waiting(options: CoreOptions) -> bool:
+    """Whether :func:`get_session` with ``options`` finishes without ever waiting on I/O.
+
+    True for JWT sessions whose user code on the read path (the ``redirect``, ``jwt`` and
+    ``session`` callbacks, a custom ``jwt.encode``/``decode``) is plain ``def`` functions, with
+    no ``session`` event (events run in a worker thread). A sync face can then run the read on
+    its own thread, without an event loop; a database read always waits on its store.
+    """
+    if options.session.strategy != "jwt" or "session" in options.events:
+        return False
+    callbacks = options.callbacks
+    user_code = [callbacks[name].fn for name in ("redirect", "jwt", "session") if name in callbacks]
+    user_code += [fn for fn in (options.jwt.encode, options.jwt.decode) if fn is not None]
+    return all(_plain(fn) for fn in user_code)
+
+
+def _plain(fn: Callable[..., Any]) -> bool:
+    # A ``def`` function or method; anything else (a callable object, a partial) may hand back an awaitable.
+    return (inspect.isfunction(fn) or inspect.ismethod(fn)) and not inspect.iscoroutinefunction(fn)

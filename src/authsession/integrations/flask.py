@@ -45,7 +45,7 @@ from authsession._core.request_data import (
     parse_body,
     refusal,
 )
-from authsession._core.server_session import get_session, second_factor_used
+from authsession._core.server_session import get_session, reads_without_waiting, second_factor_used
 from authsession.integrations import _bridge
 from authsession.options import AuthOptions
 from authsession.types import Session
@@ -191,7 +191,7 @@ def get_server_session(
     request, options = _current(request), _options(options)
     key = f"authsession.session.{id(options)}"
     if key not in request.environ:
-        _bridge.run(_read(request, response, options, key))
+        _bridge.run(_read(request, response, options, key), inline=reads_without_waiting(options))
     session: Session | None = request.environ[key]
     return session
 
@@ -203,7 +203,10 @@ async def aget_server_session(
     request, options = _current(request), _options(options)
     key = f"authsession.session.{id(options)}"
     if key not in request.environ:
-        await _bridge.run_async(_read(request, response, options, key))
+        if reads_without_waiting(options):
+            _bridge.run(_read(request, response, options, key), inline=True)
+        else:
+            await _bridge.run_async(_read(request, response, options, key))
     session: Session | None = request.environ[key]
     return session
 
