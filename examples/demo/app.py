@@ -39,6 +39,7 @@ from authsession.providers.email import send_with_smtp
 from authsession.ratelimit import RateLimits, RedisRateLimitStore
 from authsession.two_factor import TwoFactor
 
+from ..session_env import session_from_env
 from . import local_oidc, templates
 from .users import (
     MAX_EMAIL_LENGTH,
@@ -263,7 +264,10 @@ def create_app(
     email sign-in links start with; without one they start with the request's host, which the
     demo allows only while links are printed to the console. ``send_email`` delivers the links
     (see :func:`email_provider_from_env`). The tables and ``seed_account`` are created at start-up.
+    The token format and session strategy come from ``AUTH_FORMAT`` and ``AUTH_SESSION_STRATEGY``
+    (default ``v5`` and ``database``; ``examples/session_env.py``).
     """
+    format, strategy = session_from_env("database")
     if secret is None:
         secret, generated = resolve_secret()
         if generated:
@@ -307,7 +311,8 @@ def create_app(
         secret=secret,
         providers=[credentials, email_signin, *extra],
         adapter=adapter,
-        session={"strategy": "database"},
+        format=format,
+        session={"strategy": strategy},
         url=site_url,
         trust_host=trust_host,
         # Errors that are not about sign-in (an expired email link) land on /login too.
