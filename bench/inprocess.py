@@ -19,6 +19,7 @@ import json
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
@@ -49,9 +50,9 @@ NODE_SCRIPT = Path(__file__).resolve().parent / "node" / "session-loop.mjs"
 FACE = "get_server_session"
 #: The baseline a framework's face is held against: Starlette's, which the others share or wrap.
 STARLETTE = f"{FACE} (re-encodes, default)"
-STARLETTE_DATABASE = f"{FACE}, database (MemoryAdapter)"
+STARLETTE_DATABASE = f"{FACE}, database"
 #: A framework's face is the row named f"{FACE} ({framework}...)"; each is printed as a ratio to
-#: Starlette's row for the same work (STARLETTE_DATABASE when the name says "database").
+#: Starlette's row for the same work (for "database (<store>)", STARLETTE_DATABASE with that store).
 FRAMEWORKS = ("Flask", "Django", "Litestar")
 
 
@@ -243,26 +244,48 @@ async def python_rows(format: str, token: str, iterations: int, skipped: list[Sk
 
 
 async def database_face_rows(format: str, iterations: int, floor: float, skipped: list[Skipped]) -> list[Row]:
-    """Database sessions in memory (``MemoryAdapter``): what a face adds to a read that must wait.
+    """Database sessions: what a face adds to a read that must wait on its store.
 
-    A database read awaits its adapter, so Flask's face hands it to the sync bridge's event loop;
-    the store costs next to nothing here, so the rows show that hop at its largest share.
+    A database read awaits its adapter, so Flask's face hands it to the sync bridge's event loop.
+    ``MemoryAdapter`` costs next to nothing, so its rows show that hop at its largest share;
+    SQLite (``SQLAlchemyAdapter``, a file in a temporary folder) shows it beside a real store.
     """
-    adapter = MemoryAdapter()
-    await adapter.create_user({"id": "1", "name": "Ada Lovelace", "email": "ada@example.com", "emailVerified": None})
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as folder:
+        stores: list[tuple[str, Any]] = [("MemoryAdapter", MemoryAdapter())]
+        try:
+            from authsession.adapters.sqlalchemy import SQLAlchemyAdapter
+        except ImportError as exc:  # an environment without the sqlalchemy extra
+            skipped.append(Skipped("database, SQLite", str(exc)))
+        else:
+            sqlite = SQLAlchemyAdapter(f"sqlite+aiosqlite:///{folder}/bench.sqlite3")
+            await sqlite.create_schema()
+            stores.append(("SQLite", sqlite))
+        for name, adapter in stores:
+            rows.extend(await _database_face_rows(format, name, adapter, iterations, floor, skipped))
+            if hasattr(adapter, "close"):
+                await adapter.close()
+    return rows
+
+
+async def _database_face_rows(
+    format: str, store: str, adapter: Any, iterations: int, floor: float, skipped: list[Skipped]
+) -> list[Row]:
+    user = {"id": "1", "name": "Ada Lovelace", "email": "ada@example.com", "emailVerified": None}
+    await adapter.create_user(user)
     expires = datetime.now(UTC) + timedelta(days=30)
     await adapter.create_session({"sessionToken": "bench-session-token", "userId": "1", "expires": expires})
     options = AuthOptions(secret=SECRET, format=format, url=URL, adapter=adapter, session={"strategy": "database"})  # type: ignore[arg-type]
     header = cookie_header(format, "bench-session-token")
     median, p99 = summary(await _async_samples(asgi.starlette_session_call(options, header), iterations))
-    rows = [Row(format, STARLETTE_DATABASE, median, p99, median / floor, "authsession")]
+    rows = [Row(format, f"{STARLETTE_DATABASE} ({store})", median, p99, median / floor, "authsession")]
     try:
         from bench import wsgi
     except ImportError as exc:
         skipped.append(Skipped("Flask, database", str(exc)))
         return rows
     median, p99 = summary(await asyncio.to_thread(_samples, wsgi.flask_session_call(options, header), iterations))
-    rows.append(Row(format, f"{FACE} (Flask, sync, database)", median, p99, median / floor, "authsession"))
+    rows.append(Row(format, f"{FACE} (Flask, sync, database ({store}))", median, p99, median / floor, "authsession"))
     return rows
 
 
@@ -355,7 +378,8 @@ def print_report(result: dict[str, Any]) -> None:
         print("\n".join(lines))
     faces = []
     for r in rows:
-        base = by_case.get((r.format, STARLETTE_DATABASE if "database" in r.case else STARLETTE))
+        store = r.case.partition("database ")[2][:-1]  # "(SQLite)" of "... database (SQLite))"
+        base = by_case.get((r.format, f"{STARLETTE_DATABASE} {store}" if store else STARLETTE))
         if base and any(r.case.startswith(f"{FACE} ({name}") for name in FRAMEWORKS):
             faces.append(
                 f"| {r.format} | {r.case} | {base.case} | {r.median_us:.1f} | {r.median_us / base.median_us:.2f} |"
