@@ -43,7 +43,7 @@ async def aencode(**kwargs: Any) -> str:
         ({"jwt": {"encode": encode}}, True),
         ({"callbacks": {"jwt": asynchronous}}, False),
         ({"callbacks": {"session": asynchronous}}, False),
-        ({"callbacks": {"redirect": asynchronous}}, False),
+        ({"callbacks": {"redirect": asynchronous}}, True),  # a session read resolves no callback URL
         ({"jwt": {"encode": aencode}}, False),
         ({"jwt": {"decode": aencode}}, False),
         # Either may hand back an awaitable, which could wait: the bridge is the safe side.

@@ -214,11 +214,21 @@ class SessionSuite:
         client.get("/twice")
         assert len(jwt_calls) == 1  # memoised per request, not across requests
 
-    def test_get_server_session_mints_a_csrf_cookie_once(self, client: TestClient, format: str) -> None:
-        first = client.get("/me")
-        assert cookie_names(first).count(CSRF[format]) <= 1
-        second = client.get("/me")
-        assert CSRF[format] not in cookie_names(second)
+    def test_anonymous_pages_set_no_cookie(self, client: TestClient) -> None:
+        """Reading the session mints no CSRF token and no callback-url cookie, so the page stays cacheable."""
+        for path in ("/me", "/page", "/go", "/twice"):
+            assert set_cookies(client.get(path)) == [], path
+
+    def test_a_signed_in_page_sets_no_cookie_but_the_session_cookie(
+        self, options: AuthOptions, client: TestClient, format: str
+    ) -> None:
+        sign_in(client)
+        # A browser holding only the session cookie: the page does not hand it a CSRF cookie.
+        with self.open_client(self.build_app(options)) as fresh:
+            fresh.cookies.set(SESSION[format], client.cookies[SESSION[format]])
+            response = fresh.get("/me")
+            assert response.json()["user"]["name"] == USER["name"]
+            assert set(cookie_names(response)) <= {SESSION[format]}
 
     # --- bad input never answers 500 -----------------------------------------------------------------------
 

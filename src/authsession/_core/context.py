@@ -222,6 +222,14 @@ class Context:
         return iso_time(self.now + max_age)
 
 
+def bad_request(method: str, dialect: Dialect) -> AuthResponse:
+    """NextAuth's answer to a route it does not serve; like NextAuth's, it sets no cookie."""
+    if dialect.v4:
+        text = f"Error: This action with HTTP {method} is not supported by NextAuth.js"
+        return AuthResponse(status=400, body=text, headers={"Content-Type": "text/plain"})
+    return AuthResponse(status=400, body=json.dumps("Bad request."), headers={"Content-Type": "application/json"})
+
+
 def ascii_url(url: str) -> str:
     """``url`` with spaces and non-ASCII percent-encoded, as a browser's URL parser would do it,
     so it fits in a ``Location`` header."""

@@ -29,6 +29,7 @@ from authsession._core.context import (
     CallbackUrlInRequest,
     Context,
     CoreOptions,
+    bad_request,
     build_context,
     init_callback_url,
     init_csrf,
@@ -122,13 +123,6 @@ async def handle(request: AuthRequest, options: CoreOptions, *, now: float | Non
     except Exception as exc:
         logger.exception("Unexpected error in %s %s", method, action)
         return on_error(ctx, ConfigurationError(str(exc)), method)
-
-
-def bad_request(method: str, dialect: Dialect) -> AuthResponse:
-    if dialect.v4:
-        text = f"Error: This action with HTTP {method} is not supported by NextAuth.js"
-        return AuthResponse(status=400, body=text, headers={"Content-Type": "text/plain"})
-    return AuthResponse(status=400, body=json.dumps("Bad request."), headers={"Content-Type": "application/json"})
 
 
 def config_error_json(dialect: Dialect, *, status: int = 500) -> AuthResponse:

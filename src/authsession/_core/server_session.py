@@ -1,23 +1,22 @@
 """``get_server_session`` without the HTTP round trip: the GET /session logic, run in-process.
 
-This is what NextAuth's ``getServerSession`` does (protocol §9): the same CSRF and session
-refresh, its cookies handed back for the caller's response.
+This is what NextAuth's ``getServerSession`` does (protocol §9): the same session read and
+refresh, its cookies handed back for the caller's response. Unlike next-auth 4, it mints no CSRF
+token and resolves no callback URL: a page that only reads the session sets no cookie but the
+session's own, so an anonymous page view sets none and stays cacheable. A page with a form asks
+for the CSRF token itself (``get_csrf_token``).
 """
 
 from __future__ import annotations
 
 import inspect
-import logging
 from collections.abc import Callable
 from typing import Any
 
 from authsession._core.actions.session import read
-from authsession._core.context import CoreOptions, build_context, init_callback_url, init_csrf
+from authsession._core.context import CoreOptions, build_context
 from authsession._core.http import AuthRequest, Cookie
-from authsession.errors import InvalidCallbackUrl
 from authsession.types import Session
-
-logger = logging.getLogger("authsession")
 
 
 async def get_session(
@@ -25,15 +24,6 @@ async def get_session(
 ) -> tuple[Session | None, list[Cookie]]:
     """The session of ``request`` (or ``None``) and the cookies to set on its response."""
     ctx = build_context(request, options, "session", None, now)
-    init_csrf(ctx)
-    try:
-        await init_callback_url(ctx)
-    except InvalidCallbackUrl as exc:
-        logger.info("Ignoring a bad callback-url cookie: %s", exc)
-    except Exception:
-        # A failing redirect callback must not turn every page into a 500: the session does not
-        # depend on the callback URL.
-        logger.exception("The redirect callback raised while resolving the callback-url cookie")
     session = await read(ctx)
     return session, ctx.response_cookies
 
@@ -51,15 +41,15 @@ async def second_factor_used(request: AuthRequest, options: CoreOptions, *, now:
 def reads_without_waiting(options: CoreOptions) -> bool:
     """Whether :func:`get_session` with ``options`` finishes without ever waiting on I/O.
 
-    True for JWT sessions whose user code on the read path (the ``redirect``, ``jwt`` and
-    ``session`` callbacks, a custom ``jwt.encode``/``decode``) is plain ``def`` functions, with
+    True for JWT sessions whose user code on the read path (the ``jwt`` and ``session``
+    callbacks, a custom ``jwt.encode``/``decode``) is plain ``def`` functions, with
     no ``session`` event (events run in a worker thread). A sync face can then run the read on
     its own thread, without an event loop; a database read always waits on its store.
     """
     if options.session.strategy != "jwt" or "session" in options.events:
         return False
     callbacks = options.callbacks
-    user_code = [callbacks[name].fn for name in ("redirect", "jwt", "session") if name in callbacks]
+    user_code = [callbacks[name].fn for name in ("jwt", "session") if name in callbacks]
     user_code += [fn for fn in (options.jwt.encode, options.jwt.decode) if fn is not None]
     return all(_plain(fn) for fn in user_code)
 

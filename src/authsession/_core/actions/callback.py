@@ -10,7 +10,7 @@ from typing import Any
 
 from authsession._core import ratelimit, two_factor
 from authsession._core.accounts import link_or_register, sign_in_by_email
-from authsession._core.context import Context, redirect_callback
+from authsession._core.context import Context, bad_request, redirect_callback
 from authsession._core.http import AuthResponse
 from authsession._core.provider import CredentialsConfig, EmailConfig, OAuthConfig, ProviderCallbackError
 from authsession._core.user_code import call, fire
@@ -34,13 +34,7 @@ async def handle(ctx: Context) -> AuthResponse:
     provider = ctx.options.provider(ctx.provider_id)
     if provider is None:
         if ctx.v4:
-            return ctx.respond(
-                AuthResponse(
-                    status=400,
-                    body=f"Error: This action with HTTP {ctx.request.method} is not supported by NextAuth.js",
-                    headers={"Content-Type": "text/plain"},
-                )
-            )
+            return bad_request(ctx.request.method, ctx.dialect)
         raise ConfigurationError(f"Callback for an unknown provider {ctx.provider_id!r}")
     if provider.type == "credentials":
         return await credentials(ctx, provider)

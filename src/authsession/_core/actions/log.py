@@ -1,4 +1,4 @@
-"""POST /_log (v4): the browser client's log sink, forwarded to ``AuthOptions(logger=...)``."""
+"""POST /_log (v4): the browser client's log sink, forwarded to ``AuthOptions(logger=...)``; sets no cookie."""
 
 from __future__ import annotations
 
@@ -18,4 +18,4 @@ async def post(ctx: Context) -> AuthResponse:
     # Anyone can post here: one line per record (control characters escaped), of bounded size.
     rest = log_safe({k: v for k, v in body.items() if k not in ("code", "level")}, MAX_LOG_TEXT)
     ctx.options.logger.log(level, "[client] %s %s", code, rest)
-    return ctx.respond(AuthResponse(status=200, body=""))
+    return AuthResponse(status=200, body="")  # without the CSRF and callback-url cookies, as next-auth

@@ -1,8 +1,10 @@
-"""GET /providers: the configured providers and their URLs."""
+"""GET /providers: the configured providers and their URLs. Like NextAuth, it sets no cookie."""
 
 from __future__ import annotations
 
-from authsession._core.context import Context
+import json
+
+from authsession._core.context import JSON, Context
 from authsession._core.http import AuthResponse
 
 
@@ -18,4 +20,5 @@ async def get(ctx: Context) -> AuthResponse:
         }
         for p in ctx.options.providers
     }
-    return ctx.json(body)
+    # Not ctx.json: that would send the CSRF and callback-url cookies, which next-auth leaves out here.
+    return AuthResponse(status=200, body=json.dumps(body), headers=dict(JSON))

@@ -7,7 +7,7 @@ from typing import Any
 
 from authsession._core.context import NO_CACHE_JSON, Context
 from authsession._core.http import AuthResponse
-from authsession.errors import AuthError
+from authsession.errors import AuthError, MissingCSRF
 from authsession.types import Session
 
 logger = logging.getLogger("authsession")
@@ -32,7 +32,8 @@ async def get(ctx: Context) -> AuthResponse:
 
 async def post(ctx: Context) -> AuthResponse:
     if not ctx.csrf_verified:
-        logger.info("MissingCSRF: POST /session without a valid csrfToken")
-        return ctx.json(ctx.dialect.empty_session(), status=400)
+        # Answered 400 with the empty session by the error handler: next-auth 4 keeps the CSRF and
+        # callback-url cookies on it, Auth.js sends none (checked against both packages).
+        raise MissingCSRF("POST /session without a valid csrfToken")
     session = await read(ctx, is_update=True, new_session=ctx.body.get("data"))
     return ctx.json(session if session is not None else ctx.dialect.empty_session())
