@@ -37,6 +37,8 @@ pytestmark = pytest.mark.node
 
 PY_URL = "http://python.interop.test"
 SESSION_COOKIE = "authjs.session-token"
+CSRF_COOKIE = "authjs.csrf-token"
+CALLBACK_URL_COOKIE = "authjs.callback-url"
 BOTH_WAYS = pytest.mark.parametrize(("maker", "reader"), [("python", "nextjs"), ("nextjs", "python")])
 USERS = pytest.mark.parametrize("user", [ADA, BABBAGE], ids=["single", "chunked"])
 
@@ -129,6 +131,68 @@ async def test_jwt_sign_out_on_one_side_ends_the_session_on_both(
     assert jar.session_names() == [], "every session cookie (each chunk) is deleted"
     for site in sites.values():
         await assert_signed_out(site, jar)
+
+
+# --- where authsession differs on purpose, against the real app (docs/compatibility.md) ----------
+
+
+@pytest.mark.parametrize(("suffix", "refused_by"), [("", set()), ("%7Cjunk", {"python"})], ids=["plain", "junk"])
+async def test_a_csrf_cookie_with_junk_after_its_hash_is_refused_only_here(
+    sites: dict[str, Site], suffix: str, refused_by: set[str]
+) -> None:
+    """Auth.js splits the cookie on ``|`` and ignores a third part; authsession refuses the cookie."""
+    jar = sites["nextjs"].jar()
+    token = await sites["nextjs"].csrf_token(jar)
+    cookie = jar.values[CSRF_COOKIE] + suffix
+    refused = set()
+    for site in sites.values():
+        response = await site.request("POST", "/api/auth/signout", Jar({CSRF_COOKIE: cookie}), {"csrfToken": token})
+        assert response.status_code == 302, f"{site.name}: {response.status_code}"
+        if "error=MissingCSRF" in response.headers["location"]:
+            refused.add(site.name)
+    assert refused == refused_by
+
+
+async def test_a_callback_url_cookie_that_is_no_url_is_ignored_here_and_a_500_on_auth_js(
+    sites: dict[str, Site],
+) -> None:
+    statuses = {}
+    for site in sites.values():
+        jar = Jar({CALLBACK_URL_COOKIE: "javascript:alert(1)"})
+        response = await site.get("/api/auth/csrf", jar)
+        statuses[site.name] = response.status_code
+        if site.name == "python":
+            assert jar.values[CALLBACK_URL_COOKIE].startswith("http"), "authsession overwrites it"
+    assert statuses == {"python": 200, "nextjs": 500}
+
+
+async def test_a_query_callback_url_that_is_no_url_is_a_400_here_and_a_500_on_auth_js(
+    sites: dict[str, Site],
+) -> None:
+    answers = {}
+    for site in sites.values():
+        response = await site.get("/api/auth/csrf?callbackUrl=javascript:alert(1)")
+        answers[site.name] = (response.status_code, response.json())
+    assert answers["python"][0] == 400
+    assert answers["nextjs"][0] == 500
+    assert answers["python"][1] == answers["nextjs"][1], "the same configuration-error body"
+
+
+async def test_only_authsession_sends_security_headers_with_its_built_in_pages(sites: dict[str, Site]) -> None:
+    for site in sites.values():
+        response = await site.get("/api/auth/signin")
+        assert response.status_code == 200
+        present = {name for name in ("content-security-policy", "x-frame-options") if name in response.headers}
+        assert present == ({"content-security-policy", "x-frame-options"} if site.name == "python" else set())
+
+
+async def test_other_methods_are_a_400_here_and_a_405_from_nextjs(sites: dict[str, Site]) -> None:
+    """A next-auth route file exports GET and POST only, so Next.js itself answers other methods."""
+    answers = {}
+    for site in sites.values():
+        response = await site.request("PUT", "/api/auth/session")
+        answers[site.name] = response.status_code
+    assert answers == {"python": 400, "nextjs": 405}
 
 
 # --- database sessions on one PostgreSQL database ------------------------------------------------

@@ -235,6 +235,20 @@ async def test_a_session_row_written_by_another_app_is_read(format: str, adapter
     assert await browser.session() == {"user": ADA, "expires": iso(NOW + 3 * DAY)}
 
 
+async def test_a_session_that_expires_this_instant_is_over(format: str, adapter: RecordingAdapter) -> None:
+    """Auth.js and next-auth end a session when ``expires < now``; authsession when ``expires <= now``."""
+    token = str(uuid.uuid4())
+    await adapter.inner.create_session({"sessionToken": token, "userId": USER["id"], "expires": at(NOW)})
+    browser = CoreClient(db_options(format, adapter), jar={SESSION[format]: token})
+    response = await browser.request("GET", "session")
+    assert json_body(response) == EMPTY[format]
+    assert token not in adapter.inner.sessions
+    # A microsecond later the same row is a session.
+    await adapter.inner.create_session({"sessionToken": token, "userId": USER["id"], "expires": at(NOW + 1e-6)})
+    browser.jar = {SESSION[format]: token}
+    assert json_body(await browser.request("GET", "session"))["user"] == ADA
+
+
 # --- sign-out and fixation -------------------------------------------------------------------------------
 
 
