@@ -7,12 +7,13 @@ with a real OpenID Provider (``tests/oidc_provider.py``) that both Next.js and a
 sign in through: next-auth's ``local`` OAuth provider is on only when ``OIDC_ISSUER`` and the
 client's variables are passed.
 
-Next.js 15 + next-auth 5 (``tests/node/nextjs15``): ``nextjs15_server`` serves JWT sessions;
-``nextjs15_database`` serves database sessions through ``@auth/pg-adapter`` on a PostgreSQL
-database of its own (whose Auth.js tables authsession's SQLAlchemy adapter creates), signing in
-through the OpenID Provider. Next.js calls its own host ``localhost`` (it rewrites
-``127.0.0.1``), so these apps get ``AUTH_URL=http://localhost:PORT`` and are addressed by that.
-All apps use ``peers.SECRET``.
+Next.js 15 + next-auth 5 (``tests/node/nextjs15``): ``nextjs15_oidc`` serves JWT sessions with
+the credentials provider and the OpenID Provider's ``local`` and ``defect-<d>`` providers
+(``nextjs15_server`` is its URL); ``nextjs15_database`` serves database sessions through
+``@auth/pg-adapter`` on a PostgreSQL database of its own (whose Auth.js tables authsession's
+SQLAlchemy adapter creates), signing in through the OpenID Provider. Next.js calls its own host
+``localhost`` (it rewrites ``127.0.0.1``), so these apps get ``AUTH_URL=http://localhost:PORT``
+and are addressed by that. All apps use ``peers.SECRET``.
 """
 
 from __future__ import annotations
@@ -42,12 +43,13 @@ from nextjs_app import (
     stop,
     wait_ready,
 )
+from oauth.app import redirect_uris
 from oidc_provider import OpenIDProvider, ProviderProcess, oidc_node
 
 from .peers import SECRET, DatabaseInterop, OIDCInterop
 
 #: ``oidc_node`` is a fixture from tests/oidc_provider.py, made available to this folder.
-__all__ = ["nextjs15_database", "nextjs15_server", "nextjs_oidc", "nextjs_server", "oidc_node"]
+__all__ = ["nextjs15_database", "nextjs15_oidc", "nextjs15_server", "nextjs_oidc", "nextjs_server", "oidc_node"]
 
 START_TIMEOUT = 30
 
@@ -152,15 +154,6 @@ def nextjs_oidc(oidc_node: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         python_socket.close()
 
 
-@pytest.fixture(scope="session")
-def nextjs15_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of a running Next.js 15 app with JWT sessions and the credentials provider."""
-    node = nextjs_node(APP15_DIR)
-    log = tmp_path_factory.mktemp("nextjs15") / "next-start.log"
-    with running_nextjs15(node, free_port(), log) as url:
-        yield url
-
-
 async def create_schema(database_url: str) -> None:
     adapter = SQLAlchemyAdapter(database_url)
     try:
@@ -184,7 +177,31 @@ def nextjs15_database(oidc_node: str, tmp_path_factory: pytest.TempPathFactory) 
             op = process.start()
             env = {**oidc_env(op), "DATABASE_URL": driver_dsn(database_url)}
             with running_nextjs15(node, port, logs / "next-start.log", **env) as url:
-                yield DatabaseInterop(op, url, python_socket, database_url)
+                yield DatabaseInterop(op, url, python_socket, database_url, host="localhost")
         finally:
             process.stop()
             python_socket.close()
+
+
+@pytest.fixture(scope="session")
+def nextjs15_oidc(oidc_node: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OIDCInterop]:
+    """Next.js 15 (JWT sessions) signing in through the provider, which knows both apps' callbacks."""
+    node = nextjs_node(APP15_DIR)
+    logs = tmp_path_factory.mktemp("nextjs15-oidc")
+    python_socket = python_listening_socket()
+    port = free_port()
+    origins = (f"http://localhost:{python_socket.getsockname()[1]}", f"http://localhost:{port}")
+    process = ProviderProcess(oidc_node, [uri for o in origins for uri in redirect_uris(o)], logs / "provider.log")
+    try:
+        op = process.start()
+        with running_nextjs15(node, port, logs / "next-start.log", **oidc_env(op)) as url:
+            yield OIDCInterop(op, url, python_socket, host="localhost")
+    finally:
+        process.stop()
+        python_socket.close()
+
+
+@pytest.fixture(scope="session")
+def nextjs15_server(nextjs15_oidc: OIDCInterop) -> str:
+    """The base URL of the Next.js 15 app with JWT sessions (credentials, and the OIDC providers)."""
+    return nextjs15_oidc.nextjs_url

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from oauth.app import UserAgent
 from oidc_provider import OpenIDProvider
@@ -27,29 +27,23 @@ class OIDCInterop:
     op: OpenIDProvider
     nextjs_url: str
     python_socket: socket.socket
+    #: The host name both apps are addressed by (Next.js 15 wants ``localhost``).
+    host: str = field(default="127.0.0.1", kw_only=True)
 
     @property
     def python_url(self) -> str:
-        return f"http://127.0.0.1:{self.python_socket.getsockname()[1]}"
+        return f"http://{self.host}:{self.python_socket.getsockname()[1]}"
 
 
 @dataclass(frozen=True)
-class DatabaseInterop:
-    """A running OpenID Provider, and a Next.js 15 app keeping database sessions in PostgreSQL.
+class DatabaseInterop(OIDCInterop):
+    """The same with a Next.js 15 app keeping database sessions in PostgreSQL.
 
     ``database_url`` (SQLAlchemy, asyncpg) holds the Auth.js tables the app's ``@auth/pg-adapter``
-    uses; ``python_socket`` is bound for the Python app, whose origin is ``http://localhost:<port>``
-    like the Next.js app's, so that one cookie jar carries the session between the two.
+    uses; both apps are on ``localhost``, so one cookie jar carries the session between the two.
     """
 
-    op: OpenIDProvider
-    nextjs_url: str
-    python_socket: socket.socket
     database_url: str
-
-    @property
-    def python_url(self) -> str:
-        return f"http://localhost:{self.python_socket.getsockname()[1]}"
 
 
 def page(agent: UserAgent, url: str) -> str:

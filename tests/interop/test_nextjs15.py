@@ -30,7 +30,7 @@ from helpers import driver_dsn
 from nextjs_app import ADA, BABBAGE, BIG_CLAIM_LENGTH, LOGGED_OUT, twin_app, twin_options
 from oauth.app import LiveServer, UserAgent, build_app, build_options
 
-from .peers import SECRET, WELCOME, DatabaseInterop, page, signed_in_through
+from .peers import SECRET, WELCOME, DatabaseInterop, OIDCInterop, page, signed_in_through
 from .sites import Jar, Site, assert_signed_in, set_cookies
 
 pytestmark = pytest.mark.node
@@ -193,6 +193,44 @@ async def test_other_methods_are_a_400_here_and_a_405_from_nextjs(sites: dict[st
         response = await site.request("PUT", "/api/auth/session")
         answers[site.name] = response.status_code
     assert answers == {"python": 400, "nextjs": 405}
+
+
+@pytest.fixture(scope="module")
+def python_oidc_app(nextjs15_oidc: OIDCInterop) -> Iterator[str]:
+    """authsession's OAuth test app (v5, JWT sessions, every ``defect-<d>`` provider) on localhost."""
+    stack = nextjs15_oidc
+    options = build_options("v5", stack.op, secret=SECRET, url=stack.python_url)
+    site = LiveServer(build_app(options), stack.python_socket).start()
+    try:
+        yield stack.python_url
+    finally:
+        site.stop()
+
+
+@pytest.mark.parametrize(
+    ("defect", "auth_js_signs_in"),
+    [("key", True), ("kid", True), ("none", False), ("iss", False)],
+    ids=["signed-by-another-key", "unknown-kid", "alg-none", "wrong-iss"],
+)
+def test_id_tokens_auth_js_does_not_verify_are_refused_here(
+    nextjs15_oidc: OIDCInterop, python_oidc_app: str, defect: str, auth_js_signs_in: bool
+) -> None:
+    """The provider's token endpoint answers with a defective ID token (tests/node/oidc/server.mjs).
+
+    @auth/core (oauth4webapi) does not check the signature of an ID token that comes from the
+    token endpoint; authsession checks it against the JWKS. Both refuse an unsigned one and a
+    wrong ``iss`` (the controls).
+    """
+    signed_in = {}
+    for name, url in {"python": python_oidc_app, "nextjs": nextjs15_oidc.nextjs_url}.items():
+        agent = UserAgent(url)
+        try:
+            response = agent.sign_in(f"defect-{defect}", callback_url=f"{url}/profile")
+            assert response.status_code == 302, f"{name}: {response.status_code} {response.text[:300]}"
+            signed_in[name] = WELCOME in page(agent, f"{url}/profile")
+        finally:
+            agent.close()
+    assert signed_in == {"python": False, "nextjs": auth_js_signs_in}
 
 
 # --- database sessions on one PostgreSQL database ------------------------------------------------

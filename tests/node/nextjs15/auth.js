@@ -5,7 +5,8 @@
 //   DATABASE_URL set: database sessions through @auth/pg-adapter on that PostgreSQL database,
 //   which authsession's SQLAlchemy adapter uses too, with Auth.js's default callbacks. Auth.js
 //   refuses credentials-only database setups, so that mode signs in through the OpenID Provider.
-// OIDC_ISSUER (with OIDC_CLIENT_ID and OIDC_CLIENT_SECRET) adds the provider `local` in either mode.
+// OIDC_ISSUER (with OIDC_CLIENT_ID and OIDC_CLIENT_SECRET) adds the providers `local` and
+// `defect-<d>` in either mode.
 import NextAuth from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import PostgresAdapter from "@auth/pg-adapter";
@@ -38,15 +39,24 @@ if (!database) {
   );
 }
 if (process.env.OIDC_ISSUER) {
-  providers.push({
-    id: "local",
-    name: "Local OIDC",
+  const client = {
     type: "oidc",
     issuer: process.env.OIDC_ISSUER,
     clientId: process.env.OIDC_CLIENT_ID,
     clientSecret: process.env.OIDC_CLIENT_SECRET,
     checks: ["pkce", "state"],
-  });
+  };
+  providers.push({ id: "local", name: "Local OIDC", ...client });
+  // The provider's defective token endpoint (tests/node/oidc/server.mjs): the real code exchange,
+  // then the ID token re-issued with one defect. The tests see which defects Auth.js lets in.
+  for (const defect of ["key", "kid", "none", "iss"]) {
+    providers.push({
+      id: `defect-${defect}`,
+      name: `Defective ID token (${defect})`,
+      ...client,
+      token: `${process.env.OIDC_ISSUER}/__test/token/${defect}`,
+    });
+  }
 }
 
 export const { handlers, auth, signIn, signOut } = NextAuth(
