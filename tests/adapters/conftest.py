@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from helpers import postgres_database, requires
+from helpers import DJANGO_POSTGRES, DJANGO_SQLITE, configure_django, postgres_database, requires
+
+from .django_db import migrate, point, run_sql
 
 REDIS_URL = os.environ.get("AUTHSESSION_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 RUN_ID = f"{os.getpid()}_{secrets.token_hex(4)}"
@@ -62,3 +66,38 @@ def redis_url() -> Iterator[str]:
 def redis_prefix(redis_url: str) -> str:
     """A key prefix of its own for one test."""
     return f"authsession-test:{RUN_ID}:{secrets.token_hex(4)}"
+
+
+# --- Django databases (tests/adapters/django_db.py) ------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def django_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with the migration applied, copied for each test (migrating takes longer)."""
+    configure_django()
+    template = tmp_path_factory.mktemp("django") / "template.sqlite3"
+    point(DJANGO_SQLITE, str(template))
+    migrate(DJANGO_SQLITE)
+    return template
+
+
+@pytest.fixture
+def django_sqlite(django_sqlite_template: Path, tmp_path: Path) -> str:
+    shutil.copyfile(django_sqlite_template, tmp_path / "auth.sqlite3")
+    point(DJANGO_SQLITE, str(tmp_path / "auth.sqlite3"))
+    return DJANGO_SQLITE
+
+
+@pytest.fixture(scope="session")
+def django_postgres_migrated(django_postgres_url: str) -> str:
+    configure_django()
+    point(DJANGO_POSTGRES, django_postgres_url.rsplit("/", 1)[1])
+    migrate(DJANGO_POSTGRES)
+    return DJANGO_POSTGRES
+
+
+@pytest.fixture
+def django_postgres(django_postgres_migrated: str) -> str:
+    tables = "users, accounts, sessions, verification_token, authenticators"
+    run_sql(django_postgres_migrated, f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    return django_postgres_migrated

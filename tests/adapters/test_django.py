@@ -5,7 +5,6 @@ makes it) and Django's own checks."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -16,69 +15,11 @@ from asgiref.sync import sync_to_async
 from authsession.adapters import AdapterError
 from authsession.adapters.django import DjangoAdapter
 from authsession.adapters.sqlalchemy import SQLAlchemyAdapter
-from helpers import DJANGO_POSTGRES, DJANGO_SQLITE, configure_django, driver_dsn
+from helpers import DJANGO_POSTGRES, configure_django, driver_dsn
 
+from .django_db import migrate, run_sql
 from .sql_suite import AuthjsSchemaSuite
 from .test_postgres import describe, kill_connections
-
-
-def migrate(alias: str) -> None:
-    from django.core.management import call_command
-    from django.db import connections
-
-    call_command("migrate", "authsession_adapter", database=alias, verbosity=0)
-    connections[alias].close()
-
-
-def point(alias: str, name: str) -> None:
-    """Point ``alias`` at the database ``name`` (connections opened later use it)."""
-    from django.db import connections
-
-    connections[alias].close()
-    connections[alias].settings_dict["NAME"] = name
-
-
-def run_sql(alias: str, statement: str) -> list[tuple[Any, ...]]:
-    from django.db import connections, transaction
-
-    try:
-        with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
-            cursor.execute(statement)
-            return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
-    finally:
-        connections[alias].close()
-
-
-@pytest.fixture(scope="session")
-def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file with the migration applied, copied for each test (migrating takes longer)."""
-    configure_django()
-    template = tmp_path_factory.mktemp("django") / "template.sqlite3"
-    point(DJANGO_SQLITE, str(template))
-    migrate(DJANGO_SQLITE)
-    return template
-
-
-@pytest.fixture
-def sqlite_alias(migrated_sqlite: Path, tmp_path: Path) -> str:
-    shutil.copyfile(migrated_sqlite, tmp_path / "auth.sqlite3")
-    point(DJANGO_SQLITE, str(tmp_path / "auth.sqlite3"))
-    return DJANGO_SQLITE
-
-
-@pytest.fixture(scope="session")
-def migrated_postgres(django_postgres_url: str) -> str:
-    configure_django()
-    point(DJANGO_POSTGRES, django_postgres_url.rsplit("/", 1)[1])
-    migrate(DJANGO_POSTGRES)
-    return DJANGO_POSTGRES
-
-
-@pytest.fixture
-def postgres_alias(migrated_postgres: str) -> str:
-    tables = "users, accounts, sessions, verification_token, authenticators"
-    run_sql(migrated_postgres, f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-    return migrated_postgres
 
 
 class DjangoAdapterSuite(AuthjsSchemaSuite):
@@ -125,20 +66,22 @@ class DjangoAdapterSuite(AuthjsSchemaSuite):
 
 class TestDjangoSQLite(DjangoAdapterSuite):
     @pytest.fixture
-    def adapter(self, sqlite_alias: str) -> DjangoAdapter:
-        return DjangoAdapter(using=sqlite_alias)
+    def adapter(self, django_sqlite: str) -> DjangoAdapter:
+        return DjangoAdapter(using=django_sqlite)
 
 
 class TestDjangoPostgres(DjangoAdapterSuite):
     @pytest.fixture
-    def adapter(self, postgres_alias: str) -> DjangoAdapter:
-        return DjangoAdapter(using=postgres_alias)
+    def adapter(self, django_postgres: str) -> DjangoAdapter:
+        return DjangoAdapter(using=django_postgres)
 
 
 # --- the tables: the same as SQLAlchemyAdapter's --------------------------------------------
 
 
-async def test_migration_makes_the_sqlalchemy_schema_on_postgres(migrated_postgres: str, postgres_url: str) -> None:
+async def test_migration_makes_the_sqlalchemy_schema_on_postgres(
+    django_postgres_migrated: str, postgres_url: str
+) -> None:
     sqlalchemy = SQLAlchemyAdapter(postgres_url)
     await sqlalchemy.create_schema()
     await sqlalchemy.close()
@@ -163,7 +106,7 @@ def _django_url(postgres_url: str) -> str:
     return postgres_url.rsplit("/", 1)[0] + "/" + str(connections[DJANGO_POSTGRES].settings_dict["NAME"])
 
 
-def test_migration_makes_the_sqlalchemy_schema_on_sqlite(migrated_sqlite: Path, tmp_path: Path) -> None:
+def test_migration_makes_the_sqlalchemy_schema_on_sqlite(django_sqlite_template: Path, tmp_path: Path) -> None:
     sqlalchemy = SQLAlchemyAdapter(f"sqlite:///{tmp_path / 'sa.sqlite3'}")
     asyncio.run(sqlalchemy.create_schema())
     asyncio.run(sqlalchemy.close())
@@ -185,21 +128,21 @@ def test_migration_makes_the_sqlalchemy_schema_on_sqlite(migrated_sqlite: Path, 
                 if table in ("users", "accounts", "sessions", "verification_token", "authenticators")
             }
 
-    assert shape(migrated_sqlite) == shape(tmp_path / "sa.sqlite3")
+    assert shape(django_sqlite_template) == shape(tmp_path / "sa.sqlite3")
 
 
-def test_migrate_adopts_tables_a_nextjs_app_made(django_postgres_url: str, migrated_postgres: str) -> None:
+def test_migrate_adopts_tables_a_nextjs_app_made(django_postgres_url: str, django_postgres_migrated: str) -> None:
     """``CREATE TABLE IF NOT EXISTS``: migrating a database whose tables exist keeps their rows."""
     from django.db import connections
 
-    run_sql(migrated_postgres, "INSERT INTO users (name, email) VALUES ('Kept', 'kept@example.test')")
-    run_sql(migrated_postgres, "DELETE FROM django_migrations WHERE app = 'authsession_adapter'")
-    migrate(migrated_postgres)
-    assert run_sql(migrated_postgres, "SELECT name FROM users") == [("Kept",)]
-    assert run_sql(migrated_postgres, "SELECT count(*) FROM django_migrations WHERE app = 'authsession_adapter'") == [
-        (1,)
-    ]
-    assert connections[migrated_postgres].vendor == "postgresql"
+    run_sql(django_postgres_migrated, "INSERT INTO users (name, email) VALUES ('Kept', 'kept@example.test')")
+    run_sql(django_postgres_migrated, "DELETE FROM django_migrations WHERE app = 'authsession_adapter'")
+    migrate(django_postgres_migrated)
+    assert run_sql(django_postgres_migrated, "SELECT name FROM users") == [("Kept",)]
+    assert run_sql(
+        django_postgres_migrated, "SELECT count(*) FROM django_migrations WHERE app = 'authsession_adapter'"
+    ) == [(1,)]
+    assert connections[django_postgres_migrated].vendor == "postgresql"
 
 
 def test_models_match_the_migration() -> None:
@@ -209,11 +152,11 @@ def test_models_match_the_migration() -> None:
     call_command("makemigrations", "authsession_adapter", check=True, dry_run=True, verbosity=0)
 
 
-def test_migration_runs_backwards(sqlite_alias: str) -> None:
+def test_migration_runs_backwards(django_sqlite: str) -> None:
     from django.core.management import call_command
 
-    call_command("migrate", "authsession_adapter", "zero", database=sqlite_alias, verbosity=0)
-    tables = run_sql(sqlite_alias, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    call_command("migrate", "authsession_adapter", "zero", database=django_sqlite, verbosity=0)
+    tables = run_sql(django_sqlite, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
     assert tables == [("django_migrations",)]
 
 
@@ -238,7 +181,7 @@ async def test_unknown_alias_is_an_adapter_error() -> None:
         await DjangoAdapter(using="nowhere").get_user_by_email("ada@example.com")
 
 
-async def test_password_never_in_errors(migrated_postgres: str) -> None:
+async def test_password_never_in_errors(django_postgres_migrated: str) -> None:
     from django.db import connections
 
     settings = {**connections.settings[DJANGO_POSTGRES], "PORT": "9", "PASSWORD": "hunter2-secret"}
@@ -254,15 +197,15 @@ async def test_password_never_in_errors(migrated_postgres: str) -> None:
         del connections.settings["adapter_unreachable"]
 
 
-async def test_recovers_after_connections_are_killed(postgres_alias: str, django_postgres_url: str) -> None:
+async def test_recovers_after_connections_are_killed(django_postgres: str, django_postgres_url: str) -> None:
     """Persistent connections with health checks: a database restart (here: every connection
     terminated) costs no call."""
     from django.db import connections
 
-    settings = connections.settings[postgres_alias]
+    settings = connections.settings[django_postgres]
     settings.update(CONN_MAX_AGE=None, CONN_HEALTH_CHECKS=True)
     try:
-        adapter = DjangoAdapter(using=postgres_alias)
+        adapter = DjangoAdapter(using=django_postgres)
         created = await adapter.create_user({"email": "restart@example.com"})
         await asyncio.gather(*(adapter.get_user(created["id"]) for _ in range(20)))  # connections in many threads
         await kill_connections(django_postgres_url)
@@ -271,3 +214,21 @@ async def test_recovers_after_connections_are_killed(postgres_alias: str, django
     finally:
         # The threads' open connections are dropped with the run's database.
         settings.update(CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=False)
+
+
+async def test_a_sync_view_under_asgi_waiting_on_the_bridge(django_sqlite: str) -> None:
+    """Django's ASGI handler runs a sync view in the thread of its request's thread-sensitive
+    context; a view that reads the session waits on the sync bridge there. Had the adapter used
+    Django's thread-sensitive executor, its query would wait for that very thread: a deadlock."""
+    from asgiref.sync import ThreadSensitiveContext
+
+    from authsession.integrations import _bridge
+
+    adapter = DjangoAdapter(using=django_sqlite)
+    created = await adapter.create_user({"email": "view@example.com"})
+
+    def view() -> Any:
+        return _bridge.run(asyncio.wait_for(adapter.get_user(created["id"]), timeout=10))
+
+    async with ThreadSensitiveContext():
+        assert await sync_to_async(view, thread_sensitive=True)() == created

@@ -34,7 +34,7 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(params=["sqlite", "postgres", "redis"])
+@pytest.fixture(params=["sqlite", "postgres", "redis", "django"])
 def make_adapter(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
     """A factory of adapters on one real store (each call: a new adapter object, same data)."""
     made: list[Any] = []
@@ -54,6 +54,15 @@ def make_adapter(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any
         def make() -> Any:
             made.append(SQLAlchemyAdapter(url))
             return made[-1]
+    elif request.param == "django":
+        from authsession.adapters.django import DjangoAdapter
+
+        # Django's ORM on PostgreSQL, in the adapter's threads: no connection belongs to a loop.
+        alias = request.getfixturevalue("django_postgres")
+
+        def make() -> Any:
+            made.append(DjangoAdapter(using=alias))
+            return made[-1]
     else:
         from authsession.adapters.redis import RedisAdapter
 
@@ -65,7 +74,8 @@ def make_adapter(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any
 
     yield make
     for adapter in made:
-        asyncio.run(adapter.close())
+        if hasattr(adapter, "close"):  # DjangoAdapter has nothing to close: Django owns the connections
+            asyncio.run(adapter.close())
     gc.collect()
 
 

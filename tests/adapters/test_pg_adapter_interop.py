@@ -1,5 +1,7 @@
 """One PostgreSQL database shared with Next.js: the real @auth/pg-adapter reads what Python wrote,
-and the reverse (``tests/node/pg-adapter``, run with the machine's Node)."""
+and the reverse (``tests/node/pg-adapter``, run with the machine's Node), for each Python adapter
+on the Auth.js tables: SQLAlchemyAdapter on tables ``create_schema()`` made, DjangoAdapter on
+tables its migration made."""
 
 from __future__ import annotations
 
@@ -14,11 +16,13 @@ from typing import Any
 
 import pytest
 
+from authsession.adapters.django import DjangoAdapter
 from authsession.adapters.sqlalchemy import SQLAlchemyAdapter
 from authsession.testing.adapter_suite import at
-from helpers import NODE_DIR, driver_dsn, requires
+from helpers import DJANGO_POSTGRES, NODE_DIR, driver_dsn, requires
 
 from .sql_suite import SQLAlchemyAdapterSuite
+from .test_django import DjangoAdapterSuite
 from .test_postgres import fresh_adapter
 
 pytestmark = pytest.mark.node
@@ -77,27 +81,46 @@ class PgAdapter:
         return rows
 
 
+#: The Python adapters on the Auth.js tables; each shares a database with @auth/pg-adapter.
+PyAdapter = SQLAlchemyAdapter | DjangoAdapter
+
+
+@pytest.fixture(params=["sqlalchemy", "django"])
+def database(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """Which Python adapter, and the URL of its tables (made by its own migration, emptied)."""
+    if request.param == "django":
+        request.getfixturevalue("django_postgres")
+        return "django", request.getfixturevalue("django_postgres_url")
+    return "sqlalchemy", request.getfixturevalue("postgres_url")
+
+
 @pytest.fixture
-def js(node_binary: str, postgres_url: str) -> PgAdapter:
+def js(node_binary: str, database: tuple[str, str]) -> PgAdapter:
     requires(
         (FOLDER / "node_modules" / "@auth" / "pg-adapter").is_dir(),
         "npm packages missing: run `npm ci` in tests/node/pg-adapter",
     )
-    return PgAdapter(node=node_binary, database_url=driver_dsn(postgres_url))
+    return PgAdapter(node=node_binary, database_url=driver_dsn(database[1]))
 
 
 @pytest.fixture
-async def py(postgres_url: str) -> AsyncIterator[SQLAlchemyAdapter]:
-    adapter = await fresh_adapter(postgres_url)
+async def py(database: tuple[str, str]) -> AsyncIterator[PyAdapter]:
+    kind, url = database
+    if kind == "django":
+        yield DjangoAdapter(using=DJANGO_POSTGRES)
+        return
+    adapter = await fresh_adapter(url)
     yield adapter
     await adapter.close()
 
 
-async def leftovers(adapter: SQLAlchemyAdapter) -> Sequence[str] | None:
+async def leftovers(adapter: PyAdapter) -> Sequence[str] | None:
+    if isinstance(adapter, DjangoAdapter):
+        return await DjangoAdapterSuite().leftovers(adapter)
     return await SQLAlchemyAdapterSuite().leftovers(adapter)
 
 
-async def test_python_writes_javascript_reads(py: SQLAlchemyAdapter, js: PgAdapter) -> None:
+async def test_python_writes_javascript_reads(py: PyAdapter, js: PgAdapter) -> None:
     email = f"{uuid.uuid4().hex[:8]}@exämple.test"
     user = await py.create_user(
         {"name": "Zoë Python", "email": email, "emailVerified": at(-1), "image": "https://example.com/z.png"}
@@ -154,7 +177,7 @@ async def test_python_writes_javascript_reads(py: SQLAlchemyAdapter, js: PgAdapt
     assert await py.use_verification_token(email, token["token"]) is None  # JavaScript used it
 
 
-async def test_javascript_writes_python_reads(py: SQLAlchemyAdapter, js: PgAdapter) -> None:
+async def test_javascript_writes_python_reads(py: PyAdapter, js: PgAdapter) -> None:
     email = f"{uuid.uuid4().hex[:8]}@example.test"
     verified = at(-3)
     # Auth.js v5 hands createUser a uuid id; @auth/pg-adapter lets SERIAL pick the id instead.
@@ -213,7 +236,7 @@ async def test_javascript_writes_python_reads(py: SQLAlchemyAdapter, js: PgAdapt
     assert js.call("useVerificationToken", {"identifier": email, "token": token_value}) is None
 
 
-async def test_updates_are_seen_both_ways(py: SQLAlchemyAdapter, js: PgAdapter) -> None:
+async def test_updates_are_seen_both_ways(py: PyAdapter, js: PgAdapter) -> None:
     user = await py.create_user({"name": "Before", "email": f"{uuid.uuid4().hex[:8]}@example.test"})
     session = await py.create_session({"sessionToken": uuid.uuid4().hex, "userId": user["id"], "expires": at(1)})
 
@@ -242,7 +265,7 @@ async def test_updates_are_seen_both_ways(py: SQLAlchemyAdapter, js: PgAdapter) 
     assert await py.get_session_and_user(session["sessionToken"]) is None
 
 
-async def test_javascript_delete_user_cascades(py: SQLAlchemyAdapter, js: PgAdapter) -> None:
+async def test_javascript_delete_user_cascades(py: PyAdapter, js: PgAdapter) -> None:
     user = await py.create_user({"email": f"{uuid.uuid4().hex[:8]}@example.test"})
     await py.link_account({"userId": user["id"], "type": "oauth", "provider": "github", "providerAccountId": "cascade"})
     sessions = [
@@ -257,7 +280,7 @@ async def test_javascript_delete_user_cascades(py: SQLAlchemyAdapter, js: PgAdap
     assert await leftovers(py) == []
 
 
-async def test_python_delete_user_cascades(py: SQLAlchemyAdapter, js: PgAdapter) -> None:
+async def test_python_delete_user_cascades(py: PyAdapter, js: PgAdapter) -> None:
     created = js.call("createUser", {"name": "Doomed", "email": f"{uuid.uuid4().hex[:8]}@example.test"})
     token = uuid.uuid4().hex
     js.run(
@@ -286,7 +309,7 @@ async def test_python_delete_user_cascades(py: SQLAlchemyAdapter, js: PgAdapter)
     assert gone == [None, None, None, [{"n": "0"}]]
 
 
-async def test_pg_adapter_quirks_we_do_not_copy(py: SQLAlchemyAdapter, js: PgAdapter) -> None:
+async def test_pg_adapter_quirks_we_do_not_copy(py: PyAdapter, js: PgAdapter) -> None:
     """What @auth/pg-adapter 1.11.3 returns where our adapter is stricter; fails when they change."""
     user = await py.create_user({"email": f"{uuid.uuid4().hex[:8]}@example.test"})
     token = uuid.uuid4().hex
