@@ -34,13 +34,15 @@ __version__ = "0.1.0"
 
 
 async def get_server_session(
-    request: HTTPConnection, response: Response | None, options: AuthOptions
+    request: HTTPConnection, response: Response | None, options: AuthOptions, *, fresh: bool = False
 ) -> Session | None:
     """The session of the user making ``request``, or ``None`` when nobody is signed in.
 
     The Python form of NextAuth's ``getServerSession(req, res, authOptions)`` for Starlette
     and FastAPI; refreshed cookies are written to ``response``. It never raises for a bad
     cookie. A Flask view calls :func:`authsession.integrations.flask.get_server_session`.
+    ``request`` may be a WebSocket; ``fresh=True`` reads again instead of from the per-request
+    memo, so a long-lived WebSocket can learn that its session ended.
     """
     scope: Any = getattr(request, "scope", None)
     if not isinstance(scope, dict):
@@ -50,7 +52,7 @@ async def get_server_session(
         )
     from authsession.integrations.starlette import get_server_session as starlette_session
 
-    return await starlette_session(request, response, options)
+    return await starlette_session(request, response, options, fresh=fresh)
 
 
 __all__ = [

@@ -20,8 +20,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, overload
 
 from authsession._core.config import DEFAULT_MAX_AGE
-from authsession._core.cookies import cookie_names, decode_uri_component, parse_cookie_header, read_chunks
+from authsession._core.cookies import cookie_names, parse_cookie_header, read_chunks
 from authsession._core.jwe import JWEError, TokenDecodeError
+from authsession._core.request_data import bearer_token
 from authsession._core.tokens import (
     JWT,
     V4_SESSION_SALT,
@@ -90,13 +91,7 @@ def _raw_token(request: object, cookie_name: str, format: Format) -> str | None:
     value, _ = read_chunks(cookies, cookie_name, format)
     if value:
         return value
-    authorization = _header(headers, "authorization") if headers is not None else None
-    if authorization is None:
-        return None
-    words = authorization.split(" ")
-    if words[0] != "Bearer" or len(words) < 2:
-        return None
-    return decode_uri_component(words[1]) or None
+    return bearer_token(_header(headers, "authorization") if headers is not None else None)
 
 
 @overload

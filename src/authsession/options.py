@@ -100,12 +100,19 @@ class AuthOptions:
     Security: ``secret`` encrypts every session cookie. Use at least 32 random bytes
     (``authsession secret`` prints one), keep it out of source control, and rotate it by
     passing a list: the first secret encrypts, all of them decrypt.
+
+    ``bearer_sessions=True`` lets ``get_server_session`` (and the integrations' dependencies and
+    decorators) read the session token from an ``Authorization: Bearer <token>`` header when the
+    request has no session cookie, for API clients that hold the token themselves; such a read
+    sets no cookie. The auth API's own routes never read it. ``two_factor`` turns on TOTP
+    two-factor sign-in (:mod:`authsession.two_factor`).
     """
 
     __slots__ = (
         "_cookie_sets",
         "adapter",
         "base_path",
+        "bearer_sessions",
         "callbacks",
         "clock",
         "debug",
@@ -155,6 +162,7 @@ class AuthOptions:
         clock: Callable[[], float] | None = None,
         rate_limits: RateLimits | bool = True,
         two_factor: TwoFactorConfig | None = None,
+        bearer_sessions: bool = False,
     ) -> None:
         if format not in _FORMATS:
             raise ConfigurationError(f"format must be 'v4' (next-auth 4) or 'v5' (Auth.js), not {format!r}")
@@ -210,6 +218,8 @@ class AuthOptions:
         self.rate_limits: RateLimits | None = _rate_limits(rate_limits)
         # TOTP as a second step after every sign-in of an enrolled user (authsession.two_factor).
         self.two_factor: TwoFactorConfig | None = _check_two_factor(two_factor, adapter, self.rate_limits)
+        # get_server_session also accepts "Authorization: Bearer <session token>" (API clients).
+        self.bearer_sessions = bool(bearer_sessions)
 
     @property
     def jwt_max_age(self) -> int:

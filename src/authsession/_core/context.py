@@ -124,6 +124,9 @@ class CoreOptions(Protocol):
     # A RateLimits or None; typed in _core/ratelimit.py, which imports this module.
     @property
     def rate_limits(self) -> Any: ...
+    #: Whether get_server_session also reads an ``Authorization: Bearer`` session token.
+    @property
+    def bearer_sessions(self) -> bool: ...
     # A two_factor.TwoFactorConfig or None (that module imports this one).
     @property
     def two_factor(self) -> Any: ...
@@ -173,6 +176,13 @@ class Context:
                 debug=self.options.debug_logger,
             )
         return self._session_store
+
+    def read_session_from(self, value: str) -> None:
+        """Read the session from ``value`` (a bearer token) instead of the request's cookies."""
+        template = self.cookie_templates.session_token
+        self._session_store = SessionStore(
+            template, {template.name: value}, self.options.dialect, debug=self.options.debug_logger
+        )
 
     @property
     def csrf_verified(self) -> bool:

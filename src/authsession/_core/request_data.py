@@ -12,12 +12,13 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from authsession._core.cookies import parse_cookie_header
+from authsession._core.cookies import decode_uri_component, parse_cookie_header
 from authsession._core.http import AuthRequest, AuthResponse
 from authsession._core.limits import (
     MAX_BODY_FIELDS,
     MAX_HEADER_COUNT,
     MAX_JSON_DEPTH,
+    MAX_TOKEN_LENGTH,
     RequestRefused,
     cookie_header_within_bounds,
     json_depth_within_bounds,
@@ -72,6 +73,20 @@ def parse_body(content_type: str, raw: bytes) -> dict[str, Any]:
     return {}
 
 
+_HTTP_SCHEME_OF = {"ws": "http", "wss": "https"}
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <url-encoded token>`` header, as next-auth's
+    ``getToken`` reads it; ``None`` for any other header or a token over the size bound."""
+    if authorization is None:
+        return None
+    words = authorization.split(" ")
+    if words[0] != "Bearer" or len(words) < 2 or len(words[1]) > MAX_TOKEN_LENGTH:
+        return None
+    return decode_uri_component(words[1]) or None
+
+
 def build_auth_request(
     options: CoreOptions,
     *,
@@ -101,6 +116,8 @@ def build_auth_request(
         if name == "cookie":
             cookie_header.append(value)
         by_name[name] = value
+    # A WebSocket handshake is an HTTP request: its session and origin are those of http(s).
+    scheme = _HTTP_SCHEME_OF.get(scheme, scheme)
     origin = request_origin(options, by_name, scheme, server)
     url = f"{origin}{path}" + (f"?{query_string}" if query_string else "")
     return AuthRequest(

@@ -25,6 +25,7 @@ from authsession._core.request_data import (
     refusal,
 )
 from authsession._core.server_session import get_session
+from authsession._core.server_session import update_session as core_update_session
 from authsession.options import AuthOptions
 from authsession.types import Session
 
@@ -130,14 +131,17 @@ def add_pending_cookies(message: Message, pending: list[SetCookie]) -> Message:
     return {**message, "headers": headers}
 
 
-async def read_session(scope: Scope, options: AuthOptions) -> tuple[Session | None, list[SetCookie]]:
+async def read_session(
+    scope: Scope, options: AuthOptions, *, fresh: bool = False
+) -> tuple[Session | None, list[SetCookie]]:
     """The session of the request in ``scope`` (memoised in its state) and the cookies it refreshed.
 
     The cookies are also queued for :func:`add_pending_cookies`; a second call returns none.
+    ``fresh=True`` reads again instead of answering from the memo (a long-lived WebSocket).
     """
     state = scope.setdefault("state", {})
     key = f"authsession.session.{id(options)}"
-    if key in state:
+    if key in state and not fresh:
         session: Session | None = state[key]
         return session, []
     try:
@@ -148,6 +152,19 @@ async def read_session(scope: Scope, options: AuthOptions) -> tuple[Session | No
         return None, []
     session, cookies = await get_session(auth_request, options)
     state[key] = session
+    return session, queue_cookies(scope, cookies)
+
+
+async def update_session(scope: Scope, options: AuthOptions, data: Any) -> tuple[Session | None, list[SetCookie]]:
+    """Run a server-side session update for the request in ``scope``: the updated session (which
+    later reads of this request see) and the rewritten cookies (queued as well)."""
+    try:
+        auth_request = to_auth_request(scope, options)
+    except RequestRefused as exc:
+        logger.info("No session to update for a refused request: %s", exc)
+        return None, []
+    session, cookies = await core_update_session(auth_request, options, data)
+    scope.setdefault("state", {})[f"authsession.session.{id(options)}"] = session
     return session, queue_cookies(scope, cookies)
 
 

@@ -17,10 +17,17 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import HTTPException, Request, Response
+from fastapi import HTTPException, Response, WebSocketException, status
+from starlette.requests import HTTPConnection
 
 from authsession._core.limits import DEFAULT_MAX_BODY_SIZE
-from authsession.integrations.starlette import get_csrf_token, get_server_session, has_second_factor, install
+from authsession.integrations.starlette import (
+    get_csrf_token,
+    get_server_session,
+    has_second_factor,
+    install,
+    update_server_session,
+)
 from authsession.options import AuthOptions
 from authsession.types import Session
 
@@ -38,11 +45,17 @@ class AuthSession:
         self.options = options
         install(app, options, max_body_size=max_body_size)
 
-    async def session(self, request: Request, response: Response) -> Session | None:
-        """Dependency: the session, or ``None`` for an anonymous visitor."""
+    async def session(self, request: HTTPConnection, response: Response) -> Session | None:
+        """Dependency: the session, or ``None`` for an anonymous visitor. Works on WebSocket
+        routes too (the handshake's cookies; nothing is refreshed there)."""
         return await get_server_session(request, response, self.options)
 
-    async def csrf_token(self, request: Request, response: Response) -> str:
+    async def update_session(self, request: HTTPConnection, response: Response, data: Any) -> Session | None:
+        """Change the session from a view (Auth.js 5's ``unstable_update``); see
+        :func:`authsession.integrations.starlette.update_server_session`."""
+        return await update_server_session(request, response, self.options, data)
+
+    async def csrf_token(self, request: HTTPConnection, response: Response) -> str:
         """Dependency: a CSRF token for your own sign-in or sign-out form."""
         return await get_csrf_token(request, response, self.options)
 
@@ -55,7 +68,8 @@ class AuthSession:
         the page they asked for; the default is ``<base_path>/signin``, which remembers
         ``callbackUrl`` and shows your ``pages.sign_in`` or the built-in page. API clients get
         401 JSON. The Python form of NextAuth's
-        ``return { redirect: { destination: '/login', permanent: false } }``.
+        ``return { redirect: { destination: '/login', permanent: false } }``. On a WebSocket
+        route the handshake is refused (close code 1008) instead.
 
         ``second_factor=True`` (with ``AuthOptions(two_factor=...)``) also wants a session that
         passed a two-factor code: browsers go to ``<base_path>/two-factor`` (or its enrolment
@@ -68,10 +82,13 @@ class AuthSession:
         if second_factor and options.two_factor is None:
             raise ValueError("require_session(second_factor=True) needs AuthOptions(two_factor=...)")
 
-        async def dependency(request: Request, response: Response) -> Session:
+        async def dependency(request: HTTPConnection, response: Response) -> Session:
             session = await get_server_session(request, response, options)
             if session is not None and (not second_factor or await has_second_factor(request, options)):
                 return session
+            if request.scope["type"] == "websocket":
+                # Refuses the handshake (403 to the client); after accept() it would close with 1008.
+                raise WebSocketException(code=status.WS_1008_POLICY_VIOLATION, reason="Sign in required")
             browser = "text/html" in request.headers.get("accept", "")
             if session is not None:
                 if not browser:
@@ -89,9 +106,9 @@ class AuthSession:
         return dependency
 
 
-def _with_callback(target: str, request: Request) -> str:
+def _with_callback(target: str, request: HTTPConnection) -> str:
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return f"{target}{'&' if '?' in target else '?'}{urlencode({'callbackUrl': here})}"
 
 
-__all__ = ["AuthSession", "get_csrf_token", "get_server_session"]
+__all__ = ["AuthSession", "get_csrf_token", "get_server_session", "update_server_session"]

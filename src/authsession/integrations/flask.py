@@ -45,7 +45,11 @@ from authsession._core.request_data import (
     parse_body,
     refusal,
 )
+<<<<<<< HEAD
 from authsession._core.server_session import get_session, reads_without_waiting, second_factor_used
+=======
+from authsession._core.server_session import get_session, second_factor_used, update_session
+>>>>>>> 402d3ca (Sessions beyond page requests: WebSocket routes, opt-in bearer tokens, and updating the session from a view (issue 14, items 4 and 5))
 from authsession.integrations import _bridge
 from authsession.options import AuthOptions
 from authsession.types import Session
@@ -211,6 +215,37 @@ async def aget_server_session(
     return session
 
 
+def update_server_session(
+    data: Any,
+    request: FlaskRequest | None = None,
+    response: FlaskResponse | None = None,
+    options: AuthOptions | None = None,
+) -> Session | None:
+    """Change what the session holds from a view, as Auth.js 5's ``unstable_update(data)`` does.
+
+    Your ``jwt`` callback (JWT sessions) or ``session`` callback (database sessions) runs with
+    ``trigger="update"`` and ``data``; the rewritten cookie goes on ``response`` if you pass one and
+    on the response Flask sends. Returns the updated session (later reads in this request see it),
+    or ``None`` when nobody is signed in. No CSRF check: only your server code calls this.
+    """
+    request, options = _current(request), _options(options)
+    key = f"authsession.session.{id(options)}"
+
+    async def update() -> None:
+        try:
+            auth_request = to_auth_request(request, options)
+        except RequestRefused as exc:
+            logger.info("No session to update for a refused request: %s", exc)
+            request.environ[key] = None
+            return
+        request.environ[key], cookies = await update_session(auth_request, options, data)
+        _hand_over(request, response, cookies)
+
+    _bridge.run(update())
+    session: Session | None = request.environ[key]
+    return session
+
+
 def has_second_factor(request: FlaskRequest | None = None, options: AuthOptions | None = None) -> bool:
     """Whether the request's session passed a two-factor code (``AuthOptions(two_factor=...)``);
     ``False`` when there is no session. Reads the session first if the view has not."""
@@ -323,4 +358,5 @@ __all__ = [
     "get_server_session",
     "has_second_factor",
     "to_auth_request",
+    "update_server_session",
 ]

@@ -27,6 +27,7 @@ from authsession.integrations._asgi import (
     serve,
     start_pending,
     to_auth_request,
+    update_session,
 )
 from authsession.options import AuthOptions
 from authsession.types import Session
@@ -63,7 +64,7 @@ class AuthSessionMiddleware:
 
 
 async def get_server_session(
-    request: HTTPConnection, response: Response | None, options: AuthOptions
+    request: HTTPConnection, response: Response | None, options: AuthOptions, *, fresh: bool = False
 ) -> Session | None:
     """The signed-in user's session, or ``None``; refreshed cookies go on ``response``.
 
@@ -71,8 +72,30 @@ async def get_server_session(
     tampered or foreign cookie (that is ``None``, logged on the ``authsession`` logger); it
     does raise :class:`~authsession.errors.ConfigurationError` for broken options.
     The result is memoised per request, and each cookie is written at most once.
+
+    ``request`` may be a WebSocket: its handshake carries the cookies. A WebSocket lives long
+    after them, so to learn that its session ended (signed out, revoked, expired), ask again
+    with ``fresh=True``, which skips the memo, before acting on a message.
     """
-    session, cookies = await read_session(request.scope, options)
+    session, cookies = await read_session(request.scope, options, fresh=fresh)
+    _put_on(response, cookies)
+    return session
+
+
+async def update_server_session(
+    request: HTTPConnection, response: Response | None, options: AuthOptions, data: Any
+) -> Session | None:
+    """Change what the session holds from a view, as Auth.js 5's ``unstable_update(data)`` does.
+
+    Your ``jwt`` callback (JWT sessions) or ``session`` callback (database sessions) runs with
+    ``trigger="update"`` and ``data`` as ``session`` / ``new_session``; the rewritten cookie goes
+    on ``response`` (and on the page's response through the middleware). Returns the updated
+    session, which later :func:`get_server_session` calls in this request see, or ``None`` when
+    nobody is signed in (with ``format="v4"``, as next-auth 4's update does, its ``user`` is the
+    one read before the callback; the next request sees the change). Unlike
+    ``POST <base>/session`` there is no CSRF check: only your server code calls this.
+    """
+    session, cookies = await update_session(request.scope, options, data)
     _put_on(response, cookies)
     return session
 
@@ -115,7 +138,9 @@ __all__ = [
     "Request",
     "get_csrf_token",
     "get_server_session",
+    "has_second_factor",
     "install",
     "parse_body",
     "to_auth_request",
+    "update_server_session",
 ]
