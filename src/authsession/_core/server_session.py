@@ -9,24 +9,14 @@ for the CSRF token itself (``get_csrf_token``).
 
 from __future__ import annotations
 
-<<<<<<< HEAD
 import inspect
 from collections.abc import Callable
 from typing import Any
 
 from authsession._core.actions.session import read
-from authsession._core.context import CoreOptions, build_context
-from authsession._core.http import AuthRequest, Cookie
-=======
-import logging
-from typing import Any
-
-from authsession._core.actions.session import read
-from authsession._core.context import Context, CoreOptions, build_context, init_callback_url, init_csrf
+from authsession._core.context import Context, CoreOptions, build_context
 from authsession._core.http import AuthRequest, Cookie
 from authsession._core.request_data import bearer_token
-from authsession.errors import InvalidCallbackUrl
->>>>>>> 402d3ca (Sessions beyond page requests: WebSocket routes, opt-in bearer tokens, and updating the session from a view (issue 14, items 4 and 5))
 from authsession.types import Session
 
 
@@ -35,22 +25,10 @@ async def get_session(
 ) -> tuple[Session | None, list[Cookie]]:
     """The session of ``request`` (or ``None``) and the cookies to set on its response."""
     ctx = build_context(request, options, "session", None, now)
-<<<<<<< HEAD
-=======
     if options.bearer_sessions and (token := session_bearer_token(ctx)) is not None:
         # An API client's token: read it as the session cookie, and set no cookie in return.
         ctx.read_session_from(token)
         return await read(ctx), []
-    init_csrf(ctx)
-    try:
-        await init_callback_url(ctx)
-    except InvalidCallbackUrl as exc:
-        logger.info("Ignoring a bad callback-url cookie: %s", exc)
-    except Exception:
-        # A failing redirect callback must not turn every page into a 500: the session does not
-        # depend on the callback URL.
-        logger.exception("The redirect callback raised while resolving the callback-url cookie")
->>>>>>> 402d3ca (Sessions beyond page requests: WebSocket routes, opt-in bearer tokens, and updating the session from a view (issue 14, items 4 and 5))
     session = await read(ctx)
     return session, ctx.response_cookies
 
@@ -65,7 +43,6 @@ async def second_factor_used(request: AuthRequest, options: CoreOptions, *, now:
     return await options.strategy.has_second_factor(ctx)
 
 
-<<<<<<< HEAD
 def reads_without_waiting(options: CoreOptions) -> bool:
     """Whether :func:`get_session` with ``options`` finishes without ever waiting on I/O.
 
@@ -85,7 +62,8 @@ def reads_without_waiting(options: CoreOptions) -> bool:
 def _plain(fn: Callable[..., Any]) -> bool:
     # A ``def`` function or method; anything else (a callable object, a partial) may hand back an awaitable.
     return (inspect.isfunction(fn) or inspect.ismethod(fn)) and not inspect.iscoroutinefunction(fn)
-=======
+
+
 async def update_session(
     request: AuthRequest, options: CoreOptions, data: Any, *, now: float | None = None
 ) -> tuple[Session | None, list[Cookie]]:
@@ -107,4 +85,3 @@ def session_bearer_token(ctx: Context) -> str | None:
     if ctx.session_store.value:
         return None
     return bearer_token(ctx.request.headers.get("authorization"))
->>>>>>> 402d3ca (Sessions beyond page requests: WebSocket routes, opt-in bearer tokens, and updating the session from a view (issue 14, items 4 and 5))

@@ -45,11 +45,7 @@ from authsession._core.request_data import (
     parse_body,
     refusal,
 )
-<<<<<<< HEAD
-from authsession._core.server_session import get_session, reads_without_waiting, second_factor_used
-=======
-from authsession._core.server_session import get_session, second_factor_used, update_session
->>>>>>> 402d3ca (Sessions beyond page requests: WebSocket routes, opt-in bearer tokens, and updating the session from a view (issue 14, items 4 and 5))
+from authsession._core.server_session import get_session, reads_without_waiting, second_factor_used, update_session
 from authsession.integrations import _bridge
 from authsession.options import AuthOptions
 from authsession.types import Session
