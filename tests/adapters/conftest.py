@@ -98,6 +98,6 @@ def django_postgres_migrated(django_postgres_url: str) -> str:
 
 @pytest.fixture
 def django_postgres(django_postgres_migrated: str) -> str:
-    tables = "users, accounts, sessions, verification_token, authenticators"
+    tables = "users, accounts, sessions, verification_token, authenticators, two_factor, two_factor_recovery_codes"
     run_sql(django_postgres_migrated, f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
     return django_postgres_migrated

@@ -8,8 +8,8 @@ Next.js app using ``@auth/pg-adapter`` reads and writes. Datetimes are timezone-
 Ships with :class:`MemoryAdapter` (tests), ``authsession.adapters.sqlalchemy.SQLAlchemyAdapter``
 (SQLite, PostgreSQL), ``authsession.adapters.django.DjangoAdapter`` (Django's ORM) and
 ``authsession.adapters.redis.RedisAdapter``; every one passes the conformance suite in
-:mod:`authsession.testing`. All but the Django one also implement :class:`TwoFactorAdapter`,
-the storage of two-factor sign-in.
+:mod:`authsession.testing`. Each also implements :class:`TwoFactorAdapter`, the storage of
+two-factor sign-in.
 """
 
 from authsession.adapters.base import Adapter, AdapterError, TwoFactorAdapter

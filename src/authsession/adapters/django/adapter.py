@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from types import ModuleType
@@ -19,7 +19,7 @@ from django.utils.connection import ConnectionDoesNotExist
 
 from authsession.adapters._authjs_schema import ACCOUNT_FIELDS, USER_FIELDS, int_id, pick
 from authsession.adapters.base import AdapterError
-from authsession.types import Account, AdapterSession, User, VerificationToken
+from authsession.types import Account, AdapterSession, TwoFactorRecord, User, VerificationToken
 
 T = TypeVar("T")
 
@@ -105,7 +105,7 @@ class DjangoAdapter:
         return updated
 
     async def delete_user(self, user_id: str) -> None:
-        """Delete the user, their accounts, sessions and passkeys, in one transaction."""
+        """Delete the user with their accounts, sessions, passkeys and two-factor, in one transaction."""
         uid = int_id(user_id)
         if uid is None:
             return
@@ -113,7 +113,7 @@ class DjangoAdapter:
         def work(m: ModuleType) -> None:
             with transaction.atomic(using=self.using):
                 # The database cascades too; a write first takes SQLite's write lock at once.
-                for model in (m.Session, m.Account, m.Authenticator):
+                for model in (m.Session, m.Account, m.Authenticator, m.TwoFactorRecoveryCode, m.TwoFactor):
                     model.objects.using(self.using).filter(user_id=uid).delete()
                 m.User.objects.using(self.using).filter(id=uid).delete()
 
@@ -222,6 +222,94 @@ class DjangoAdapter:
             return bool(tokens.filter(identifier=identifier, expires__gt=after).exists())
 
         return await self._run("has_verification_token_expiring_after", work)
+
+    # --- two-factor (TwoFactorAdapter) --------------------------------------------------------
+
+    async def get_two_factor(self, user_id: str) -> TwoFactorRecord | None:
+        uid = int_id(user_id)
+        if uid is None:
+            return None
+
+        def work(m: ModuleType) -> TwoFactorRecord | None:
+            found = _first(m.TwoFactor.objects.using(self.using).filter(user_id=uid))
+            if found is None:
+                return None
+            return {
+                "userId": str(found.user_id),
+                "secret": found.secret,
+                "enabledAt": found.enabled_at,
+                "lastStep": found.last_step,
+            }
+
+        return await self._run("get_two_factor", work)
+
+    async def set_two_factor(self, record: TwoFactorRecord, recovery_codes: Sequence[str] | None = None) -> None:
+        uid = int_id(record["userId"])
+        if uid is None:
+            raise AdapterError(f"DjangoAdapter.set_two_factor: no user with id {record['userId']!r}")
+        enabled_at = record["enabledAt"]
+        values = {
+            "secret": record["secret"],
+            "enabled_at": None if enabled_at is None else _aware(enabled_at),
+            "last_step": record["lastStep"],
+        }
+
+        def work(m: ModuleType) -> None:
+            with transaction.atomic(using=self.using):
+                if not m.TwoFactor.objects.using(self.using).filter(user_id=uid).update(**values):
+                    m.TwoFactor.objects.using(self.using).create(user_id=uid, **values)
+                if recovery_codes is not None:
+                    codes = m.TwoFactorRecoveryCode.objects.using(self.using)
+                    codes.filter(user_id=uid).delete()
+                    codes.bulk_create(
+                        [m.TwoFactorRecoveryCode(user_id=uid, code_hash=code) for code in set(recovery_codes)]
+                    )
+
+        await self._run("set_two_factor", work)
+
+    async def delete_two_factor(self, user_id: str) -> None:
+        uid = int_id(user_id)
+        if uid is None:
+            return
+
+        def work(m: ModuleType) -> None:
+            with transaction.atomic(using=self.using):
+                m.TwoFactorRecoveryCode.objects.using(self.using).filter(user_id=uid).delete()
+                m.TwoFactor.objects.using(self.using).filter(user_id=uid).delete()
+
+        await self._run("delete_two_factor", work)
+
+    async def use_two_factor_step(self, user_id: str, step: int) -> bool:
+        """One conditional UPDATE: of two requests with the same code, the database lets one through."""
+        uid = int_id(user_id)
+        if uid is None:
+            return False
+
+        def work(m: ModuleType) -> bool:
+            records = m.TwoFactor.objects.using(self.using).filter(user_id=uid, last_step__lt=step)
+            return bool(records.update(last_step=step) == 1)
+
+        return await self._run("use_two_factor_step", work)
+
+    async def use_recovery_code(self, user_id: str, code_hash: str) -> bool:
+        uid = int_id(user_id)
+        if uid is None:
+            return False
+
+        def work(m: ModuleType) -> bool:
+            codes = m.TwoFactorRecoveryCode.objects.using(self.using).filter(user_id=uid, code_hash=code_hash)
+            return bool(codes.delete()[0] == 1)
+
+        return await self._run("use_recovery_code", work)
+
+    async def count_recovery_codes(self, user_id: str) -> int:
+        uid = int_id(user_id)
+        if uid is None:
+            return 0
+        return await self._run(
+            "count_recovery_codes",
+            lambda m: int(m.TwoFactorRecoveryCode.objects.using(self.using).filter(user_id=uid).count()),
+        )
 
     # --- running the ORM --------------------------------------------------------------------
 

@@ -118,3 +118,43 @@ class Authenticator(models.Model):
 
     def __str__(self) -> str:
         return f"passkey of user {self.user_id}"
+
+
+class TwoFactor(models.Model):
+    """A user's TOTP enrolment: authsession's two-factor sign-in, not part of Auth.js.
+
+    ``secret`` is encrypted by authsession; ``last_step`` is the newest TOTP step used.
+    """
+
+    user: models.OneToOneField[User, User] = models.OneToOneField(
+        User, on_delete=models.CASCADE, primary_key=True, db_column="userId", related_name="two_factor"
+    )
+    user_id: int  # the column behind ``user``
+    secret: models.TextField[str, str] = models.TextField()
+    enabled_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
+        null=True, db_column="enabledAt"
+    )
+    last_step: models.BigIntegerField[int, int] = models.BigIntegerField(default=0, db_default=0, db_column="lastStep")
+
+    class Meta:
+        db_table = "two_factor"
+
+    def __str__(self) -> str:
+        return f"two-factor of user {self.user_id}"
+
+
+class TwoFactorRecoveryCode(models.Model):
+    """One single-use recovery code of a user, as a hash."""
+
+    pk = models.CompositePrimaryKey("user_id", "code_hash")
+    user: models.ForeignKey[User, User] = models.ForeignKey(
+        User, on_delete=models.CASCADE, db_column="userId", db_index=False, related_name="recovery_codes"
+    )
+    user_id: int  # the column behind ``user``
+    code_hash: models.CharField[str, str] = models.CharField(max_length=255, db_column="codeHash")
+
+    class Meta:
+        db_table = "two_factor_recovery_codes"
+
+    def __str__(self) -> str:
+        return f"recovery code of user {self.user_id}"

@@ -1,4 +1,4 @@
-"""The migration operation that creates the Auth.js tables with the DDL in ``adapters/sql/``.
+"""The migration operation that creates the tables with authsession's DDL in ``adapters/sql/``.
 
 Django's own DDL differs from the Auth.js schema in ways another client notices: foreign keys
 without ``ON DELETE CASCADE`` (Django cascades in Python, so ``@auth/pg-adapter``'s
@@ -25,7 +25,7 @@ from authsession.adapters._authjs_schema import ddl_statements
 _FOLDER = {"postgresql": "", "sqlite": "sqlite/"}
 
 
-class CreateAuthjsTables(Operation):
+class CreateTables(Operation):
     """Create the models of ``models`` with the DDL files ``steps`` (``sql/[sqlite/]<step>.sql``)."""
 
     reduces_to_sql = True
@@ -70,4 +70,4 @@ class CreateAuthjsTables(Operation):
                 schema_editor.delete_model(found)
 
     def describe(self) -> str:
-        return "Create the Auth.js tables " + ", ".join(model.name for model in self.models)
+        return "Create the tables " + ", ".join(model.name for model in self.models)

@@ -10,7 +10,7 @@ from typing import ClassVar
 import django.db.models.deletion
 from django.db import migrations, models
 
-from authsession.adapters.django.schema import CreateAuthjsTables
+from authsession.adapters.django.schema import CreateTables
 
 
 def _user_key(related_name: str) -> models.ForeignKey[object]:
@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
     dependencies: ClassVar[list[tuple[str, str]]] = []
 
     operations = [
-        CreateAuthjsTables(
+        CreateTables(
             steps=["001_authjs_schema", "003_authenticators"],
             models=[
                 migrations.CreateModel(
