@@ -28,7 +28,7 @@ from authsession.adapters.sqlalchemy import SQLAlchemyAdapter
 from authsession.providers import OIDC
 from helpers import driver_dsn
 from nextjs_app import ADA, BABBAGE, BIG_CLAIM_LENGTH, LOGGED_OUT, twin_app, twin_options
-from oauth.app import LiveServer, UserAgent, build_app, build_options
+from oauth.app import LiveServer, UserAgent, build_app, build_options, with_query
 
 from .peers import SECRET, WELCOME, DatabaseInterop, OIDCInterop, page, signed_in_through
 from .sites import Jar, Site, assert_signed_in, set_cookies
@@ -231,6 +231,33 @@ def test_id_tokens_auth_js_does_not_verify_are_refused_here(
         finally:
             agent.close()
     assert signed_in == {"python": False, "nextjs": auth_js_signs_in}
+
+
+@pytest.mark.parametrize(
+    ("change", "lands_on"),
+    [
+        ({"iss": None}, "/api/auth/error?error=Configuration"),
+        ({"iss": "http://127.0.0.1:1"}, "/api/auth/error?error=Configuration"),
+        ({"error": "access_denied", "code": None}, "/api/auth/signin?error=OAuthCallbackError"),
+    ],
+    ids=["without-iss", "wrong-iss", "provider-error"],
+)
+def test_a_failed_oauth_callback_ends_where_auth_js_sends_it(
+    nextjs15_oidc: OIDCInterop, python_oidc_app: str, change: dict[str, str | None], lands_on: str
+) -> None:
+    """The provider's answer, changed on the way back: both apps send the browser to the same page.
+
+    The provider advertises RFC 9207's ``iss`` parameter, so a callback without it is refused.
+    """
+    for url in (python_oidc_app, nextjs15_oidc.nextjs_url):
+        agent = UserAgent(url)
+        try:
+            callback = agent.authorize(agent.start_sign_in("local", f"{url}/profile"))
+            response = agent.request("GET", with_query(callback, **change))
+            assert response.status_code == 302, f"{url}: {response.status_code} {response.text[:300]}"
+            assert response.headers["location"] == f"{url}{lands_on}"
+        finally:
+            agent.close()
 
 
 # --- database sessions on one PostgreSQL database ------------------------------------------------

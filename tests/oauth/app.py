@@ -13,7 +13,7 @@ import threading
 import time
 from html import escape, unescape
 from typing import Any, Literal
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import httpx2
 import uvicorn
@@ -234,3 +234,14 @@ class UserAgent:
 
 def query_of(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
+
+
+def with_query(url: str, **changes: str | None) -> str:
+    """``url`` with some query parameters replaced (``None`` removes one)."""
+    query = query_of(url)
+    for name, value in changes.items():
+        if value is None:
+            query.pop(name, None)
+        else:
+            query[name] = value
+    return urlsplit(url)._replace(query=urlencode(query)).geturl()

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import httpx2
 import pytest
 
 from oidc_provider import OpenIDProvider
 
-from .app import Format, LiveServer, UserAgent, query_of
+from .app import Format, LiveServer, UserAgent, query_of, with_query
 
 pytestmark = pytest.mark.node
 
@@ -40,17 +40,6 @@ V4_OAUTH_SIGNIN = "/api/auth/error?error=OAuthSignin"
 def check_cookie(format: Format, check: str) -> str:
     stem = "next-auth" if format == "v4" else "authjs"
     return {"state": f"{stem}.state", "pkce": f"{stem}.pkce.code_verifier", "nonce": f"{stem}.nonce"}[check]
-
-
-def with_query(url: str, **changes: str | None) -> str:
-    """``url`` with some query parameters replaced (``None`` removes one)."""
-    query = query_of(url)
-    for name, value in changes.items():
-        if value is None:
-            query.pop(name, None)
-        else:
-            query[name] = value
-    return urlsplit(url)._replace(query=urlencode(query)).geturl()
 
 
 def flip_a_character(jwe: str) -> str:
