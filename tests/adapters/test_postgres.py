@@ -8,10 +8,11 @@ from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from authsession.adapters import AdapterError
 from authsession.adapters.sqlalchemy import SQLAlchemyAdapter
+from authsession.testing.adapter_suite import at
 from helpers import driver_dsn
 
 from .sql_suite import SQLAlchemyAdapterSuite
@@ -115,12 +116,42 @@ async def test_password_never_in_errors() -> None:
     await adapter.close()
 
 
+async def test_a_session_read_is_one_round_trip(postgres_url: str) -> None:
+    """No pre-ping, no BEGIN/ROLLBACK: a read on a warm connection is one message on the wire
+    (Bind/Execute/Sync of the statement asyncpg prepared on that connection's first read)."""
+    adapter = await fresh_adapter(postgres_url)
+    user = await adapter.create_user({"email": "one-trip@example.com"})
+    session = await adapter.create_session({"sessionToken": "one-trip", "userId": user["id"], "expires": at(1)})
+    await adapter.engine.dispose()
+    sent: list[bytes] = []
+
+    def count_messages(dbapi_connection: Any, record: Any) -> None:
+        transport = dbapi_connection.driver_connection._transport
+        write = transport.write
+
+        def counted(data: bytes) -> None:
+            sent.append(bytes(data))
+            write(data)
+
+        transport.write = counted
+
+    event.listen(adapter.engine.sync_engine, "connect", count_messages)
+    assert await adapter.get_session_and_user("one-trip") == (session, user)  # connects and prepares
+    sent.clear()
+    for _ in range(5):
+        assert await adapter.get_session_and_user("one-trip") == (session, user)
+    assert len(sent) == 5, sent
+    await adapter.close()
+
+
 async def test_recovers_after_connections_are_killed(postgres_url: str) -> None:
-    """pool_pre_ping: a database restart (here: every connection terminated) costs no request."""
+    """A database restart (here: every connection terminated) costs no request, and no read pays
+    for a ping: the pool asks asyncpg whether the server closed the connection."""
     adapter = await fresh_adapter(postgres_url)
     created = await adapter.create_user({"email": "restart@example.com"})
     await kill_connections(postgres_url)
     assert await adapter.get_user(created["id"]) == created
+    assert await adapter.get_user_by_email("restart@example.com") == created
     await adapter.close()
 
 
@@ -134,3 +165,22 @@ async def kill_connections(url: str) -> None:
         )
     finally:
         await conn.close()
+
+
+async def test_a_read_on_a_connection_closed_under_it_is_retried(postgres_url: str) -> None:
+    """The server may close a connection after the pool handed it out: the read runs again on
+    a new connection instead of failing the page."""
+    adapter = await fresh_adapter(postgres_url)
+    created = await adapter.create_user({"email": "retried@example.com"})
+    terminated: list[int] = []
+
+    def terminate_at_checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        if not terminated:
+            terminated.append(dbapi_connection.driver_connection.get_server_pid())
+            dbapi_connection.driver_connection.terminate()
+
+    # Runs after the adapter's own checkout check, so the connection is handed out, then dies.
+    event.listen(adapter.engine.sync_engine, "checkout", terminate_at_checkout)
+    assert await adapter.get_user(created["id"]) == created
+    assert terminated
+    await adapter.close()

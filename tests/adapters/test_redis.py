@@ -100,6 +100,25 @@ class TestRedisAdapter(AdapterConformanceSuite):
                 {"identifier": "a", "token": "b", "expires": at(1).replace(tzinfo=None)}
             )
 
+    async def test_a_session_read_is_one_round_trip(self, redis_url: str, redis_prefix: str) -> None:
+        commands: list[tuple[Any, ...]] = []
+
+        class Recording(aioredis.Redis):
+            async def execute_command(self, *args: Any, **options: Any) -> Any:
+                commands.append(args)
+                return await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
+
+        client = Recording.from_url(redis_url, decode_responses=True)
+        adapter = RedisAdapter(client, prefix=redis_prefix)
+        user = await adapter.create_user(new_user(id="a:b}{%"))
+        session = await self.create_session(adapter, user["id"])
+        commands.clear()
+        assert await adapter.get_session_and_user(session["sessionToken"]) == (session, user)
+        assert await adapter.get_session_and_user("no-such-token") is None
+        assert len(commands) == 2, commands
+        await adapter.delete_user(user["id"])
+        await client.aclose()
+
     async def test_multi_key_operations_stay_in_one_slot(self, redis_url: str, redis_prefix: str) -> None:
         """Every command or script given several keys names keys of one cluster slot."""
         commands: list[tuple[Any, ...]] = []
@@ -119,7 +138,9 @@ class TestRedisAdapter(AdapterConformanceSuite):
             await adapter.link_account(oauth_account(user["id"], provider="a:b", providerAccountId="}"))
             session = await self.create_session(adapter, user["id"])
             await adapter.update_session(session["sessionToken"], at(3))
-            await adapter.get_session_and_user(session["sessionToken"])
+            found = await adapter.get_session_and_user(session["sessionToken"])
+            assert found is not None
+            assert found[1]["id"] == user_id  # the script escapes the user's key as _user_key does
             await adapter.create_verification_token({"identifier": user_id, "token": "{x}", "expires": at(1)})
             await adapter.has_verification_token_expiring_after(user_id, at(0))
             await adapter.use_verification_token(user_id, "{x}")

@@ -25,9 +25,11 @@ What is atomic, and why it is cluster-safe:
   ``use_verification_token``, which deletes and returns in one script: single use).
 - Two-factor keys share the user's tag: ``use_two_factor_step`` is a compare-and-set script and
   ``use_recovery_code`` one ``SREM``, so of two requests with one code only one succeeds.
-- ``get_session_and_user`` costs two round trips: the session key (tagged by the token, the only
-  thing the cookie holds) names the user, whose key lives in another slot. A user deleted between
-  the two reads gives ``None``, as it should.
+- ``get_session_and_user`` is one round trip on a single Redis server: a script reads the
+  session key and then the user's hash it names. On a cluster it costs two, as the session key
+  (tagged by the token, the only thing the cookie holds) and the user's key live in different
+  slots, and a script may touch one slot only. A user deleted between the two reads gives
+  ``None``, as it should.
 - ``get_user_by_email`` and ``get_user_by_account`` read the index, then the user (two trips).
 - ``delete_user`` spans slots, so it is ordered, not atomic: the user's sessions go first (so
   nothing signs in as a half-deleted user), then accounts, the email index and the user. Run it
@@ -122,6 +124,17 @@ local last = redis.call('HGET', KEYS[1], 'lastStep')
 if not last or tonumber(last) >= tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'lastStep', ARGV[1])
 return 1
+"""
+
+# KEYS[1] session key; ARGV[1] the prefix. The session and its user's hash (flat), or nil.
+# The user's key is not declared: it is named by the session, so this runs on one server only,
+# never on a cluster. The escaping is _escape's, and _user_key's layout.
+_SCRIPT_SESSION_AND_USER = """
+local stored = redis.call('GET', KEYS[1])
+if not stored then return false end
+local id = cjson.decode(stored).userId
+id = id:gsub('%%', '%%25'):gsub('{', '%%7B'):gsub('}', '%%7D'):gsub(':', '%%3A')
+return {stored, redis.call('HGETALL', ARGV[1] .. ':{user:' .. id .. '}')}
 """
 
 _USER_FIELDS = ("id", "name", "email", "image", "emailVerified")
@@ -343,13 +356,22 @@ class RedisAdapter:
         return _session(record)
 
     async def get_session_and_user(self, session_token: str) -> tuple[AdapterSession, User] | None:
-        """The session, then its user: two round trips, as they live in different slots."""
+        """The session, then its user: one round trip, or two on a cluster (see the module's notes)."""
+        key = self._session_key(session_token)
         async with self._errors("get_session_and_user"):
-            stored = await self._client.get(self._session_key(session_token))
-            if stored is None:
-                return None
-            session = _session(json.loads(stored))
-            user = await self._client.hgetall(self._user_key(session["userId"]))
+            if isinstance(self._client, RedisCluster):
+                stored = await self._client.get(key)
+                if stored is None:
+                    return None
+                session = _session(json.loads(stored))
+                user = await self._client.hgetall(self._user_key(session["userId"]))
+            else:
+                found = await self._eval(_SCRIPT_SESSION_AND_USER, keys=[key], args=[self._prefix])
+                if found is None:
+                    return None
+                stored, fields = found
+                session = _session(json.loads(stored))
+                user = dict(zip(fields[::2], fields[1::2], strict=True))
         return (session, _user(user)) if user else None
 
     async def update_session(self, session_token: str, expires: datetime) -> AdapterSession | None:

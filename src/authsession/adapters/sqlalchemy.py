@@ -12,6 +12,14 @@ Create the tables with ``await adapter.create_schema()`` (idempotent), or apply
 ``003_authenticators.sql``, Auth.js 5's table of passkeys). Alembic users can point
 ``target_metadata`` at :data:`metadata`.
 
+Reads are one round trip. On PostgreSQL (asyncpg) a read runs on the driver directly, as a
+statement asyncpg prepares once per connection, on a connection from the engine's pool; the
+pool drops connections the server closed (a restart) by asking asyncpg, which knows without a
+ping, and a read that meets a dead connection anyway is retried once on a new one. On a SQLite
+file a read is a short indexed lookup, run on the event loop's own thread without aiosqlite's
+thread hop (it falls back to aiosqlite while a writer holds a lock). Writes, and other drivers'
+reads, go through SQLAlchemy.
+
 Ids are ``SERIAL`` integers, as in Auth.js' SQL schema: the database assigns a new user's id
 (any ``id`` you pass to ``create_user`` is ignored, exactly as ``@auth/pg-adapter`` does) and
 records carry it as a decimal string, because the adapter protocol's ids are strings.
@@ -26,9 +34,12 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import Iterator, Sequence
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 try:
     from sqlalchemy import (
@@ -45,6 +56,7 @@ try:
         Table,
         Text,
         UniqueConstraint,
+        bindparam,
         delete,
         event,
         exists,
@@ -54,11 +66,13 @@ try:
         text,
         update,
     )
-    from sqlalchemy.engine import URL, RowMapping, make_url
-    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+    from sqlalchemy.engine import URL, make_url
+    from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
     from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
     from sqlalchemy.pool import StaticPool
+    from sqlalchemy.sql import Select
     from sqlalchemy.types import TypeDecorator
+    from sqlalchemy.util import await_only, greenlet_spawn
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise ImportError(
         "SQLAlchemyAdapter needs SQLAlchemy 2 with asyncio: pip install authsession[sqlalchemy]"
@@ -179,6 +193,19 @@ two_factor_recovery_codes = Table(
     PrimaryKeyConstraint("userId", "codeHash"),
 )
 
+#: The reads, built once (building a statement costs more than running it on a warm connection).
+_SESSION_AND_USER = (
+    select(sessions.c.sessionToken, sessions.c.userId, sessions.c.expires, *users.c)
+    .join(users, users.c.id == sessions.c.userId)
+    .where(sessions.c.sessionToken == bindparam("token"))
+)
+_USER_BY_ID = select(users).where(users.c.id == bindparam("id"))
+_USER_BY_EMAIL = select(users).where(users.c.email == bindparam("email"))
+_USER_BY_ACCOUNT = (
+    select(users)
+    .join(accounts, accounts.c.userId == users.c.id)
+    .where(accounts.c.provider == bindparam("provider"), accounts.c.providerAccountId == bindparam("account_id"))
+)
 #: Plain URLs get the async driver this adapter is tested with.
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
 _EXTRA_FOR_DRIVER = {"aiosqlite": "sqlalchemy", "asyncpg": "postgres", "psycopg": "postgres"}
@@ -218,6 +245,20 @@ class SQLAlchemyAdapter:
                 ) from exc
             self._owns_engine = True
         self._password = self._bound_engine.url.password or ""
+        dialect = self._bound_engine.dialect
+        #: What _errors turns into AdapterError: reads on the driver directly raise its own errors.
+        self._failures: tuple[type[Exception], ...] = (
+            SQLAlchemyError,
+            OSError,
+            ValueError,
+            sqlite3.Error,
+            *_driver_errors(dialect.driver),
+        )
+        self._statements: dict[Select[Any], _Statement] = {}
+        # Where reads skip aiosqlite's thread: a plain SQLite file, one connection per thread.
+        self._sqlite_file = _plain_sqlite_file(self._bound_engine.url) if dialect.driver == "aiosqlite" else None
+        self._sqlite_readers = threading.local()
+        self._sqlite_opened: list[sqlite3.Connection] = []
         # Reads (and single-statement writes) need no transaction: on autocommit they cost one
         # round trip instead of BEGIN, query, ROLLBACK. Same pool as the engine. Not on SQLite:
         # there is no wire to save, and switching aiosqlite's mode costs two thread hops a call.
@@ -229,6 +270,8 @@ class SQLAlchemyAdapter:
             event.listen(self._bound_engine.sync_engine, "connect", _configure_sqlite)
         if self._bound_engine.dialect.driver == "aiosqlite":
             _hide_aiosqlite_arguments()
+        if self._bound_engine.dialect.driver == "asyncpg":
+            event.listen(self._bound_engine.sync_engine, "checkout", _drop_closed_asyncpg)
         # The loop the pool's connections belong to (see _follow_loop). aiosqlite's connections
         # are threads that answer whichever loop calls them: they need no following.
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -291,6 +334,9 @@ class SQLAlchemyAdapter:
 
     async def close(self) -> None:
         """Close the connection pool, if the adapter made it (an engine you passed is yours)."""
+        for reader in self._sqlite_opened:
+            reader.close()
+        self._sqlite_opened.clear()
         if self._owns_engine:
             await self._engine.dispose()
 
@@ -308,18 +354,14 @@ class SQLAlchemyAdapter:
         user_id = int_id(id)
         if user_id is None:
             return None
-        return await self._one_user("get_user", select(users).where(users.c.id == user_id))
+        return await self._one_user("get_user", _USER_BY_ID, {"id": user_id})
 
     async def get_user_by_email(self, email: str) -> User | None:
-        return await self._one_user("get_user_by_email", select(users).where(users.c.email == email))
+        return await self._one_user("get_user_by_email", _USER_BY_EMAIL, {"email": email})
 
     async def get_user_by_account(self, provider: str, provider_account_id: str) -> User | None:
-        query = (
-            select(users)
-            .join(accounts, accounts.c.userId == users.c.id)
-            .where(accounts.c.provider == provider, accounts.c.providerAccountId == provider_account_id)
-        )
-        return await self._one_user("get_user_by_account", query)
+        params = {"provider": provider, "account_id": provider_account_id}
+        return await self._one_user("get_user_by_account", _USER_BY_ACCOUNT, params)
 
     async def update_user(self, user: User) -> User:
         """Set the fields present in ``user`` and return the whole user."""
@@ -393,14 +435,7 @@ class SQLAlchemyAdapter:
 
     async def get_session_and_user(self, session_token: str) -> tuple[AdapterSession, User] | None:
         """The session and its user, in one query (a join)."""
-        query = (
-            select(sessions.c.sessionToken, sessions.c.userId, sessions.c.expires, *users.c)
-            .join(users, users.c.id == sessions.c.userId)
-            .where(sessions.c.sessionToken == session_token)
-        )
-        with self._errors("get_session_and_user"):
-            async with self._autocommit.connect() as conn:
-                row = (await conn.execute(query)).mappings().one_or_none()
+        row = await self._read("get_session_and_user", _SESSION_AND_USER, {"token": session_token})
         if row is None:
             return None
         return _session(row), _user(row)
@@ -540,22 +575,147 @@ class SQLAlchemyAdapter:
 
     # --- helpers ----------------------------------------------------------------------------
 
-    async def _one_user(self, method: str, query: Any) -> User | None:
-        with self._errors(method):
-            async with self._autocommit.connect() as conn:
-                row = (await conn.execute(query)).mappings().first()
+    async def _one_user(self, method: str, query: Select[Any], params: Mapping[str, Any]) -> User | None:
+        row = await self._read(method, query, params)
         return _user(row) if row is not None else None
+
+    async def _read(self, method: str, query: Select[Any], params: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """The first row of ``query``, a read of at most one row by a unique key.
+
+        ``params`` are strings and integers, which every driver takes as they are.
+        """
+        engine = self._autocommit
+        with self._errors(method):
+            if self._sqlite_file is not None:
+                # A writer's lock (rare with WAL): wait for it in aiosqlite's thread, not on the loop.
+                with contextlib.suppress(sqlite3.OperationalError):
+                    return self._read_sqlite(self._statement(query), params)
+            elif engine.dialect.driver == "asyncpg":
+                return await greenlet_spawn(self._read_asyncpg, engine, self._statement(query), params)
+            async with engine.connect() as conn:
+                return cast("Mapping[str, Any] | None", (await conn.execute(query, params)).mappings().first())
+
+    def _statement(self, query: Select[Any]) -> _Statement:
+        statement = self._statements.get(query)
+        if statement is None:
+            statement = self._statements[query] = _Statement.compile(query, self._bound_engine.dialect)
+        return statement
+
+    def _read_asyncpg(
+        self, engine: AsyncEngine, statement: _Statement, params: Mapping[str, Any]
+    ) -> Mapping[str, Any] | None:
+        # Runs in SQLAlchemy's greenlet: one switch for the pool checkout, the query and the return.
+        # asyncpg prepares the statement once per connection and caches it.
+        arguments = statement.arguments(params)
+        for attempt in (1, 2):
+            connection = engine.sync_engine.raw_connection()
+            driver = connection.driver_connection
+            assert driver is not None
+            try:
+                record = await_only(driver.fetchrow(statement.sql, *arguments))
+            except _asyncpg_disconnects() as exc:
+                # Closed under us (a restart, an idle timeout): a read is safe to run again.
+                connection.invalidate(exc)
+                if attempt == 2:
+                    raise
+                continue
+            finally:
+                connection.close()
+            return statement.row(record) if record is not None else None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _read_sqlite(self, statement: _Statement, params: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        reader: sqlite3.Connection | None = getattr(self._sqlite_readers, "connection", None)
+        if reader is None:
+            assert self._sqlite_file is not None
+            # timeout=0: a locked database raises at once (the caller falls back) instead of
+            # blocking the event loop; query_only: this connection can never write.
+            reader = sqlite3.connect(self._sqlite_file, timeout=0, isolation_level=None, check_same_thread=False)
+            reader.execute("PRAGMA query_only = ON")
+            self._sqlite_readers.connection = reader
+            self._sqlite_opened.append(reader)
+        # fetchall, not fetchone: it runs the statement to its end, which ends the read
+        # transaction, so the next read sees the latest commit.
+        rows = reader.execute(statement.sql, statement.arguments(params)).fetchall()
+        return statement.row(rows[0]) if rows else None
 
     @contextlib.contextmanager
     def _errors(self, method: str) -> Iterator[None]:
         """Re-raise database and driver errors as AdapterError, with the password masked."""
         try:
             yield
-        except (SQLAlchemyError, OSError, ValueError) as exc:
+        except self._failures as exc:
             message = f"SQLAlchemyAdapter.{method} failed: {_describe(exc)}"
             if self._password:
                 message = message.replace(self._password, "***")
             raise AdapterError(message, cause=exc) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class _Statement:
+    """A read compiled once for one dialect: its SQL, the order of its parameters, and how to
+    turn the driver's values into what SQLAlchemy would return (aware UTC datetimes)."""
+
+    sql: str
+    names: tuple[str, ...]
+    keys: tuple[str, ...]
+    decoders: tuple[Callable[[Any], Any] | None, ...]
+
+    @classmethod
+    def compile(cls, query: Select[Any], dialect: Dialect) -> _Statement:
+        compiled = query.compile(dialect=dialect)
+        columns = list(query.selected_columns)
+        return cls(
+            sql=str(compiled),
+            names=tuple(compiled.positiontup or ()),
+            keys=tuple(str(column.key) for column in columns),
+            decoders=tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns),
+        )
+
+    def arguments(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(params[name] for name in self.names)
+
+    def row(self, values: Sequence[Any]) -> dict[str, Any]:
+        return {
+            key: decode(value) if decode is not None else value
+            for key, decode, value in zip(self.keys, self.decoders, values, strict=True)
+        }
+
+
+def _plain_sqlite_file(url: URL) -> str | None:
+    """The file of a SQLite URL that names one plainly (no memory database, URI or options)."""
+    name = url.database or ""
+    if name in ("", ":memory:") or name.startswith("file:") or url.query:
+        return None
+    return name
+
+
+def _driver_errors(driver: str) -> tuple[type[Exception], ...]:
+    """The driver's own errors, which reads running on the driver directly can raise."""
+    if driver != "asyncpg":
+        return ()
+    import asyncpg
+
+    return (asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+@functools.cache
+def _asyncpg_disconnects() -> tuple[type[Exception], ...]:
+    import asyncpg
+
+    return (
+        ConnectionError,
+        asyncpg.InterfaceError,  # "connection is closed"
+        asyncpg.PostgresConnectionError,  # class 08, ConnectionDoesNotExistError among them
+        asyncpg.exceptions.AdminShutdownError,  # 57P01: the server is shutting down or restarting
+    )
+
+
+def _drop_closed_asyncpg(dbapi_connection: Any, connection_record: Any, connection_proxy: Any) -> None:
+    """The pool's check at checkout, in place of ``pool_pre_ping``'s round trip: asyncpg learns
+    that the server closed a connection (a restart, ``pg_terminate_backend``) from the socket."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("the server closed this connection")
 
 
 def _async_url(url: str | URL) -> URL:
@@ -594,11 +754,12 @@ def _default_engine_options(url: URL) -> dict[str, Any]:
             # An in-memory database lives in one connection: share it.
             return {**hidden, "poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
         return {**hidden, "pool_pre_ping": True}
-    # pool_pre_ping: recover after the database restarts; pool_recycle: outlive idle timeouts
-    # of proxies and load balancers between the app and the database.
+    # pool_pre_ping: recover after the database restarts (asyncpg needs no ping: see
+    # _drop_closed_asyncpg); pool_recycle: outlive idle timeouts of proxies and load balancers
+    # between the app and the database.
     options: dict[str, Any] = {
         **hidden,
-        "pool_pre_ping": True,
+        "pool_pre_ping": url.get_driver_name() != "asyncpg",
         "pool_recycle": 1800,
         "pool_size": 10,
         "max_overflow": 10,
@@ -630,7 +791,7 @@ def _describe(exc: BaseException) -> str:
     return f"{type(cause).__name__}: {lines[0] if lines else ''}".rstrip(": ")
 
 
-def _user(row: RowMapping) -> User:
+def _user(row: Mapping[Any, Any]) -> User:
     return {
         "id": str(row["id"]),
         "name": row["name"],
@@ -640,5 +801,5 @@ def _user(row: RowMapping) -> User:
     }
 
 
-def _session(row: RowMapping) -> AdapterSession:
+def _session(row: Mapping[Any, Any]) -> AdapterSession:
     return {"sessionToken": row["sessionToken"], "userId": str(row["userId"]), "expires": row["expires"]}
