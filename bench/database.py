@@ -10,12 +10,17 @@ key helpers and record encoders, so the layout cannot drift). Tokens look like A
 strings, randomly distributed) but are derived from the row number, so no list of a million
 tokens is kept.
 
-Then ``get_session`` (what ``get_server_session`` runs, minus the framework) reads random
-sessions through the real adapter, with the cookies a browser holds (session, CSRF,
-callback-url). The store is filled to 1,000 first and measured, then to N and measured again:
-the per-read cost must not grow with the number of sessions. Per read it reports p50 and p99,
-the queries (SQL statements, or Redis commands) and how many of them write, and the round
-trips on the wire: for PostgreSQL every message the driver sends, pool pre-ping and
+Then it reads random sessions three ways, in turn for each session so the machine's load falls
+on all three alike: the **raw driver** doing the same lookup the way you would write it by hand
+(the floor: ``sqlite3`` on the loop's thread, an ``asyncpg`` prepared statement on one
+connection, one pipelined redis-py round trip knowing the user's id), the adapter's
+``get_session_and_user``, and ``get_session`` (what ``get_server_session`` runs, minus the
+framework) with the cookies a browser holds (session, CSRF, callback-url). The store is filled
+to 1,000 first and measured, then to N and measured again: the per-read cost must not grow with
+the number of sessions. Per read it reports the p50 of the three, the adapter's ratio to the
+driver, ``get_session``'s p99,
+and for ``get_session``: the queries (SQL statements, or Redis commands) and how many of them
+write, and the round trips on the wire: for PostgreSQL every message the driver sends, pool pre-ping and
 transaction control included. The last row per backend reads sessions whose ``update_age`` has
 passed (the clock moved two days on), so each read also extends its session: one write.
 
@@ -50,6 +55,7 @@ from authsession._core.cookies import cookie_names
 from authsession._core.csrf import csrf_hash
 from authsession._core.http import AuthRequest
 from authsession._core.server_session import get_session
+from authsession.adapters import SessionCache
 from authsession.providers import Email
 from bench import machine
 
@@ -104,12 +110,8 @@ class Probe:
         if self.on:
             self.round_trips += 1
 
-    def start(self) -> None:
+    def reset(self) -> None:
         self.queries = self.writes = self.round_trips = 0
-        self.on = True
-
-    def stop(self) -> None:
-        self.on = False
 
 
 class Store(Protocol):
@@ -119,10 +121,24 @@ class Store(Protocol):
 
     async def open(self) -> None: ...
 
+    async def floor_read(self, n: int) -> Any:
+        """Session ``n`` and its user through the raw driver: the least a read can cost."""
+
     async def fill(self, first: int, last: int, expires: datetime) -> None:
         """Store users and sessions ``first`` to ``last`` (inclusive)."""
 
     async def close(self) -> None: ...
+
+
+def _count_direct_reads(adapter: Any, probe: Probe) -> None:
+    """Count the adapter's reads, which run on the driver directly, past SQLAlchemy's events."""
+    read = adapter._read
+
+    async def counted(method: str, query: Any, params: Any) -> Any:
+        probe.query(writes=False)
+        return await read(method, query, params)
+
+    adapter._read = counted
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------------------
@@ -130,6 +146,10 @@ class Store(Protocol):
 _PG_USERS = """
 INSERT INTO users (id, name, email)
 SELECT g, 'User ' || g, 'user' || g || '@example.com' FROM generate_series(CAST(:first AS integer), :last) AS g
+"""
+_PG_READ = """
+SELECT s."sessionToken", s."userId", s.expires, u.id, u.name, u.email, u."emailVerified", u.image
+FROM sessions s JOIN users u ON u.id = s."userId" WHERE s."sessionToken" = $1
 """
 _PG_SESSIONS = """
 INSERT INTO sessions ("userId", expires, "sessionToken")
@@ -148,6 +168,8 @@ class PostgresStore:
         self.probe = Probe()
         self.adapter: Any = None
         self._created = False
+        self._floor_connection: Any = None
+        self._floor_statement: Any = None
 
     def _dsn(self, database: str | None) -> str:
         url = self.server.set(drivername="postgresql", database=database)
@@ -172,8 +194,16 @@ class PostgresStore:
         self.adapter = SQLAlchemyAdapter(self.server.set(drivername="postgresql+asyncpg", database=self.database))
         engine = self.adapter.engine.sync_engine
         event.listen(engine, "before_cursor_execute", self._statement)
+        _count_direct_reads(self.adapter, self.probe)
         event.listen(engine, "connect", self._count_wire)
         await self.adapter.create_schema()
+        import asyncpg
+
+        self._floor_connection = await asyncpg.connect(self._dsn(self.database), timeout=5)
+        self._floor_statement = await self._floor_connection.prepare(_PG_READ)
+
+    async def floor_read(self, n: int) -> Any:
+        return await self._floor_statement.fetchrow(token_for(n))
 
     def _statement(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         verb = statement.lstrip().split(None, 1)[0].upper()
@@ -205,6 +235,8 @@ class PostgresStore:
             await conn.execute(text("ANALYZE users, sessions"))
 
     async def close(self) -> None:
+        if self._floor_connection is not None:
+            await self._floor_connection.close()
         if self.adapter is not None:
             await self.adapter.close()
         if self._created:
@@ -212,6 +244,9 @@ class PostgresStore:
 
 
 # --- SQLite -----------------------------------------------------------------------------------------------
+
+
+_SQLITE_READ = _PG_READ.replace("$1", "?")
 
 
 class SqliteStore:
@@ -222,6 +257,7 @@ class SqliteStore:
         self.path = self.folder / "auth.db"
         self.probe = Probe()
         self.adapter: Any = None
+        self._floor_connection: sqlite3.Connection | None = None
 
     async def open(self) -> None:
         from sqlalchemy import event
@@ -230,7 +266,13 @@ class SqliteStore:
 
         self.adapter = SQLAlchemyAdapter(f"sqlite+aiosqlite:///{self.path}")
         event.listen(self.adapter.engine.sync_engine, "before_cursor_execute", self._statement)
+        _count_direct_reads(self.adapter, self.probe)
         await self.adapter.create_schema()
+        self._floor_connection = sqlite3.connect(self.path, isolation_level=None)
+
+    async def floor_read(self, n: int) -> Any:
+        assert self._floor_connection is not None
+        return self._floor_connection.execute(_SQLITE_READ, (token_for(n),)).fetchall()
 
     def _statement(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         verb = statement.lstrip().split(None, 1)[0].upper()
@@ -260,6 +302,8 @@ class SqliteStore:
             conn.close()
 
     async def close(self) -> None:
+        if self._floor_connection is not None:
+            self._floor_connection.close()
         if self.adapter is not None:
             await self.adapter.close()
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -340,23 +384,33 @@ class RedisStore:
         self.probe = Probe(counts_round_trips=True)
         self.adapter: Any = None
         self.filled = 0
+        self._floor_client: Any = None
 
     async def open(self) -> None:
         import redis.asyncio as aioredis
 
-        from authsession.adapters.redis import RedisAdapter
+        from authsession.adapters.redis import _SCRIPT_SESSION_AND_USER, RedisAdapter
 
         client = aioredis.from_url(self.url, decode_responses=True, socket_connect_timeout=5)
         await client.ping()
         execute, probe = client.execute_command, self.probe
 
         async def counted(*args: Any, **options: Any) -> Any:
-            probe.query(str(args[0]).upper() in _REDIS_WRITES)
+            name = str(args[0]).upper()
+            probe.query(name in _REDIS_WRITES and not (name == "EVAL" and args[1] == _SCRIPT_SESSION_AND_USER))
             probe.round_trip()
             return await execute(*args, **options)
 
         client.execute_command = counted  # type: ignore[method-assign]
         self.adapter = RedisAdapter(client, prefix=self.prefix)
+        self._floor_client = aioredis.from_url(self.url, decode_responses=True, socket_connect_timeout=5)
+
+    async def floor_read(self, n: int) -> Any:
+        # The best a hand-written read can do: it knows the user's id, so both reads go in one trip.
+        async with self._floor_client.pipeline(transaction=False) as pipe:
+            pipe.get(self.adapter._session_key(token_for(n)))
+            pipe.hgetall(self.adapter._user_key(str(n)))
+            return await pipe.execute()
 
     def _batches(self, first: int, last: int) -> list[range]:
         return [range(start, min(start + _REDIS_BATCH, last + 1)) for start in range(first, last + 1, _REDIS_BATCH)]
@@ -406,6 +460,8 @@ class RedisStore:
         if self.adapter is None:
             return
         adapter, client = self.adapter, self.adapter.client
+        if self._floor_client is not None:
+            await self._floor_client.aclose()
         try:
             pipe = await RespPipe.connect(self.url)
             try:
@@ -436,6 +492,8 @@ class Row:
     backend: str
     sessions: int
     case: str
+    driver_p50_us: float | None
+    adapter_p50_us: float | None
     p50_us: float
     p99_us: float
     queries_per_read: float
@@ -471,36 +529,55 @@ def _request(n: int) -> AuthRequest:
     )
 
 
-async def measure(store: Store, size: int, warm: list[int], picks: list[int], case: str, shift: float = 0) -> Row:
-    """Time ``get_session`` on sessions ``picks``, after untimed reads of ``warm`` (pool, caches)."""
-    options = _options(store.adapter)
+async def measure(
+    store: Store, size: int, warm: list[int], picks: list[int], case: str, shift: float = 0, cache: bool = False
+) -> Row:
+    """Time the driver, the adapter and ``get_session`` on sessions ``picks``, in turn for each
+    session, after untimed reads of ``warm`` (pool, caches). Only ``get_session`` is probed.
+    With ``cache``, the adapter is wrapped in a ``SessionCache`` (its ttl outlasts the row)."""
+    adapter = SessionCache(store.adapter, ttl=300) if cache else store.adapter
+    options, probe = _options(adapter), store.probe
 
     def check(n: int, session: Any) -> None:
         assert session is not None, f"{store.name}: session {n} was not found"
         assert session["user"]["email"] == email_for(n), f"{store.name}: session {n} read the wrong user"
 
     for n in warm:
+        assert await store.floor_read(n), f"{store.name}: the driver did not find session {n}"
+        assert await adapter.get_session_and_user(token_for(n)) is not None
         session, _ = await get_session(_request(n), options, now=time.time() + shift)
         check(n, session)
     requests = [_request(n) for n in picks]
+    driver: list[float] = []
+    direct: list[float] = []
     samples: list[float] = []
     gc.collect()
-    store.probe.start()
-    try:
-        for n, request in zip(picks, requests, strict=True):
-            now = time.time() + shift
+    probe.reset()
+    for n, request in zip(picks, requests, strict=True):
+        token = token_for(n)
+        # Not beside an "update due" read: its write (and fsync) would slow the next read down.
+        if not shift:
             started = time.perf_counter_ns()
-            session, _ = await get_session(request, options, now=now)
-            samples.append((time.perf_counter_ns() - started) / 1000)
-            check(n, session)
-    finally:
-        store.probe.stop()
-    probe, count = store.probe, len(picks)
+            await store.floor_read(n)
+            driver.append((time.perf_counter_ns() - started) / 1000)
+            started = time.perf_counter_ns()
+            await adapter.get_session_and_user(token)
+            direct.append((time.perf_counter_ns() - started) / 1000)
+        now = time.time() + shift
+        probe.on = True
+        started = time.perf_counter_ns()
+        session, _ = await get_session(request, options, now=now)
+        samples.append((time.perf_counter_ns() - started) / 1000)
+        probe.on = False
+        check(n, session)
+    count = len(picks)
     ordered = sorted(samples)
     return Row(
         backend=store.name,
         sessions=size,
         case=case,
+        driver_p50_us=statistics.median(driver) if driver else None,
+        adapter_p50_us=statistics.median(direct) if direct else None,
         p50_us=statistics.median(ordered),
         p99_us=ordered[max(0, math.ceil(len(ordered) * 0.99) - 1)],
         queries_per_read=probe.queries / count,
@@ -527,6 +604,11 @@ async def run_backend(store: Store, sessions: int, reads: int, report: Callable[
             rows.append(
                 await measure(store, sessions, _picks(rng, sessions, WARM), _picks(rng, sessions, reads), "fresh")
             )
+        # Sessions read again and again (a user's pages), through SessionCache: each one was read
+        # once in the warm-up, so every timed read is a hit.
+        again = _picks(rng, sessions, WARM)
+        picks = [rng.choice(again) for _ in range(reads)]
+        rows.append(await measure(store, sessions, again, picks, "cache hit", cache=True))
         # Distinct sessions, warm-up included, so each one is due for its update_age write exactly once.
         distinct = rng.sample(range(1, sessions + 1), min(WARM + reads, sessions))
         rows.append(await measure(store, sessions, distinct[:WARM], distinct[WARM:], "update due", STALE_SHIFT))
@@ -580,7 +662,10 @@ _COLUMNS = (
     ("backend", 9),
     ("sessions", 10),
     ("case", 11),
-    ("p50 µs", 8),
+    ("driver µs", 9),
+    ("adapter µs", 10),
+    ("x driver", 8),
+    ("session µs", 10),
     ("p99 µs", 8),
     ("queries/read", 12),
     ("writes/read", 11),
@@ -597,15 +682,19 @@ def _line(cells: list[str]) -> str:
 
 def print_report(result: dict[str, Any]) -> None:
     head = _line([title for title, _ in _COLUMNS])
-    print(f"\nget_server_session, database strategy: {result['reads']:,} reads of random sessions per row")
+    print(f"\nDatabase session reads: {result['reads']:,} reads of random sessions per row, p50 unless named")
     print(head)
     print("-" * len(head))
     for row in result["rows"]:
         trips = row["round_trips_per_read"]
+        driver, adapter = row["driver_p50_us"], row["adapter_p50_us"]
         cells = [
             row["backend"],
             f"{row['sessions']:,}",
             row["case"],
+            "-" if driver is None else f"{driver:.0f}",
+            "-" if adapter is None else f"{adapter:.0f}",
+            "-" if driver is None or adapter is None else f"{adapter / driver:.2f}",
             f"{row['p50_us']:.0f}",
             f"{row['p99_us']:.0f}",
             f"{row['queries_per_read']:.2f}",
@@ -616,8 +705,13 @@ def print_report(result: dict[str, Any]) -> None:
     for name, reason in result["skipped"].items():
         print(f"{name}: skipped: {reason}")
     print(
-        "\nqueries: SQL statements (SQLite, PostgreSQL) or Redis commands; round trips: messages sent on the wire"
-        " (PostgreSQL: pool pre-ping, BEGIN and ROLLBACK included; SQLite has no wire)"
+        "\ndriver: the raw driver's read of the same session and user; adapter: get_session_and_user;"
+        " x driver: adapter / driver, same run; session: get_session (get_server_session minus the framework)"
+    )
+    print(
+        "cache hit: the same reads through SessionCache(adapter), of sessions read before\n"
+        "queries: SQL statements (SQLite, PostgreSQL) or Redis commands; round trips: messages sent on the wire"
+        " (PostgreSQL: pool pre-ping and transaction control included, where there are any; SQLite has no wire)"
     )
 
 
