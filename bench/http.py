@@ -86,15 +86,18 @@ def servers() -> list[Server]:
             2,
             env={**twin, "BENCH_REFRESH_THRESHOLD": "0.1"},
         ),
-        Server(
-            "demo-1w",
-            "examples/demo app, 1 worker",
-            "uvicorn",
-            1,
-            app="bench.apps.demo:create_app",
-            email="demo@example.com",
-            password="demo-password",
-            name="Demo User",
+        *(
+            Server(
+                f"demo-{n}w",
+                f"examples/demo app, {n} worker{'s' if n > 1 else ''}",
+                "uvicorn",
+                n,
+                app="bench.apps.demo:create_app",
+                email="demo@example.com",
+                password="demo-password",
+                name="Demo User",
+            )
+            for n in (1, 2)
         ),
     ]
     return found + database_servers()
