@@ -71,8 +71,8 @@ def _http_panel(ax: Any, http: dict[str, Any]) -> None:
 def _server_colors(servers: list[str]) -> dict[str, Any]:
     import matplotlib
 
-    # Next.js red; authsession's JWT servers in blues, its database servers in greens.
-    out: dict[str, Any] = {"next": "#d62728", "demo-1w": "#9467bd"}
+    # Next.js red; the demo in purples; authsession's JWT servers in blues, its database servers in greens.
+    out: dict[str, Any] = {"next": "#d62728", "demo-1w": "#9467bd", "demo-2w": "#6a3d9a"}
     for family, cmap in ((lambda k: not k.startswith("db-"), "Blues"), (lambda k: k.startswith("db-"), "Greens")):
         ours = [s for s in servers if s not in out and family(s)]
         for i, key in enumerate(ours):
