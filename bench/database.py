@@ -145,7 +145,7 @@ def _count_direct_reads(adapter: Any, probe: Probe) -> None:
 
 _PG_USERS = """
 INSERT INTO users (id, name, email)
-SELECT g, 'User ' || g, 'user' || g || '@example.com' FROM generate_series(CAST(:first AS integer), :last) AS g
+SELECT g, 'User ' || g, 'user' || g || '@example.com' FROM generate_series($1::integer, $2::integer) AS g
 """
 _PG_READ = """
 SELECT s."sessionToken", s."userId", s.expires, u.id, u.name, u.email, u."emailVerified", u.image
@@ -153,7 +153,7 @@ FROM sessions s JOIN users u ON u.id = s."userId" WHERE s."sessionToken" = $1
 """
 _PG_SESSIONS = """
 INSERT INTO sessions ("userId", expires, "sessionToken")
-SELECT g, :expires, md5('bench-' || g)::uuid::text FROM generate_series(CAST(:first AS integer), :last) AS g
+SELECT g, $3, md5('bench-' || g)::uuid::text FROM generate_series($1::integer, $2::integer) AS g
 """
 
 
@@ -200,7 +200,6 @@ class PostgresStore:
         import asyncpg
 
         self._floor_connection = await asyncpg.connect(self._dsn(self.database), timeout=5)
-        self._floor_statement = await self._floor_connection.prepare(_PG_READ)
 
     async def floor_read(self, n: int) -> Any:
         return await self._floor_statement.fetchrow(token_for(n))
@@ -225,14 +224,15 @@ class PostgresStore:
         probe.counts_round_trips = True
 
     async def fill(self, first: int, last: int, expires: datetime) -> None:
-        from sqlalchemy import text
-
-        params = {"first": first, "last": last}
-        async with self.adapter.engine.begin() as conn:
-            await conn.execute(text(_PG_USERS), params)
-            await conn.execute(text(_PG_SESSIONS), {**params, "expires": expires})
-            await conn.execute(text("SELECT setval('users_id_seq', :last)"), {"last": last})
-            await conn.execute(text("ANALYZE users, sessions"))
+        # On the floor's own connection: the adapter's pool has a 10-second command timeout,
+        # which a million rows on a busy machine can outlast.
+        conn = self._floor_connection
+        async with conn.transaction():
+            await conn.execute(_PG_USERS, first, last)
+            await conn.execute(_PG_SESSIONS, first, last, expires)
+            await conn.execute("SELECT setval('users_id_seq', $1)", last)
+        await conn.execute("ANALYZE users, sessions")
+        self._floor_statement = await conn.prepare(_PG_READ)  # planned with the new statistics
 
     async def close(self) -> None:
         if self._floor_connection is not None:

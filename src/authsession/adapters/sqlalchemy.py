@@ -257,6 +257,7 @@ class SQLAlchemyAdapter:
         self._statements: dict[Select[Any], _Statement] = {}
         # Where reads skip aiosqlite's thread: a plain SQLite file, one connection per thread.
         self._sqlite_file = _plain_sqlite_file(self._bound_engine.url) if dialect.driver == "aiosqlite" else None
+        self._on_asyncpg = dialect.driver == "asyncpg"
         self._sqlite_readers = threading.local()
         self._sqlite_opened: list[sqlite3.Connection] = []
         # Reads (and single-statement writes) need no transaction: on autocommit they cost one
@@ -270,7 +271,7 @@ class SQLAlchemyAdapter:
             event.listen(self._bound_engine.sync_engine, "connect", _configure_sqlite)
         if self._bound_engine.dialect.driver == "aiosqlite":
             _hide_aiosqlite_arguments()
-        if self._bound_engine.dialect.driver == "asyncpg":
+        if self._on_asyncpg:
             event.listen(self._bound_engine.sync_engine, "checkout", _drop_closed_asyncpg)
         # The loop the pool's connections belong to (see _follow_loop). aiosqlite's connections
         # are threads that answer whichever loop calls them: they need no following.
@@ -590,7 +591,7 @@ class SQLAlchemyAdapter:
                 # A writer's lock (rare with WAL): wait for it in aiosqlite's thread, not on the loop.
                 with contextlib.suppress(sqlite3.OperationalError):
                     return self._read_sqlite(self._statement(query), params)
-            elif engine.dialect.driver == "asyncpg":
+            elif self._on_asyncpg:
                 return await greenlet_spawn(self._read_asyncpg, engine, self._statement(query), params)
             async with engine.connect() as conn:
                 return cast("Mapping[str, Any] | None", (await conn.execute(query, params)).mappings().first())
@@ -708,6 +709,9 @@ def _asyncpg_disconnects() -> tuple[type[Exception], ...]:
         asyncpg.InterfaceError,  # "connection is closed"
         asyncpg.PostgresConnectionError,  # class 08, ConnectionDoesNotExistError among them
         asyncpg.exceptions.AdminShutdownError,  # 57P01: the server is shutting down or restarting
+        # The server's goodbye (an error while idle) has arrived, the socket's close not yet:
+        # asyncpg refuses to start a query ("another operation is in progress").
+        asyncpg.exceptions.InternalClientError,
     )
 
 
