@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 Format = Literal["v4", "v5"]
 SessionStrategyName = Literal["jwt", "database"]
@@ -94,3 +94,24 @@ class TwoFactorRecord(TypedDict):
     secret: str
     enabledAt: datetime | None
     lastStep: int
+
+
+class Authenticator(TypedDict):
+    """A WebAuthn credential (a passkey) a user registered, as Auth.js 5 stores it.
+
+    ``credentialID`` and ``credentialPublicKey`` (the COSE key) are standard padded base64, as
+    ``@auth/core`` writes them; ``providerAccountId`` is the credential id too, and names the
+    ``passkey`` account the authenticator belongs to. ``counter`` is the signature counter seen
+    last; ``credentialDeviceType`` is ``"singleDevice"`` or ``"multiDevice"`` (a synced passkey)
+    and ``credentialBackedUp`` says whether it is backed up now. ``transports`` is the browser's
+    list of transports joined by commas (``"internal,hybrid"``), or ``None``.
+    """
+
+    credentialID: str
+    userId: str
+    providerAccountId: str
+    credentialPublicKey: str
+    counter: int
+    credentialDeviceType: str
+    credentialBackedUp: bool
+    transports: NotRequired[str | None]

@@ -24,4 +24,5 @@ class TestMemoryAdapter(AdapterConformanceSuite):
             *(f"account:{key}" for key in adapter.accounts),
             *(f"session:{key}" for key in adapter.sessions),
             *(f"verification_token:{key}" for key in adapter.tokens),
+            *(f"authenticator:{key}" for key in adapter.authenticators),
         ]

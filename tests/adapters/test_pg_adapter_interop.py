@@ -18,7 +18,7 @@ import pytest
 
 from authsession.adapters.django import DjangoAdapter
 from authsession.adapters.sqlalchemy import SQLAlchemyAdapter
-from authsession.testing.adapter_suite import at
+from authsession.testing.adapter_suite import at, passkey
 from helpers import DJANGO_POSTGRES, NODE_DIR, driver_dsn, requires
 
 from .sql_suite import SQLAlchemyAdapterSuite
@@ -334,3 +334,29 @@ async def test_pg_adapter_quirks_we_do_not_copy(py: PyAdapter, js: PgAdapter) ->
     assert linked["expires_at"] == {"$nan": True}
     assert deleted is None
     assert bad_id is None
+
+
+async def test_passkeys_python_writes_pg_adapter_reads_and_deletes(py: PyAdapter, js: PgAdapter) -> None:
+    """A passkey registered in Python: @auth/pg-adapter finds its user through the account and
+    deletes its authenticator rows with the user. It cannot read authenticators itself: 1.11.3
+    has no getAuthenticator / listAuthenticatorsByUserId (fails here when a release adds them)."""
+    user = await py.create_user({"email": f"{uuid.uuid4().hex[:8]}@example.test"})
+    credential = passkey(user["id"])
+    await py.link_account(
+        {
+            "userId": user["id"],
+            "type": "webauthn",
+            "provider": "passkey",
+            "providerAccountId": credential["credentialID"],
+        }
+    )
+    await py.create_authenticator(credential)
+    by_account = {"provider": "passkey", "providerAccountId": credential["credentialID"]}
+    found = js.call("getUserByAccount", by_account)
+    assert (str(found["id"]), found["email"]) == (user["id"], user["email"])
+    for method in ("getAuthenticator", "listAuthenticatorsByUserId"):
+        with pytest.raises(PgAdapterError, match=f"no adapter method {method}"):
+            js.call(method, credential["credentialID"])
+    js.call("deleteUser", user["id"])
+    assert await py.get_authenticator(credential["credentialID"]) is None
+    assert await leftovers(py) == []

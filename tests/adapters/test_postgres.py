@@ -101,6 +101,13 @@ async def test_create_schema_matches_the_migration_file(postgres_url: str) -> No
     )
     assert ("sessions", "sessions_userId_fkey", "FOREIGN KEY", "userId", "CASCADE") in constraints
     assert ("verification_token", "verification_token_pkey", "PRIMARY KEY", "identifier,token", "") in constraints
+    # Auth.js 5's Authenticator model: key (userId, credentialID), the credential id unique.
+    assert ("authenticators", 5, "counter", "integer", None, "NO", "") in columns
+    assert ("authenticators", 7, "credentialBackedUp", "boolean", None, "NO", "") in columns
+    assert ("authenticators", 8, "transports", "text", None, "YES", "") in columns
+    assert ("authenticators", "authenticators_pkey", "PRIMARY KEY", "userId,credentialID", "") in constraints
+    assert ("authenticators", "authenticators_credentialID_key", "UNIQUE", "credentialID", "") in constraints
+    assert ("authenticators", "authenticators_userId_fkey", "FOREIGN KEY", "userId", "CASCADE") in constraints
 
 
 async def test_password_never_in_errors() -> None:

@@ -1,9 +1,10 @@
-"""Adapters: where users, accounts, database sessions and email tokens are stored.
+"""Adapters: where users, accounts, database sessions, email tokens and passkeys are stored.
 
-An adapter is any object with the methods of :class:`Adapter` (Auth.js' adapter interface in
-snake_case). Records are ``TypedDict``s whose keys are Auth.js' (``userId``,
-``providerAccountId``, ``sessionToken``, ``emailVerified``), so they match the SQL schema a
-Next.js app using ``@auth/pg-adapter`` reads and writes. Datetimes are timezone-aware UTC.
+An adapter is any object with the methods of :class:`Adapter`, and of
+:class:`AuthenticatorAdapter` for passkeys (Auth.js' adapter interface in snake_case). Records
+are ``TypedDict``s whose keys are Auth.js' (``userId``, ``providerAccountId``, ``sessionToken``,
+``emailVerified``), so they match the SQL schema a Next.js app using ``@auth/pg-adapter`` reads
+and writes. Datetimes are timezone-aware UTC.
 
 Ships with :class:`MemoryAdapter` (tests), ``authsession.adapters.sqlalchemy.SQLAlchemyAdapter``
 (SQLite, PostgreSQL), ``authsession.adapters.django.DjangoAdapter`` (Django's ORM) and
@@ -13,8 +14,8 @@ two-factor sign-in. :class:`SessionCache` wraps any of them to answer database s
 reads from memory for a few seconds.
 """
 
-from authsession.adapters.base import Adapter, AdapterError, TwoFactorAdapter
+from authsession.adapters.base import Adapter, AdapterError, AuthenticatorAdapter, TwoFactorAdapter
 from authsession.adapters.cache import SessionCache
 from authsession.adapters.memory import MemoryAdapter
 
-__all__ = ["Adapter", "AdapterError", "MemoryAdapter", "SessionCache", "TwoFactorAdapter"]
+__all__ = ["Adapter", "AdapterError", "AuthenticatorAdapter", "MemoryAdapter", "SessionCache", "TwoFactorAdapter"]

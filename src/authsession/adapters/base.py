@@ -1,4 +1,4 @@
-"""The adapter protocol (Auth.js ``Adapter``, protocol §7), async, over TypedDict records."""
+"""The adapter protocols (Auth.js ``Adapter``, protocol §7), async, over TypedDict records."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from authsession.errors import AuthError
-from authsession.types import Account, AdapterSession, TwoFactorRecord, User, VerificationToken
+from authsession.types import Account, AdapterSession, Authenticator, TwoFactorRecord, User, VerificationToken
 
 
 class AdapterError(AuthError):
@@ -89,3 +89,26 @@ class TwoFactorAdapter(Protocol):
         """Delete the recovery code if the user has it; whether they had it."""
 
     async def count_recovery_codes(self, user_id: str) -> int: ...
+
+
+@runtime_checkable
+class AuthenticatorAdapter(Protocol):
+    """Store WebAuthn authenticators (passkeys): what the ``Passkey`` provider needs beyond
+    :class:`Adapter`. Auth.js 5's ``createAuthenticator``, ``getAuthenticator``,
+    ``listAuthenticatorsByUserId`` and ``updateAuthenticatorCounter``, in snake_case.
+
+    ``delete_user`` deletes the user's authenticators too. Every adapter that ships with
+    authsession implements it.
+    """
+
+    async def create_authenticator(self, authenticator: Authenticator) -> Authenticator:
+        """Store a newly registered credential; a ``credentialID`` stored already is refused."""
+
+    async def get_authenticator(self, credential_id: str) -> Authenticator | None:
+        """The credential with this (base64) id, or ``None``."""
+
+    async def list_authenticators_by_user_id(self, user_id: str) -> list[Authenticator]:
+        """The user's credentials (none for an unknown user)."""
+
+    async def update_authenticator_counter(self, credential_id: str, counter: int) -> Authenticator:
+        """Store the signature counter of the latest sign-in; raise for an unknown credential."""

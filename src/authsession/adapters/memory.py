@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from authsession.types import Account, AdapterSession, TwoFactorRecord, User, VerificationToken
+from authsession.types import Account, AdapterSession, Authenticator, TwoFactorRecord, User, VerificationToken
 
 
 class MemoryAdapter:
@@ -21,6 +21,8 @@ class MemoryAdapter:
         self.tokens: dict[tuple[str, str], VerificationToken] = {}
         self.two_factor: dict[str, TwoFactorRecord] = {}
         self.recovery_codes: dict[str, set[str]] = {}
+
+        self.authenticators: dict[str, Authenticator] = {}
 
     async def create_user(self, user: User) -> User:
         if "id" not in user:
@@ -57,6 +59,9 @@ class MemoryAdapter:
         for token in [t for t, s in self.sessions.items() if s["userId"] == user_id]:
             del self.sessions[token]
         await self.delete_two_factor(user_id)
+
+        for credential_id in [c for c, a in self.authenticators.items() if a["userId"] == user_id]:
+            del self.authenticators[credential_id]
 
     async def link_account(self, account: Account) -> None:
         key = (account["provider"], account["providerAccountId"])
@@ -132,6 +137,26 @@ class MemoryAdapter:
 
     async def count_recovery_codes(self, user_id: str) -> int:
         return len(self.recovery_codes.get(user_id, ()))
+
+    async def create_authenticator(self, authenticator: Authenticator) -> Authenticator:
+        if authenticator["credentialID"] in self.authenticators:
+            raise ValueError("this credential is registered already")
+        self.authenticators[authenticator["credentialID"]] = _copy(authenticator)
+        return _copy(authenticator)
+
+    async def get_authenticator(self, credential_id: str) -> Authenticator | None:
+        authenticator = self.authenticators.get(credential_id)
+        return _copy(authenticator) if authenticator is not None else None
+
+    async def list_authenticators_by_user_id(self, user_id: str) -> list[Authenticator]:
+        return [_copy(a) for a in self.authenticators.values() if a["userId"] == user_id]
+
+    async def update_authenticator_counter(self, credential_id: str, counter: int) -> Authenticator:
+        stored = self.authenticators.get(credential_id)
+        if stored is None:
+            raise LookupError("no authenticator with this credential id")
+        stored["counter"] = counter
+        return _copy(stored)
 
 
 _T = TypeVar("_T")

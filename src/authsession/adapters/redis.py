@@ -8,8 +8,11 @@ Cluster hash tag, so every key with the same tag lives in the same slot)::
     P:{user:<id>}:sessions          zset     the user's session tokens, scored by expiry
     P:{user:<id>}:two-factor        hash     the user's TOTP enrolment (TwoFactorAdapter)
     P:{user:<id>}:recovery-codes    set      hashes of the user's unused recovery codes
+
+    P:{user:<id>}:authenticators    hash     the user's passkeys: credential id -> JSON
     P:{email:<email>}               string   user id, the email index
     P:{account:<provider>:<id>}     string   the account (JSON), with its userId
+    P:{authenticator:<credential>}  string   user id, the credential index
     P:{session:<token>}             string   the session (JSON)            PEXPIREAT expires
     P:{vt:<identifier>}             zset     the identifier's tokens, scored by expiry
     P:{vt:<identifier>}:<token>     string   a verification token (JSON)   PEXPIREAT expires
@@ -30,9 +33,12 @@ What is atomic, and why it is cluster-safe:
   (tagged by the token, the only thing the cookie holds) and the user's key live in different
   slots, and a script may touch one slot only. A user deleted between the two reads gives
   ``None``, as it should.
-- ``get_user_by_email`` and ``get_user_by_account`` read the index, then the user (two trips).
+- ``get_user_by_email`` and ``get_user_by_account`` read the index, then the user (two trips);
+  so does ``get_authenticator``. ``update_authenticator_counter`` rewrites the stored passkey in
+  one script, so a concurrent update is never half-applied.
 - ``delete_user`` spans slots, so it is ordered, not atomic: the user's sessions go first (so
-  nothing signs in as a half-deleted user), then accounts, the email index and the user. Run it
+  nothing signs in as a half-deleted user), then accounts, the credential index, the email index
+  and the user with their passkeys. Run it
   again if it was interrupted. A session created concurrently with ``delete_user`` can outlive
   the user until its TTL, but never resolves: ``get_session_and_user`` needs the user.
 
@@ -61,7 +67,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise ImportError("RedisAdapter needs redis-py 5 or later: pip install authsession[redis]") from exc
 
 from authsession.adapters.base import AdapterError
-from authsession.types import Account, AdapterSession, TwoFactorRecord, User, VerificationToken
+from authsession.types import Account, AdapterSession, Authenticator, TwoFactorRecord, User, VerificationToken
 
 __all__ = ["RedisAdapter"]
 
@@ -135,6 +141,17 @@ if not stored then return false end
 local id = cjson.decode(stored).userId
 id = id:gsub('%%', '%%25'):gsub('{', '%%7B'):gsub('}', '%%7D'):gsub(':', '%%3A')
 return {stored, redis.call('HGETALL', ARGV[1] .. ':{user:' .. id .. '}')}
+"""
+
+# KEYS[1] a user's authenticators hash; ARGV[1] credential id, [2] counter. The passkey, or nil.
+_SCRIPT_SET_COUNTER = """
+local stored = redis.call('HGET', KEYS[1], ARGV[1])
+if not stored then return false end
+local record = cjson.decode(stored)
+record['counter'] = tonumber(ARGV[2])
+stored = cjson.encode(record)
+redis.call('HSET', KEYS[1], ARGV[1], stored)
+return stored
 """
 
 _USER_FIELDS = ("id", "name", "email", "image", "emailVerified")
@@ -232,6 +249,9 @@ class RedisAdapter:
     def _account_key(self, provider: str, provider_account_id: str) -> str:
         return self._key(f"account:{_escape(provider)}:{_escape(provider_account_id)}")
 
+    def _authenticator_key(self, credential_id: str) -> str:
+        return self._key(f"authenticator:{_escape(credential_id)}")
+
     def _session_key(self, token: str) -> str:
         return self._key(f"session:{_escape(token)}")
 
@@ -301,24 +321,29 @@ class RedisAdapter:
         return _user(_pairs(stored))
 
     async def delete_user(self, user_id: str) -> None:
-        """Delete the user with their sessions, accounts and email index (sessions first)."""
+        """Delete the user with their sessions, accounts, passkeys and email index (sessions first)."""
         key = self._user_key(user_id)
-        sessions_key, accounts_key = f"{key}:sessions", f"{key}:accounts"
+        sessions_key, accounts_key, passkeys_key = f"{key}:sessions", f"{key}:accounts", f"{key}:authenticators"
         async with self._errors("delete_user"):
             email = _load(await self._client.hget(key, "email"))
             tokens = [_text(t) for t in await self._client.zrange(sessions_key, 0, -1) if isinstance(t, bytes | str)]
             account_keys = [_text(k) for k in await self._client.smembers(accounts_key)]
-            if tokens or account_keys:
+            credential_ids = [_text(c) for c in await self._client.hkeys(passkeys_key)]
+            if tokens or account_keys or credential_ids:
                 pipe = self._client.pipeline(transaction=False)
                 for token in tokens:
                     pipe.delete(self._session_key(token))
                 for account_key in account_keys:
                     pipe.delete(account_key)
+                for credential_id in credential_ids:
+                    pipe.delete(self._authenticator_key(credential_id))
                 await pipe.execute()
             if email is not None:
                 await self._eval(_SCRIPT_DELETE_IF_EQUAL, keys=[self._email_key(email)], args=[user_id])
             # One hash tag: one slot.
             await self._client.delete(key, sessions_key, accounts_key, f"{key}:two-factor", f"{key}:recovery-codes")
+
+            await self._client.delete(key, sessions_key, accounts_key, passkeys_key)  # one hash tag: one slot
 
     # --- accounts ---------------------------------------------------------------------------
 
@@ -429,6 +454,45 @@ class RedisAdapter:
         async with self._errors("has_verification_token_expiring_after"):
             count = await self._client.zcount(self._token_index_key(identifier), f"({_micros(after)}", "+inf")
         return int(count) > 0
+
+    # --- authenticators (passkeys) ----------------------------------------------------------
+
+    async def create_authenticator(self, authenticator: Authenticator) -> Authenticator:
+        """Store the passkey under its user; a credential id stored already raises :class:`AdapterError`."""
+        record = _authenticator(authenticator)
+        credential_id, user_id = record["credentialID"], record["userId"]
+        async with self._errors("create_authenticator"):
+            if not await self._client.set(self._authenticator_key(credential_id), user_id, nx=True):
+                raise AdapterError("RedisAdapter.create_authenticator: this credential is registered already")
+            await self._client.hset(f"{self._user_key(user_id)}:authenticators", credential_id, _dumps(record))
+        return record
+
+    async def get_authenticator(self, credential_id: str) -> Authenticator | None:
+        async with self._errors("get_authenticator"):
+            user_id = await self._client.get(self._authenticator_key(credential_id))
+            if user_id is None:
+                return None
+            stored = await self._client.hget(f"{self._user_key(_text(user_id))}:authenticators", credential_id)
+        return _authenticator(json.loads(stored)) if stored is not None else None
+
+    async def list_authenticators_by_user_id(self, user_id: str) -> list[Authenticator]:
+        async with self._errors("list_authenticators_by_user_id"):
+            stored = await self._client.hvals(f"{self._user_key(user_id)}:authenticators")
+        return [_authenticator(json.loads(value)) for value in stored]
+
+    async def update_authenticator_counter(self, credential_id: str, counter: int) -> Authenticator:
+        async with self._errors("update_authenticator_counter"):
+            user_id = await self._client.get(self._authenticator_key(credential_id))
+            stored = None
+            if user_id is not None:
+                stored = await self._eval(
+                    _SCRIPT_SET_COUNTER,
+                    keys=[f"{self._user_key(_text(user_id))}:authenticators"],
+                    args=[credential_id, int(counter)],
+                )
+        if stored is None:
+            raise AdapterError("RedisAdapter.update_authenticator_counter: no authenticator with this id")
+        return _authenticator(json.loads(stored))
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -585,4 +649,17 @@ def _token(record: Mapping[str, str]) -> VerificationToken:
         "identifier": record["identifier"],
         "token": record["token"],
         "expires": datetime.fromisoformat(record["expires"]),
+    }
+
+
+def _authenticator(record: Mapping[str, Any]) -> Authenticator:
+    return {
+        "credentialID": str(record["credentialID"]),
+        "userId": str(record["userId"]),
+        "providerAccountId": str(record["providerAccountId"]),
+        "credentialPublicKey": str(record["credentialPublicKey"]),
+        "counter": int(record["counter"]),
+        "credentialDeviceType": str(record["credentialDeviceType"]),
+        "credentialBackedUp": bool(record["credentialBackedUp"]),
+        "transports": record.get("transports"),
     }

@@ -4,7 +4,8 @@ The tables are the ones ``@auth/pg-adapter`` reads and writes (its ``schema.sql`
 ``accounts``, ``sessions`` and ``verification_token``, with the same quoted camelCase column
 names (``"userId"``, ``"providerAccountId"``, ``"sessionToken"``, ``"emailVerified"``), the same
 types and constraints. A Next.js app using that adapter and a Python app using this one can
-share one PostgreSQL database.
+share one PostgreSQL database. Passkeys live in ``authenticators``, with the columns of Auth.js
+5's ``Authenticator`` model (``@auth/pg-adapter`` 1.11.3 has no authenticator methods to share).
 
 Create the tables with ``await adapter.create_schema()`` (idempotent), or apply
 ``authsession/adapters/sql/001_authjs_schema.sql`` by hand or from your migration tool (and
@@ -81,7 +82,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
 
 from authsession.adapters._authjs_schema import ACCOUNT_FIELDS, USER_FIELDS, int_id, pick
 from authsession.adapters.base import AdapterError
-from authsession.types import Account, AdapterSession, TwoFactorRecord, User, VerificationToken
+from authsession.types import Account, AdapterSession, Authenticator, TwoFactorRecord, User, VerificationToken
 
 __all__ = ["SQLAlchemyAdapter", "metadata"]
 
@@ -206,6 +207,8 @@ _USER_BY_ACCOUNT = (
     .join(accounts, accounts.c.userId == users.c.id)
     .where(accounts.c.provider == bindparam("provider"), accounts.c.providerAccountId == bindparam("account_id"))
 )
+
+_AUTHENTICATOR_FIELDS = tuple(c.name for c in authenticators.columns if c.name != "userId")
 #: Plain URLs get the async driver this adapter is tested with.
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
 _EXTRA_FOR_DRIVER = {"aiosqlite": "sqlalchemy", "asyncpg": "postgres", "psycopg": "postgres"}
@@ -380,7 +383,7 @@ class SQLAlchemyAdapter:
         return _user(row)
 
     async def delete_user(self, user_id: str) -> None:
-        """Delete the user, their accounts and their sessions, in one transaction."""
+        """Delete the user, their accounts, sessions and authenticators, in one transaction."""
         uid = int_id(user_id)
         if uid is None:
             return
@@ -389,6 +392,7 @@ class SQLAlchemyAdapter:
                 # ON DELETE CASCADE does this too; explicit deletes also clean a schema made
                 # from the Auth.js docs, which has no foreign keys.
                 await conn.execute(delete(sessions).where(sessions.c.userId == uid))
+                await conn.execute(delete(authenticators).where(authenticators.c.userId == uid))
                 await conn.execute(delete(accounts).where(accounts.c.userId == uid))
                 await conn.execute(delete(two_factor_recovery_codes).where(two_factor_recovery_codes.c.userId == uid))
                 await conn.execute(delete(two_factor).where(two_factor.c.userId == uid))
@@ -573,6 +577,52 @@ class SQLAlchemyAdapter:
         with self._errors("count_recovery_codes"):
             async with self._autocommit.connect() as conn:
                 return int((await conn.execute(query)).scalar_one())
+
+    # --- authenticators (passkeys) ----------------------------------------------------------
+
+    async def create_authenticator(self, authenticator: Authenticator) -> Authenticator:
+        """Insert the credential; one whose ``credentialID`` is stored raises :class:`AdapterError`."""
+        uid = int_id(authenticator["userId"])
+        if uid is None:
+            raise AdapterError(f"SQLAlchemyAdapter.create_authenticator: no user with id {authenticator['userId']!r}")
+        values = {**pick(authenticator, _AUTHENTICATOR_FIELDS), "userId": uid}
+        with self._errors("create_authenticator"):
+            async with self._engine.begin() as conn:
+                row = (
+                    await conn.execute(insert(authenticators).values(values).returning(*authenticators.c))
+                ).mappings()
+                return _authenticator(row.one())
+
+    async def get_authenticator(self, credential_id: str) -> Authenticator | None:
+        query = select(authenticators).where(authenticators.c.credentialID == credential_id)
+        with self._errors("get_authenticator"):
+            async with self._autocommit.connect() as conn:
+                row = (await conn.execute(query)).mappings().one_or_none()
+        return _authenticator(row) if row is not None else None
+
+    async def list_authenticators_by_user_id(self, user_id: str) -> list[Authenticator]:
+        uid = int_id(user_id)
+        if uid is None:
+            return []
+        query = select(authenticators).where(authenticators.c.userId == uid)
+        with self._errors("list_authenticators_by_user_id"):
+            async with self._autocommit.connect() as conn:
+                rows = (await conn.execute(query)).mappings().all()
+        return [_authenticator(row) for row in rows]
+
+    async def update_authenticator_counter(self, credential_id: str, counter: int) -> Authenticator:
+        statement = (
+            update(authenticators)
+            .where(authenticators.c.credentialID == credential_id)
+            .values(counter=counter)
+            .returning(*authenticators.c)
+        )
+        with self._errors("update_authenticator_counter"):
+            async with self._autocommit.begin() as conn:
+                row = (await conn.execute(statement)).mappings().one_or_none()
+        if row is None:
+            raise AdapterError("SQLAlchemyAdapter.update_authenticator_counter: no authenticator with this id")
+        return _authenticator(row)
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -807,3 +857,16 @@ def _user(row: Mapping[Any, Any]) -> User:
 
 def _session(row: Mapping[Any, Any]) -> AdapterSession:
     return {"sessionToken": row["sessionToken"], "userId": str(row["userId"]), "expires": row["expires"]}
+
+
+def _authenticator(row: Mapping[Any, Any]) -> Authenticator:
+    return {
+        "credentialID": row["credentialID"],
+        "userId": str(row["userId"]),
+        "providerAccountId": row["providerAccountId"],
+        "credentialPublicKey": row["credentialPublicKey"],
+        "counter": int(row["counter"]),
+        "credentialDeviceType": row["credentialDeviceType"],
+        "credentialBackedUp": bool(row["credentialBackedUp"]),
+        "transports": row["transports"],
+    }

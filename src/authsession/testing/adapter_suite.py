@@ -6,6 +6,10 @@ datetimes, cascading ``delete_user``, and no lost writes under 50 concurrent sig
 that also implements :class:`~authsession.adapters.TwoFactorAdapter` is held to its tests too:
 single-use TOTP steps and recovery codes under concurrency.
 
+datetimes, cascading ``delete_user``, and no lost writes under 50 concurrent sign-ins. The
+authenticator tests check :class:`~authsession.adapters.AuthenticatorAdapter` (passkeys), which
+every adapter shipped with authsession implements.
+
 Subclass :class:`AdapterConformanceSuite` in a ``test_*.py`` module, name the subclass
 ``Test...`` and override the ``adapter`` fixture; override :meth:`leftovers` too if your
 backend can list what it stores, so the suite can check that deletes leave no orphans.
@@ -14,6 +18,8 @@ backend can list what it stores, so the suite can check that deletes leave no or
 from __future__ import annotations
 
 import asyncio
+import base64
+import os
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
@@ -21,8 +27,8 @@ from typing import Any
 
 import pytest
 
-from authsession.adapters.base import Adapter, AdapterError, TwoFactorAdapter
-from authsession.types import Account, AdapterSession, TwoFactorRecord, User, VerificationToken
+from authsession.adapters.base import Adapter, AdapterError, AuthenticatorAdapter, TwoFactorAdapter
+from authsession.types import Account, AdapterSession, Authenticator, TwoFactorRecord, User, VerificationToken
 
 #: What a refused write (duplicate email, a provider account linked twice) may raise.
 #: ``MemoryAdapter`` raises ``ValueError``; the database adapters raise ``AdapterError``.
@@ -65,6 +71,23 @@ def oauth_account(user_id: str, **fields: Any) -> Account:
     }
     account.update(fields)
     return account  # type: ignore[return-value]
+
+
+def passkey(user_id: str, **fields: Any) -> Authenticator:
+    """An authenticator as the ``Passkey`` provider stores it after a registration."""
+    credential_id = base64.b64encode(os.urandom(16)).decode()
+    authenticator: dict[str, Any] = {
+        "credentialID": credential_id,
+        "userId": user_id,
+        "providerAccountId": credential_id,
+        "credentialPublicKey": base64.b64encode(os.urandom(77)).decode(),
+        "counter": 0,
+        "credentialDeviceType": "multiDevice",
+        "credentialBackedUp": True,
+        "transports": "hybrid,internal",
+    }
+    authenticator.update(fields)
+    return authenticator  # type: ignore[return-value]
 
 
 def same_user(actual: User | None, expected: User) -> None:
@@ -540,4 +563,96 @@ class AdapterConformanceSuite:
         await adapter.delete_user(user_id)
         assert await store.get_two_factor(user_id) is None
         assert await store.count_recovery_codes(user_id) == 0
+        await self.assert_empty(adapter)
+
+    # --- authenticators (passkeys) ----------------------------------------------------------
+
+    def authenticators(self, adapter: Adapter) -> AuthenticatorAdapter:
+        assert isinstance(adapter, AuthenticatorAdapter), "the adapter has no authenticator methods"
+        return adapter
+
+    async def test_create_and_get_authenticator(self, adapter: Adapter) -> None:
+        store = self.authenticators(adapter)
+        _, created = await self.create_user(adapter)
+        given = passkey(created["id"])
+        assert await store.create_authenticator(given) == given
+        assert await store.get_authenticator(given["credentialID"]) == given
+
+    async def test_authenticator_without_transports(self, adapter: Adapter) -> None:
+        store = self.authenticators(adapter)
+        _, created = await self.create_user(adapter)
+        given = passkey(created["id"], transports=None, credentialDeviceType="singleDevice", credentialBackedUp=False)
+        await store.create_authenticator(given)
+        found = await store.get_authenticator(given["credentialID"])
+        assert found is not None
+        assert found.get("transports") is None
+        assert (found["credentialDeviceType"], found["credentialBackedUp"]) == ("singleDevice", False)
+
+    async def test_unknown_authenticator_is_none(self, adapter: Adapter) -> None:
+        store = self.authenticators(adapter)
+        _, created = await self.create_user(adapter)
+        await store.create_authenticator(passkey(created["id"]))
+        assert await store.get_authenticator(passkey(created["id"])["credentialID"]) is None
+
+    async def test_credential_id_is_registered_once(self, adapter: Adapter) -> None:
+        store = self.authenticators(adapter)
+        _, first = await self.create_user(adapter)
+        _, second = await self.create_user(adapter)
+        given = passkey(first["id"])
+        await store.create_authenticator(given)
+        with pytest.raises(REFUSED):
+            await store.create_authenticator({**given, "userId": second["id"], "counter": 9})
+        assert await store.get_authenticator(given["credentialID"]) == given
+
+    async def test_list_authenticators_by_user_id(self, adapter: Adapter) -> None:
+        store = self.authenticators(adapter)
+        _, ada = await self.create_user(adapter)
+        _, bob = await self.create_user(adapter)
+        adas = [passkey(ada["id"]), passkey(ada["id"], transports="usb")]
+        for authenticator in [*adas, passkey(bob["id"])]:
+            await store.create_authenticator(authenticator)
+        listed = await store.list_authenticators_by_user_id(ada["id"])
+        assert sorted(listed, key=lambda a: a["credentialID"]) == sorted(adas, key=lambda a: a["credentialID"])
+        assert len(await store.list_authenticators_by_user_id(bob["id"])) == 1
+        assert await store.list_authenticators_by_user_id("31337") == []
+
+    async def test_update_authenticator_counter(self, adapter: Adapter) -> None:
+        store = self.authenticators(adapter)
+        _, created = await self.create_user(adapter)
+        given = passkey(created["id"], counter=7)
+        other = passkey(created["id"], counter=7)
+        await store.create_authenticator(given)
+        await store.create_authenticator(other)
+        # The Auth.js SQL schema's counter is an INTEGER: its top value must fit.
+        top = 2**31 - 1
+        assert await store.update_authenticator_counter(given["credentialID"], top) == {**given, "counter": top}
+        assert await store.get_authenticator(given["credentialID"]) == {**given, "counter": top}
+        assert await store.get_authenticator(other["credentialID"]) == other
+
+    async def test_update_unknown_authenticator_counter_raises(self, adapter: Adapter) -> None:
+        store = self.authenticators(adapter)
+        with pytest.raises((AdapterError, LookupError)):
+            await store.update_authenticator_counter(base64.b64encode(os.urandom(16)).decode(), 1)
+
+    async def test_delete_user_deletes_their_authenticators(self, adapter: Adapter) -> None:
+        store = self.authenticators(adapter)
+        _, doomed = await self.create_user(adapter)
+        _, kept = await self.create_user(adapter)
+        gone = passkey(doomed["id"])
+        await adapter.link_account(
+            {
+                "userId": doomed["id"],
+                "type": "webauthn",
+                "provider": "passkey",
+                "providerAccountId": gone["credentialID"],
+            }
+        )
+        await store.create_authenticator(gone)
+        stays = passkey(kept["id"])
+        await store.create_authenticator(stays)
+        await adapter.delete_user(doomed["id"])
+        assert await store.get_authenticator(gone["credentialID"]) is None
+        assert await store.list_authenticators_by_user_id(doomed["id"]) == []
+        assert await store.get_authenticator(stays["credentialID"]) == stays
+        await adapter.delete_user(kept["id"])
         await self.assert_empty(adapter)

@@ -19,17 +19,26 @@ from django.utils.connection import ConnectionDoesNotExist
 
 from authsession.adapters._authjs_schema import ACCOUNT_FIELDS, USER_FIELDS, int_id, pick
 from authsession.adapters.base import AdapterError
-from authsession.types import Account, AdapterSession, TwoFactorRecord, User, VerificationToken
+from authsession.types import Account, AdapterSession, Authenticator, TwoFactorRecord, User, VerificationToken
 
 T = TypeVar("T")
 
 #: Record key -> model attribute, where they differ only by case style.
 _USER_ATTRS = {"name": "name", "email": "email", "emailVerified": "email_verified", "image": "image"}
 _ACCOUNT_ATTRS = {key: "provider_account_id" if key == "providerAccountId" else key for key in ACCOUNT_FIELDS}
+_AUTHENTICATOR_ATTRS = {
+    "credentialID": "credential_id",
+    "providerAccountId": "provider_account_id",
+    "credentialPublicKey": "credential_public_key",
+    "counter": "counter",
+    "credentialDeviceType": "credential_device_type",
+    "credentialBackedUp": "credential_backed_up",
+    "transports": "transports",
+}
 
 
 class DjangoAdapter:
-    """Store users, accounts, database sessions and email tokens with Django's ORM.
+    """Store users, accounts, database sessions, email tokens and passkeys with Django's ORM.
 
     :param using: the alias in ``settings.DATABASES`` of the database that holds the tables.
 
@@ -311,6 +320,49 @@ class DjangoAdapter:
             lambda m: int(m.TwoFactorRecoveryCode.objects.using(self.using).filter(user_id=uid).count()),
         )
 
+    # --- authenticators (passkeys) ----------------------------------------------------------
+
+    async def create_authenticator(self, authenticator: Authenticator) -> Authenticator:
+        """Insert the passkey; one whose ``credentialID`` is stored raises :class:`AdapterError`."""
+        uid = int_id(authenticator["userId"])
+        if uid is None:
+            raise AdapterError(f"DjangoAdapter.create_authenticator: no user with id {authenticator['userId']!r}")
+        values = {_AUTHENTICATOR_ATTRS[key]: value for key, value in authenticator.items() if key != "userId"}
+        row = await self._run(
+            "create_authenticator", lambda m: m.Authenticator.objects.using(self.using).create(user_id=uid, **values)
+        )
+        return _authenticator(row)
+
+    async def get_authenticator(self, credential_id: str) -> Authenticator | None:
+        def work(m: ModuleType) -> Authenticator | None:
+            found = _first(m.Authenticator.objects.using(self.using).filter(credential_id=credential_id))
+            return None if found is None else _authenticator(found)
+
+        return await self._run("get_authenticator", work)
+
+    async def list_authenticators_by_user_id(self, user_id: str) -> list[Authenticator]:
+        uid = int_id(user_id)
+        if uid is None:
+            return []
+
+        def work(m: ModuleType) -> list[Authenticator]:
+            return [_authenticator(row) for row in m.Authenticator.objects.using(self.using).filter(user_id=uid)]
+
+        return await self._run("list_authenticators_by_user_id", work)
+
+    async def update_authenticator_counter(self, credential_id: str, counter: int) -> Authenticator:
+        def work(m: ModuleType) -> Authenticator | None:
+            with transaction.atomic(using=self.using):
+                rows = m.Authenticator.objects.using(self.using).filter(credential_id=credential_id)
+                rows.update(counter=counter)
+                found = _first(rows)
+            return None if found is None else _authenticator(found)
+
+        updated = await self._run("update_authenticator_counter", work)
+        if updated is None:
+            raise AdapterError("DjangoAdapter.update_authenticator_counter: no authenticator with this id")
+        return updated
+
     # --- running the ORM --------------------------------------------------------------------
 
     async def _run(self, method: str, work: Callable[[ModuleType], T]) -> T:
@@ -410,3 +462,16 @@ def _describe(exc: BaseException) -> str:
     cause = exc.__cause__ if isinstance(exc, DatabaseError) and exc.__cause__ is not None else exc
     lines = str(cause).strip().splitlines()
     return f"{type(cause).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+
+
+def _authenticator(row: Any) -> Authenticator:
+    return {
+        "credentialID": row.credential_id,
+        "userId": str(row.user_id),
+        "providerAccountId": row.provider_account_id,
+        "credentialPublicKey": row.credential_public_key,
+        "counter": row.counter,
+        "credentialDeviceType": row.credential_device_type,
+        "credentialBackedUp": row.credential_backed_up,
+        "transports": row.transports,
+    }
