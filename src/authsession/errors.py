@@ -12,8 +12,10 @@ Every error authsession raises on purpose derives from :class:`AuthError`::
     │   ├── CredentialsSignin      raise it from ``authorize`` to refuse with a custom ``code``
     │   ├── MissingCSRF
     │   ├── OAuthSignInError, OAuthCallbackError, OAuthAccountNotLinked, EmailSignInError
+    │   └── AccountNotLinked       a passkey belongs to another user, or its email is taken
     ├── AccessDenied               the ``sign_in`` callback said no
     ├── Verification               a bad or expired email link
+    ├── WebAuthnVerificationError  a passkey's response did not verify
     ├── UnknownAction              a route authsession does not serve
     └── TokenError                 a token could not be decoded (never reaches the browser)
 
@@ -118,6 +120,19 @@ class EmailSignInError(SignInError):
     type = "EmailSignInError"
 
 
+class AccountNotLinked(SignInError):
+    """A passkey belongs to another user than the one signed in, or a new passkey's email is taken."""
+
+    type = "AccountNotLinked"
+
+
+class WebAuthnVerificationError(AuthError):
+    """A passkey registration or sign-in did not verify (origin, RP ID, challenge, signature,
+    user verification, signature counter)."""
+
+    type = "WebAuthnVerificationError"
+
+
 class AccessDenied(AuthError):
     type = "AccessDenied"
 
@@ -135,6 +150,7 @@ class TokenError(AuthError):
 __all__ = [
     "CLIENT_SAFE_ERRORS",
     "AccessDenied",
+    "AccountNotLinked",
     "AuthError",
     "ConfigurationError",
     "CredentialsSignin",
@@ -150,4 +166,5 @@ __all__ = [
     "UnknownAction",
     "UnsupportedStrategy",
     "Verification",
+    "WebAuthnVerificationError",
 ]

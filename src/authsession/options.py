@@ -181,6 +181,7 @@ class AuthOptions:
         # Chosen once here, so the core asks the options instead of importing the strategies.
         self.strategy: SessionStrategy = JWT_STRATEGY if self.session.strategy == "jwt" else DATABASE_STRATEGY
         _check_email_adapter(self.providers, adapter)
+        _check_passkeys(self.providers, adapter, format)
         self.jwt = _build(JWTOptions, jwt, "jwt")
         self.callbacks = _functions(callbacks, _CALLBACKS, "callbacks")
         self.events = _functions(events, _EVENTS, "events")
@@ -288,9 +289,8 @@ def _resolve_secrets(secret: str | Sequence[str] | None, format: Format) -> tupl
     return tuple(candidates)
 
 
-# The provider types the core can sign in with. ProviderType also names "webauthn": a Next.js app
-# sharing the database may store such accounts, but no provider here signs in that way.
-_SIGN_IN_TYPES = ("oauth", "oidc", "email", "credentials")
+# The provider types the core can sign in with.
+_SIGN_IN_TYPES = ("oauth", "oidc", "email", "credentials", "webauthn")
 
 
 def _check_providers(providers: Sequence[Provider]) -> tuple[Provider, ...]:
@@ -350,6 +350,32 @@ def _check_two_factor(two_factor: Any, adapter: Any, rate_limits: RateLimits | N
             "from guessing codes. Keep the default rate limits or put your own limiter in front."
         )
     return two_factor  # type: ignore[no-any-return]
+
+
+_PASSKEY_ADAPTER_METHODS = (
+    "create_authenticator",
+    "get_authenticator",
+    "list_authenticators_by_user_id",
+    "update_authenticator_counter",
+    "get_user_by_email",
+    "get_user_by_account",
+    "create_user",
+    "link_account",
+    "create_verification_token",
+    "use_verification_token",
+)
+
+
+def _check_passkeys(providers: tuple[Provider, ...], adapter: Any, format: Format) -> None:
+    if not any(p.type == "webauthn" for p in providers):
+        return
+    if format == "v4":
+        raise ConfigurationError("Passkeys are an Auth.js 5 feature: use format='v5' (next-auth 4 has no WebAuthn)")
+    if adapter is None:
+        raise ConfigurationError("Passkeys need an adapter to store them: pass adapter=SQLAlchemyAdapter(url)")
+    missing = [m for m in _PASSKEY_ADAPTER_METHODS if not callable(getattr(adapter, m, None))]
+    if missing:
+        raise ConfigurationError(f"Passkeys need these adapter methods, which are missing: {missing}")
 
 
 def _rate_limits(value: RateLimits | bool) -> RateLimits | None:

@@ -306,7 +306,7 @@ def test_a_callback_requiring_an_argument_never_passed_is_refused() -> None:
 
 
 def test_a_provider_type_the_core_cannot_sign_in_with() -> None:
-    passkey = make_credentials(id="passkey")
-    object.__setattr__(passkey, "type", "webauthn")
-    with pytest.raises(ConfigurationError, match="'passkey' has type 'webauthn'"):
-        make_options(providers=[passkey])
+    saml = make_credentials(id="saml")
+    object.__setattr__(saml, "type", "saml")
+    with pytest.raises(ConfigurationError, match="'saml' has type 'saml'"):
+        make_options(providers=[saml])

@@ -31,7 +31,15 @@ ALLOWED_COOKIE_SIZE = 4096
 #: Seconds the OAuth check cookies (``state``, ``pkce``, ``nonce``) live: NextAuth's 15 minutes.
 CHECK_MAX_AGE = 900
 #: Cookie keys users may override in ``AuthOptions(cookies=...)``.
-COOKIE_KEYS = ("session_token", "callback_url", "csrf_token", "pkce_code_verifier", "state", "nonce")
+COOKIE_KEYS = (
+    "session_token",
+    "callback_url",
+    "csrf_token",
+    "pkce_code_verifier",
+    "state",
+    "nonce",
+    "webauthn_challenge",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +113,7 @@ class CookieSet:
     pkce_code_verifier: Cookie
     state: Cookie
     nonce: Cookie
+    webauthn_challenge: Cookie
 
     @classmethod
     def build(cls, format: Format, secure: bool, overrides: Mapping[str, Mapping[str, Any]]) -> CookieSet:
@@ -114,7 +123,7 @@ class CookieSet:
         templates: dict[str, Cookie] = {}
         for key in COOKIE_KEYS:
             base = Cookie(name=getattr(names, key), value="", secure=secure)
-            if key in ("pkce_code_verifier", "state"):
+            if key in ("pkce_code_verifier", "state", "webauthn_challenge"):
                 base = base.copy(max_age=CHECK_MAX_AGE)
             override = overrides.get(key)
             if override:

@@ -23,6 +23,7 @@ from authsession._core.actions import (
     signout,
     two_factor,
     verify_request,
+    webauthn_options,
 )
 from authsession._core.config import Dialect
 from authsession._core.context import (
@@ -63,12 +64,13 @@ ROUTES: dict[tuple[str, str], Action] = {
     ("GET", "error"): error.get,
     ("GET", "verify-request"): verify_request.get,
     ("POST", "_log"): log.post,
+    ("GET", "webauthn-options"): webauthn_options.get,
     # authsession's own, routed only with AuthOptions(two_factor=...): see actions/two_factor.py.
     ("GET", "two-factor"): two_factor.handle,
     ("POST", "two-factor"): two_factor.handle,
 }
-V4_ACTIONS = frozenset(action for _, action in ROUTES)
-V5_ACTIONS = (V4_ACTIONS - {"_log"}) | {"webauthn-options"}
+V5_ACTIONS = frozenset(action for _, action in ROUTES) - {"_log"}
+V4_ACTIONS = (V5_ACTIONS - {"webauthn-options"}) | {"_log"}
 # Actions whose GET renders a page, so a configuration error shows the error page, not JSON.
 HTML_ACTIONS = frozenset({"signin", "signout", "error", "verify-request", "two-factor"})
 FAILED_ASSERTIONS = (InvalidCallbackUrl, MissingSecret)

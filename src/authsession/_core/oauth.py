@@ -43,7 +43,8 @@ def _template(ctx: Context, check: Check) -> Cookie:
     return {"pkce": cookies.pkce_code_verifier, "state": cookies.state, "nonce": cookies.nonce}[check]
 
 
-def _seal(ctx: Context, template: Cookie, value: str, provider_id: str, *, cross_site: bool = False) -> Cookie:
+def seal(ctx: Context, template: Cookie, value: str, provider_id: str, *, cross_site: bool = False) -> Cookie:
+    """A check cookie: ``{value, provider}`` encrypted with the cookie's name as salt, 15 minutes."""
     sealed = jwt.encode(
         token={"value": value, "provider": provider_id},
         secret=ctx.options.secrets,
@@ -68,7 +69,7 @@ def create_checks(
     params: dict[str, str] = {}
     if "pkce" in checks:
         verifier = random_value()
-        ctx.set_cookie(_seal(ctx, ctx.cookie_templates.pkce_code_verifier, verifier, provider_id))
+        ctx.set_cookie(seal(ctx, ctx.cookie_templates.pkce_code_verifier, verifier, provider_id))
         params["code_challenge"] = pkce_challenge(verifier)
         params["code_challenge_method"] = "S256"
     if "state" in checks:
@@ -83,18 +84,22 @@ def create_checks(
                 format="v5",
                 now=ctx.now,
             )
-        ctx.set_cookie(_seal(ctx, ctx.cookie_templates.state, state, provider_id, cross_site=form_post))
+        ctx.set_cookie(seal(ctx, ctx.cookie_templates.state, state, provider_id, cross_site=form_post))
         params["state"] = state
     if "nonce" in checks:
         nonce = random_value()
-        ctx.set_cookie(_seal(ctx, ctx.cookie_templates.nonce, nonce, provider_id, cross_site=form_post))
+        ctx.set_cookie(seal(ctx, ctx.cookie_templates.nonce, nonce, provider_id, cross_site=form_post))
         params["nonce"] = nonce
     return params
 
 
 def use_check(ctx: Context, check: Check, provider_id: str) -> str:
     """The value stored for ``check``; its cookie is deleted. Raises :class:`InvalidCheck`."""
-    template = _template(ctx, check)
+    return use_sealed(ctx, _template(ctx, check), check, provider_id)
+
+
+def use_sealed(ctx: Context, template: Cookie, check: str, provider_id: str) -> str:
+    """The value :func:`seal` put in ``template``'s cookie; the cookie is deleted."""
     raw = ctx.request.cookies.get(template.name)
     if not raw:
         raise InvalidCheck(f"{check} cookie was missing")

@@ -9,6 +9,9 @@ v4/v5 error answers); a provider only does what is particular to it:
 - Email (:class:`EmailConfig`): send the verification request; the core makes, stores and checks
   the token.
 - Credentials (:class:`CredentialsConfig`): call ``authorize``.
+- WebAuthn (:class:`WebAuthnConfig`, the ``Passkey`` provider): make the options the browser
+  passes to ``navigator.credentials``, and verify what it answers; the core keeps the challenge,
+  finds the stored credential and signs the user in.
 
 The core tells them apart by ``type`` (a tagged union, so each branch sees its own members), and
 never imports ``authsession.providers``: that package loads httpx2 and lives a floor above.
@@ -16,13 +19,13 @@ never imports ``authsession.providers``: that package loads httpx2 and lives a f
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from authsession.theme import ProviderStyle
-from authsession.types import Account, CredentialInput, ProviderType, User
+from authsession.types import Account, Authenticator, CredentialInput, ProviderType, User
 
 if TYPE_CHECKING:
     from authsession._core.context import Context
@@ -35,7 +38,10 @@ __all__ = [
     "Provider",
     "ProviderCallbackError",
     "ProviderType",
+    "RelyingParty",
     "SignInResult",
+    "WebAuthnConfig",
+    "WebAuthnOptions",
 ]
 
 
@@ -160,4 +166,57 @@ class CredentialsConfig(_Common, Protocol):
         ...
 
 
-Provider = OAuthConfig | EmailConfig | CredentialsConfig
+@dataclass(frozen=True, slots=True)
+class RelyingParty:
+    """Who the browser's credential is for: the RP ID (a host name), its display name, and the
+    origin the browser must report in ``clientDataJSON``."""
+
+    id: str
+    name: str
+    origin: str
+
+
+@dataclass(frozen=True, slots=True)
+class WebAuthnOptions:
+    """What GET ``/webauthn-options/<id>`` sends: the options JSON and its base64url challenge."""
+
+    options: Mapping[str, Any]
+    challenge: str
+
+
+class WebAuthnConfig(_Common, Protocol):
+    """A WebAuthn provider (``Passkey``): the ceremony's cryptography, through a WebAuthn library.
+
+    Every ``verify_*`` raises :class:`~authsession.errors.WebAuthnVerificationError` for a
+    response that does not verify, and never returns a partly checked result.
+    """
+
+    @property
+    def type(self) -> Literal["webauthn"]: ...
+
+    def relying_party(self, origin: str) -> RelyingParty:
+        """The relying party: the configured one, or the site's host and ``origin``."""
+        ...
+
+    def registration_options(
+        self, rp: RelyingParty, *, user_name: str, display_name: str | None, exclude: Sequence[Authenticator]
+    ) -> WebAuthnOptions:
+        """Options for ``navigator.credentials.create()``; ``exclude`` are the user's passkeys."""
+        ...
+
+    def authentication_options(self, rp: RelyingParty, *, allow: Sequence[Authenticator] | None) -> WebAuthnOptions:
+        """Options for ``navigator.credentials.get()``; ``allow=None`` for a discoverable credential."""
+        ...
+
+    def verify_registration(self, rp: RelyingParty, response: Mapping[str, Any], challenge: str) -> Authenticator:
+        """The new credential (``userId`` still empty) from a verified registration response."""
+        ...
+
+    def verify_authentication(
+        self, rp: RelyingParty, response: Mapping[str, Any], challenge: str, authenticator: Authenticator
+    ) -> int:
+        """The new signature counter from a verified authentication response by ``authenticator``."""
+        ...
+
+
+Provider = OAuthConfig | EmailConfig | CredentialsConfig | WebAuthnConfig

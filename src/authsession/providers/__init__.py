@@ -1,8 +1,11 @@
 """Sign-in providers. Each is data plus, for OAuth, a ``profile()`` mapping.
 
 To write your own, implement the protocol for its type (:class:`OAuthConfig`,
-:class:`EmailConfig` or :class:`CredentialsConfig`); the core does the rest of the sign-in.
+:class:`EmailConfig`, :class:`CredentialsConfig` or :class:`WebAuthnConfig`); the core does the
+rest of the sign-in. ``Passkey`` is imported on first use: it needs ``authsession[passkey]``.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from authsession.providers.apple import Apple
 from authsession.providers.atlassian import Atlassian
@@ -17,6 +20,7 @@ from authsession.providers.base import (
     ProviderCallbackError,
     ProviderType,
     SignInResult,
+    WebAuthnConfig,
 )
 from authsession.providers.bitbucket import Bitbucket
 from authsession.providers.cognito import Cognito
@@ -56,6 +60,18 @@ from authsession.providers.yandex import Yandex
 from authsession.providers.zitadel import Zitadel
 from authsession.providers.zoom import Zoom
 
+if TYPE_CHECKING:
+    from authsession.providers.passkey import Passkey, PasskeyProvider
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("Passkey", "PasskeyProvider"):
+        from authsession.providers import passkey
+
+        return getattr(passkey, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "OIDC",
     "REFRESH_ACCESS_TOKEN_ERROR",
@@ -91,6 +107,8 @@ __all__ = [
     "OAuthOverrides",
     "OAuthProvider",
     "Okta",
+    "Passkey",
+    "PasskeyProvider",
     "Patreon",
     "Provider",
     "ProviderCallbackError",
@@ -104,6 +122,7 @@ __all__ = [
     "Strava",
     "Twitch",
     "Twitter",
+    "WebAuthnConfig",
     "X",
     "Yandex",
     "Zitadel",

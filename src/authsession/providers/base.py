@@ -14,6 +14,7 @@ from authsession._core.provider import (
     Provider,
     ProviderCallbackError,
     SignInResult,
+    WebAuthnConfig,
 )
 from authsession.types import ProviderType
 
@@ -37,5 +38,6 @@ __all__ = [
     "ProviderCallbackError",
     "ProviderType",
     "SignInResult",
+    "WebAuthnConfig",
     "check_provider_id",
 ]

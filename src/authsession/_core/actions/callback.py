@@ -8,11 +8,17 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from authsession._core import ratelimit, two_factor
-from authsession._core.accounts import link_or_register, sign_in_by_email
+from authsession._core import passkeys, ratelimit, two_factor
+from authsession._core.accounts import link_or_register, link_or_register_passkey, sign_in_by_email
 from authsession._core.context import Context, bad_request, redirect_callback
 from authsession._core.http import AuthResponse
-from authsession._core.provider import CredentialsConfig, EmailConfig, OAuthConfig, ProviderCallbackError
+from authsession._core.provider import (
+    CredentialsConfig,
+    EmailConfig,
+    OAuthConfig,
+    ProviderCallbackError,
+    WebAuthnConfig,
+)
 from authsession._core.user_code import call, fire
 from authsession._core.verification import hash_token, user_or_placeholder
 from authsession.errors import (
@@ -25,7 +31,7 @@ from authsession.errors import (
     OAuthCallbackError,
     Verification,
 )
-from authsession.types import Account, User
+from authsession.types import Account, Authenticator, User
 
 logger = logging.getLogger("authsession")
 
@@ -40,6 +46,8 @@ async def handle(ctx: Context) -> AuthResponse:
         return await credentials(ctx, provider)
     if provider.type == "email":
         return await email(ctx, provider)
+    if provider.type == "webauthn":
+        return await webauthn(ctx, provider)
     return await oauth(ctx, provider)
 
 
@@ -87,6 +95,25 @@ async def email(ctx: Context, provider: EmailConfig) -> AuthResponse:
     user = await user_or_placeholder(ctx, address)
     account: Account = {"providerAccountId": address, "userId": user["id"], "type": "email", "provider": provider.id}
     return await complete_sign_in(ctx, user=user, account=account)
+
+
+async def webauthn(ctx: Context, provider: WebAuthnConfig) -> AuthResponse:
+    """POST /callback/<id> with ``action`` and the browser's credential as JSON in ``data``.
+
+    As in Auth.js there is no CSRF token to check: the single-use challenge, sealed in a
+    SameSite=Lax cookie and signed by the authenticator for this origin, binds the request.
+    """
+    if ctx.request.method != "POST":
+        raise ConfigurationError("The WebAuthn callback only accepts POST")
+    action = ctx.body.get("action")
+    rp = provider.relying_party(ctx.origin)
+    if action == "authenticate":
+        user, account = await passkeys.authenticate(ctx, provider, rp)
+        return await complete_sign_in(ctx, user=user, account=account)
+    if action == "register":
+        user, account, authenticator = await passkeys.register(ctx, provider, rp)
+        return await complete_sign_in(ctx, user=user, account=account, authenticator=authenticator)
+    raise AuthError("Invalid action parameter")
 
 
 async def credentials(ctx: Context, provider: CredentialsConfig) -> AuthResponse:
@@ -137,8 +164,12 @@ async def complete_sign_in(
     profile: Any = None,
     credentials: dict[str, Any] | None = None,
     allow_email_linking: bool = False,
+    authenticator: Authenticator | None = None,
 ) -> AuthResponse:
-    """What every provider's callback ends with: ``sign_in`` callback, session, event, redirect."""
+    """What every provider's callback ends with: ``sign_in`` callback, session, event, redirect.
+
+    ``authenticator`` is a passkey just registered: it is stored for the user signing in.
+    """
     is_new_user = False
     adapter = ctx.options.adapter
     kind = account.get("type")
@@ -170,6 +201,10 @@ async def complete_sign_in(
     elif kind == "email" and adapter is not None:
         user, is_new_user = await sign_in_by_email(ctx, user)
         account = {**account, "userId": user["id"]}
+    elif kind == "webauthn":
+        user, account, is_new_user = await link_or_register_passkey(ctx, user=user, account=account)
+        if authenticator is not None:
+            await call(adapter.create_authenticator, {**authenticator, "userId": user["id"]})
     if ctx.options.two_factor is not None and await two_factor.is_enrolled(ctx, user["id"]):
         # The first factor passed; the session waits for a code at <base>/two-factor.
         pending = two_factor.Pending(
