@@ -3,7 +3,10 @@ verified by py_webauthn against a software authenticator, and every forgery refu
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import re
 import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -325,3 +328,20 @@ def test_relying_party_defaults_and_overrides() -> None:
     )
     fixed = Passkey(rp_id="example.com", rp_name="Example", origin="https://example.com").relying_party("http://x")
     assert (fixed.id, fixed.name, fixed.origin) == ("example.com", "Example", "https://example.com")
+
+
+# --- the sign-in page ---------------------------------------------------------------------------
+
+
+async def test_the_sign_in_page_runs_only_the_passkey_script(client: CoreClient) -> None:
+    page = await client.request("GET", "signin")
+    csp = page.headers["Content-Security-Policy"]
+    (script,) = re.findall(r"<script>(.*?)</script>", page.body, re.DOTALL)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in csp
+    assert "connect-src 'self'" in csp
+    assert 'data-passkey="passkey"' in page.body
+    assert f'data-base="{ORIGIN}/api/auth"' in page.body
+    plain = await CoreClient(make_options()).request("GET", "signin")
+    assert "<script" not in plain.body
+    assert "script-src" not in plain.headers["Content-Security-Policy"]

@@ -210,8 +210,8 @@ class Context:
     def json(self, payload: Any, *, status: int = 200, headers: Mapping[str, str] = JSON) -> AuthResponse:
         return self.respond(AuthResponse(status=status, body=json.dumps(payload), headers=dict(headers)))
 
-    def html(self, body: str, *, status: int = 200) -> AuthResponse:
-        return self.respond(AuthResponse(status=status, body=body, headers=dict(PAGE_HEADERS)))
+    def html(self, body: str, *, status: int = 200, headers: Mapping[str, str] = PAGE_HEADERS) -> AuthResponse:
+        return self.respond(AuthResponse(status=status, body=body, headers=dict(headers)))
 
     def url(self, action: str, **query: str | None) -> str:
         """``<base>/<action>`` with the non-empty ``query`` values, URL-encoded."""

@@ -12,6 +12,7 @@ from authsession._core.actions.callback import sign_in_callback
 from authsession._core.context import Context
 from authsession._core.http import AuthResponse
 from authsession._core.pages import CredentialField, PageProvider, render_signin
+from authsession._core.pages.signin import SIGNIN_HEADERS_WITH_PASSKEYS
 from authsession._core.provider import EmailConfig, OAuthConfig, Provider
 from authsession._core.user_code import call
 from authsession._core.verification import hash_token, normalize_email, recently_sent, user_or_placeholder
@@ -42,6 +43,7 @@ def page_provider(ctx: Context, provider: Provider) -> PageProvider:
         callback_url=ctx.url(f"callback/{provider.id}"),
         fields=fields,
         style=provider.style,
+        base_url=ctx.base_url,
     )
 
 
@@ -62,6 +64,8 @@ async def get(ctx: Context) -> AuthResponse:
         format=ctx.options.format,
         email=ctx.request.query.get("email"),
     )
+    if any(p.type == "webauthn" for p in ctx.options.providers):
+        return ctx.html(html, headers=SIGNIN_HEADERS_WITH_PASSKEYS)
     return ctx.html(html)
 
 

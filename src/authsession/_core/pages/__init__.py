@@ -1,6 +1,6 @@
 """The built-in HTML pages: sign-in, sign-out, error and verify-request.
 
-Pure functions from data to an HTML string (no I/O, no templates, no JavaScript needed);
+Pure functions from data to an HTML string (no I/O, no templates; JavaScript only for passkeys);
 every interpolated value is escaped, and theme values are validated when the
 :class:`~authsession.theme.Theme` is created.
 """

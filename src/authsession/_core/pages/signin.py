@@ -2,7 +2,9 @@
 
 Each provider gets a plain HTML form, so the page works without JavaScript: OAuth and OIDC
 providers a button posting to ``<base>/signin/<id>``, the email provider an address field posting
-there too, and a credentials provider its fields posting to ``<base>/callback/<id>``.
+there too, and a credentials provider its fields posting to ``<base>/callback/<id>``. A passkey
+provider is the exception: WebAuthn needs the browser's API, so its form comes with the one
+script of ``pages/passkey.py``, allowed by hash (:data:`SIGNIN_HEADERS_WITH_PASSKEYS`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from authsession._core.pages.headers import CONTENT_SECURITY_POLICY, PAGE_HEADERS
 from authsession._core.pages.layout import escape, render_document, safe_url
+from authsession._core.pages.passkey import PASSKEY_SCRIPT, SCRIPT_HASH, passkey_form
 from authsession.theme import ProviderStyle, Theme
 from authsession.types import Format, ProviderType
 
@@ -41,7 +45,14 @@ SIGNIN_ERROR_MESSAGES: Mapping[Format, Mapping[str, str]] = MappingProxyType(
 )
 DEFAULT_SIGNIN_ERROR_MESSAGE = "Unable to sign in."
 
-_BUTTON_ONLY_TYPES = frozenset({"oauth", "oidc", "webauthn"})
+_BUTTON_ONLY_TYPES = frozenset({"oauth", "oidc"})
+#: The sign-in page's headers when it holds a passkey form: its script, and fetch to the site.
+SIGNIN_HEADERS_WITH_PASSKEYS = MappingProxyType(
+    {
+        **PAGE_HEADERS,
+        "Content-Security-Policy": f"{CONTENT_SECURITY_POLICY}; script-src '{SCRIPT_HASH}'; connect-src 'self'",
+    }
+)
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
@@ -67,6 +78,8 @@ class PageProvider:
     callback_url: str
     fields: tuple[CredentialField, ...] = ()
     style: ProviderStyle | None = None
+    #: ``<base>``, where a passkey form asks for its options.
+    base_url: str = ""
 
 
 class _IdMaker:
@@ -193,6 +206,16 @@ def render_signin(
             continue
         if provider.type == "email":
             form = _email_form(provider, csrf_token, callback_url, email, ids)
+        elif provider.type == "webauthn":
+            form = passkey_form(
+                provider_id=provider.id,
+                base_url=provider.base_url,
+                callback_url=provider.callback_url,
+                csrf_token=csrf_token,
+                redirect_to=callback_url,
+                button=f"Sign in with {provider.name}",
+                email_input_id=ids.make(provider.id, "email"),
+            )
         else:
             form = _credentials_form(provider, csrf_token, callback_url, ids)
         blocks.append([form])
@@ -204,5 +227,6 @@ def render_signin(
     if error:
         message = SIGNIN_ERROR_MESSAGES[format].get(error, DEFAULT_SIGNIN_ERROR_MESSAGE)
         alert = f'<div class="alert" role="alert"><p>{escape(message)}</p></div>\n'
-    content = f"<h1>Sign in</h1>\n{alert}{body}"
+    script = f"\n<script>{PASSKEY_SCRIPT}</script>" if any(p.type == "webauthn" for p in providers) else ""
+    content = f"<h1>Sign in</h1>\n{alert}{body}{script}"
     return render_document(title="Sign In", content=content, theme=theme)
