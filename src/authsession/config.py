@@ -156,6 +156,7 @@ class CookiesConfig(TypedDict, total=False):
     pkce_code_verifier: CookieConfig
     state: CookieConfig
     nonce: CookieConfig
+    webauthn_challenge: CookieConfig
 
 
 __all__ = [
