@@ -167,6 +167,16 @@ def test_the_wheel_is_typed_licensed_and_lean(dist: Path) -> None:
         metadata = HeaderParser().parsestr(archive.read(metadata_name).decode())
     assert "authsession/py.typed" in names
     assert "authsession/adapters/sql/001_authjs_schema.sql" in names
+    # The Django app migrates with these: without them `migrate` finds nothing or fails.
+    for needed in (
+        "authsession/adapters/django/migrations/0001_initial.py",
+        "authsession/adapters/django/migrations/0002_two_factor.py",
+        "authsession/adapters/sql/003_authenticators.sql",
+        "authsession/adapters/sql/sqlite/001_authjs_schema.sql",
+        "authsession/adapters/sql/sqlite/002_two_factor.sql",
+        "authsession/adapters/sql/sqlite/003_authenticators.sql",
+    ):
+        assert needed in names
     assert not [name for name in names if name.startswith(("tests/", "examples/", "bench/"))]
     assert metadata["Version"] == authsession.__version__
     assert metadata["License-Expression"] == "MIT"
