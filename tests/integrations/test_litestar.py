@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import textwrap
@@ -18,9 +19,11 @@ from litestar.response import Redirect
 from litestar.testing import TestClient
 
 from authsession import AuthOptions
+from authsession.adapters import MemoryAdapter
 from authsession.integrations.litestar import AuthSession, get_csrf_token, get_server_session
+from authsession.providers import Email
 from authsession.types import Session
-from helpers import SESSION, USER, make_options
+from helpers import SESSION, USER, make_credentials, make_options
 
 from .session_suite import SITE, SessionSuite, cookie_names, sign_in
 
@@ -178,3 +181,31 @@ def test_it_needs_no_other_web_framework() -> None:
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+@pytest.mark.usefixtures("clean_auth_env")
+@pytest.mark.parametrize("strategy", ["jwt", "database"])
+def test_sign_in_read_and_sign_out_with_each_strategy(format: str, strategy: str) -> None:
+    adapter = MemoryAdapter()
+    # USER is the helpers' plain dict; the adapter takes the User TypedDict.
+    asyncio.run(adapter.create_user({**USER, "emailVerified": None}))  # type: ignore[typeddict-item]
+
+    async def no_mail(**_: Any) -> None:
+        return None
+
+    options = make_options(
+        format=format,
+        providers=[make_credentials(), Email(send_verification_request=no_mail)],
+        adapter=adapter,
+        session={"strategy": strategy},
+        url=SITE,
+    )
+    app = Litestar(route_handlers=handlers(), plugins=[AuthSession(options)])
+    with litestar_client(app) as client:
+        sign_in(client)
+        assert client.get("/me").json()["user"]["email"] == USER["email"]
+        assert len(adapter.sessions) == (1 if strategy == "database" else 0)
+        token = client.get("/api/auth/csrf").json()["csrfToken"]
+        assert client.post("/api/auth/signout", data={"csrfToken": token}).status_code == 302
+        assert client.get("/me").json() is None
+        assert adapter.sessions == {}
