@@ -16,22 +16,18 @@ FastAPI demo reads them: set them alike, with one ``AUTH_SECRET``, and the two s
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import os
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Flask, render_template_string, request
 
-from authsession import AuthOptions, User
+from authsession import AuthOptions
 from authsession.integrations.flask import AuthSession, auth_required, get_csrf_token, get_server_session
-from authsession.providers import Credentials, Email, Provider
+from authsession.providers import Credentials
 
-from ..session_env import session_from_env
-
-if TYPE_CHECKING:
-    from authsession.adapters.sqlalchemy import SQLAlchemyAdapter
+from ..session_env import OneAccountSessions
 
 LAYOUT = """<!doctype html><html><head><meta charset="utf-8"><title>authsession on Flask</title></head>
 <body><nav><a href="/">Home</a> · <a href="/profile">Profile</a> · <a href="/dashboard">Dashboard</a></nav>
@@ -74,38 +70,18 @@ def create_app(secret: str | None = None) -> Flask:
     demo_email = os.environ.get("DEMO_EMAIL", "demo@example.com")
     demo_password = os.environ.get("DEMO_PASSWORD", "demo-password")
 
-    format, strategy = session_from_env("jwt")
-    adapter = _database(os.environ.get("DEMO_DB") or "demo.sqlite3") if strategy == "database" else None
+    sessions = OneAccountSessions.from_env("jwt")
 
     async def authorize(credentials: dict[str, Any], request: object) -> dict[str, Any] | None:
         # One account for the example; a real app looks the user up and checks a password hash.
         email_ok = hmac.compare_digest(str(credentials.get("email", "")).encode(), demo_email.encode())
         password_ok = hmac.compare_digest(str(credentials.get("password", "")).encode(), demo_password.encode())
-        if not (email_ok and password_ok):
-            return None
-        if adapter is None:
-            return {"id": "demo", "name": "Demo User", "email": demo_email}
-        # A database session names a row of users: the account's own (the demo's, when shared).
-        user = await adapter.get_user_by_email(demo_email)
-        if user is None:
-            new = User(id=secrets.token_hex(16), name="Demo User", email=demo_email, emailVerified=None)
-            user = await adapter.create_user(new)
-        return dict(user)
+        return await sessions.user(demo_email) if email_ok and password_ok else None
 
-    providers: list[Provider] = [Credentials(authorize=authorize, credentials={"email": {}, "password": {}})]
-    if adapter is not None:
-        # With a database, email links work too (they need one); NextAuth refuses database
-        # sessions to an app whose only sign-in is credentials. The links are printed here.
-        providers.append(Email(send_verification_request=_print_link))
     options = AuthOptions(
         secret=secret or os.environ.get("AUTH_SECRET") or secrets.token_urlsafe(32),
-        providers=providers,
         pages={"sign_in": "/login"},
-        format=format,
-        session={"strategy": strategy},
-        adapter=adapter,
-        # A printed link reaches nobody else, so it may start with the request's host, as the demo's do.
-        trust_host=True if adapter is not None and not os.environ.get("AUTH_URL") else None,
+        **sessions.options(Credentials(authorize=authorize, credentials={"email": {}, "password": {}})),
     )
     app = Flask(__name__)
     AuthSession(app, options)
@@ -139,24 +115,11 @@ def create_app(secret: str | None = None) -> Flask:
         callback_url = request.args.get("callbackUrl", "/profile")
         error = request.args.get("error")
         return render_template_string(
-            LOGIN, csrf_token=get_csrf_token(), callback_url=callback_url, error=error, email_links=adapter is not None
+            LOGIN,
+            csrf_token=get_csrf_token(),
+            callback_url=callback_url,
+            error=error,
+            email_links=sessions.adapter is not None,
         )
 
     return app
-
-
-def _database(path: str) -> SQLAlchemyAdapter:
-    """The Auth.js tables in the SQLite file at ``path`` (the FastAPI demo's, when shared), created if missing."""
-    from sqlalchemy.engine import URL
-
-    from authsession.adapters.sqlalchemy import SQLAlchemyAdapter
-
-    adapter = SQLAlchemyAdapter(URL.create("sqlite+aiosqlite", database=path))
-    # The adapter follows the event loop it is used on: this one is thrown away, Flask's face has its own.
-    asyncio.run(adapter.create_schema())
-    return adapter
-
-
-def _print_link(*, identifier: str, url: str, **_: Any) -> None:
-    # The link signs in whoever opens it: fine in your own terminal, never in logs others read.
-    print(f"Email sign-in link for {identifier}: {url}", flush=True)
