@@ -259,6 +259,8 @@ async def test_bad_query_callback_url_on_json_actions_is_400_json(
     assert json_body(response) == {"message": CONFIG_MESSAGE[format]}
     assert "ftp://example.com/x" not in response.body
     assert any("InvalidCallbackUrl" in r.getMessage() for r in caplog.records)
+    # next-auth 4 refuses it before it makes any cookie (tests/node/nextjs answers with none).
+    assert response.cookies == []
 
 
 async def test_bad_query_callback_url_on_post_is_400_json(client: CoreClient, format: str) -> None:
@@ -274,6 +276,7 @@ async def test_bad_query_callback_url_on_a_page_renders_the_error_page(format: s
     assert response.status == 400
     assert response.headers["Content-Type"] == "text/html"
     assert "Server error" in response.body
+    assert response.cookies == []
 
 
 async def test_config_error_on_a_page_redirects_to_the_custom_error_page(format: str) -> None:

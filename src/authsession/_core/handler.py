@@ -141,14 +141,15 @@ def on_error(ctx: Context, exc: AuthError, method: str) -> AuthResponse:
         logger.error("%s: %s", exc.type, exc)
     else:
         logger.info("%s: %s", exc.type, exc)
-    if not ctx.dialect.keeps_cookies_on_error:
+    assertion = isinstance(exc, FAILED_ASSERTIONS)
+    if assertion or not ctx.dialect.keeps_cookies_on_error:
         # @auth/core 0.41.3 answers errors with a fresh Response, so no Set-Cookie at all (checked
         # against the npm package): a v5 MissingCSRF redirect mints no CSRF cookie; the page does.
+        # next-auth 4 checks these assertions before it makes any cookie.
         ctx.response_cookies.clear()
     if ctx.action == "session" and method == "POST":
         return ctx.json(ctx.dialect.empty_session(), status=400)
     # Assertion failures (and any v4 server error) answer JSON 500 except on a GET of a page.
-    assertion = isinstance(exc, FAILED_ASSERTIONS)
     server_error = assertion or (ctx.v4 and isinstance(exc, ConfigurationError))
     # NextAuth's body, but 400 when the request itself was the fault: bad input is never a 500.
     bad_input = isinstance(exc, CallbackUrlInRequest)
