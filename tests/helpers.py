@@ -223,6 +223,8 @@ SESSION = {"v4": "next-auth.session-token", "v5": "authjs.session-token"}
 EMPTY: dict[str, Any] = {"v4": {}, "v5": None}
 DAY = 24 * 60 * 60
 THIRTY_DAYS = 30 * DAY
+#: How old a token of the default 30 days must be before a read re-encrypts it (refresh_threshold 0.1).
+REFRESH_AGE = THIRTY_DAYS // 10
 #: The headers NextAuth sends with GET /session and GET /csrf.
 NO_CACHE_JSON = {
     "Content-Type": "application/json",

@@ -170,7 +170,11 @@ def session_callback(session: dict[str, Any], token: dict[str, Any] | None = Non
 
 
 def twin_options(*, secret: str, url: str | None, credentials: bool = True, **options: Any) -> AuthOptions:
-    """The Next.js app's next-auth options in Python (v4, JWT unless ``options`` say otherwise)."""
+    """The Next.js app's next-auth options in Python (v4, JWT unless ``options`` say otherwise).
+
+    Like next-auth, the JWT is re-encrypted on every read (``refresh_threshold=None``), so the
+    interop tests can compare each read's cookies with the Next.js app's.
+    """
     providers = [
         Credentials(
             authorize=authorize,
@@ -181,7 +185,7 @@ def twin_options(*, secret: str, url: str | None, credentials: bool = True, **op
         )
     ]
     options.setdefault("format", "v4")
-    options.setdefault("session", {"strategy": "jwt"})
+    options.setdefault("session", {"strategy": "jwt", "refresh_threshold": None})
     return AuthOptions(
         secret=secret,
         url=url,

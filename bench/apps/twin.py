@@ -4,8 +4,8 @@
 so that every uvicorn worker builds the same app:
 
 * ``BENCH_SECRET`` (required), ``BENCH_URL`` (the site's URL), ``BENCH_FORMAT`` (``v4``, the
-  Next.js app's, or ``v5``), ``BENCH_REFRESH_THRESHOLD`` (unset: re-encode on every read, as
-  next-auth does).
+  Next.js app's, or ``v5``), ``BENCH_REFRESH_THRESHOLD`` (unset: the default, 0.1; ``0``
+  re-encodes on every read, as next-auth does).
 * ``BENCH_STRATEGY=database`` with ``BENCH_ADAPTER`` (``memory``, ``sqlalchemy``, ``redis``),
   ``BENCH_DATABASE_URL`` and ``BENCH_REDIS_PREFIX``: the database strategy. Credentials sign-in
   needs JWT sessions (as in next-auth), so this app then has no provider and seeds one user

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger("authsession")
 
 DEFAULT_UPDATE_AGE = 24 * 60 * 60
+#: A JWT session cookie is re-encrypted once this fraction of its life has passed: 3 of 30 days.
+DEFAULT_REFRESH_THRESHOLD = 0.1
 DEFAULT_BASE_PATH = "/api/auth"
 _T = TypeVar("_T")
 _FORMATS = get_args(Format)
@@ -52,18 +54,19 @@ class SessionOptions:
 
     ``refresh_threshold`` (JWT strategy): the fraction of ``max_age`` (or of the token's own
     lifetime, if shorter) that must have passed since the token was issued before a read
-    re-encrypts it and sets the cookie again. ``None``, the default, refreshes on every read as
-    NextAuth does. With ``0.1`` and 30 days, a token is rewritten at most once every 3 days:
-    reads in between skip the encryption and send no ``Set-Cookie``. The ``jwt`` and ``session``
-    callbacks still run on every read; when the ``jwt`` callback changes the token, or on an
-    update (POST ``/session``), it is written at once. The session's ``expires`` is then the
-    cookie's real expiry instead of "now + max_age".
+    re-encrypts it and sets the cookie again. With the default ``0.1`` and 30 days, a token is
+    rewritten at most once every 3 days: reads in between skip the encryption and send no
+    ``Set-Cookie``, and an idle user is signed out 27 to 30 days after the last visit. The
+    ``jwt`` and ``session`` callbacks still run on every read; when a callback changes the token,
+    or on an update (POST ``/session``), it is written at once. The session's ``expires`` is the
+    cookie's real expiry. ``None`` or ``0`` rewrites on every read, as NextAuth does, and
+    ``expires`` is then "now + max_age".
     """
 
     strategy: SessionStrategyName = "jwt"
     max_age: int = DEFAULT_MAX_AGE
     update_age: int = DEFAULT_UPDATE_AGE
-    refresh_threshold: float | None = None
+    refresh_threshold: float | None = DEFAULT_REFRESH_THRESHOLD
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

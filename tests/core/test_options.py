@@ -13,6 +13,7 @@ from authsession._core.handler import handle
 from authsession.errors import AuthError, ConfigurationError, MissingSecret, UnsupportedStrategy
 from helpers import (
     NOW,
+    REFRESH_AGE,
     SECRET,
     CoreClient,
     FakeClock,
@@ -81,12 +82,13 @@ async def test_secret_rotation(format: str) -> None:
     """The first secret encrypts, every secret decrypts."""
     options = make_options(format=format, secret=["new secret", "old secret"])
     old = token(format, "old secret")
-    response = await handle(make_request("GET", "session", cookies={SESSION[format]: old}), options, now=NOW)
+    later = NOW + REFRESH_AGE  # old enough to be re-encrypted
+    response = await handle(make_request("GET", "session", cookies={SESSION[format]: old}), options, now=later)
     assert json_body(response)["user"]["name"] == "Ada"
     refreshed = response_cookies(response)[SESSION[format]].value
     salt = "" if format == "v4" else SESSION[format]
-    assert jwt.decode(token=refreshed, secret="new secret", salt=salt, format=format, now=NOW) is not None  # type: ignore[arg-type]
-    assert jwt.decode(token=refreshed, secret="old secret", salt=salt, format=format, now=NOW) is None  # type: ignore[arg-type]
+    assert jwt.decode(token=refreshed, secret="new secret", salt=salt, format=format, now=later) is not None  # type: ignore[arg-type]
+    assert jwt.decode(token=refreshed, secret="old secret", salt=salt, format=format, now=later) is None  # type: ignore[arg-type]
 
 
 async def test_token_of_a_removed_secret_is_refused(format: str) -> None:
@@ -274,7 +276,8 @@ def test_jwt_max_age_defaults(format: str) -> None:
 
 async def test_clock_is_used_when_no_time_is_passed(format: str) -> None:
     clock = FakeClock(NOW + 1000)
-    options = make_options(format=format, clock=clock)
+    # Every read re-encrypts, so the expiry follows the clock.
+    options = make_options(format=format, clock=clock, session={"refresh_threshold": None})
     response = await handle(make_request("GET", "session", cookies={SESSION[format]: token(format, SECRET)}), options)
     assert json_body(response)["expires"] == "2023-12-14T22:30:00.000Z"
     clock.advance(60)

@@ -19,6 +19,7 @@ from helpers import (
     EMPTY,
     NO_CACHE_JSON,
     NOW,
+    REFRESH_AGE,
     SECRET,
     SESSION,
     THIRTY_DAYS,
@@ -72,7 +73,7 @@ async def test_no_cookie_is_an_empty_session(format: Format) -> None:
 
 async def test_valid_cookie_gives_the_session_and_refreshes_it(format: Format) -> None:
     old = make_token(format)
-    later = NOW + 3600
+    later = NOW + REFRESH_AGE  # old enough to be re-encrypted (refresh_threshold)
     request = make_request("GET", "session", cookies={SESSION[format]: old})
     response = await handle(request, make_options(format=format), now=later)
     assert response.status == 200
@@ -452,13 +453,14 @@ async def test_token_lifetimes(format: Format, session_max_age: int | None, jwt_
     assert claims["exp"] - claims["iat"] == sign_in_age
     assert cookie.expires == NOW + session_age
 
-    client.now = NOW + 10
+    # Half the token's life later: past refresh_threshold, so the read re-encrypts it.
+    client.now = later = NOW + min(sign_in_age, session_age) // 2
     read = await client.request("GET", "session")
     refreshed = response_cookies(read)[SESSION[format]]
-    claims = decode(format, refreshed.value, NOW + 10)
+    claims = decode(format, refreshed.value, later)
     assert claims["exp"] - claims["iat"] == read_age
-    assert refreshed.expires == NOW + 10 + session_age
-    assert json_body(read)["expires"] == iso(NOW + 10 + session_age)
+    assert refreshed.expires == later + session_age
+    assert json_body(read)["expires"] == iso(later + session_age)
 
 
 # --- custom encode/decode -----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """``session.refresh_threshold``: a JWT read keeps a young, unchanged token instead of
-re-encrypting it and setting the cookie again (protocol §9, "consider skipping the re-encode")."""
+re-encrypting it and setting the cookie again (protocol §5.1). ``0.1`` is the default; ``None``
+rewrites on every read, as NextAuth does."""
 
 from __future__ import annotations
 
@@ -40,6 +41,20 @@ async def read(format: Format, token: str, *, at: float, **options: Any) -> Any:
     session = {"refresh_threshold": THRESHOLD, **options.pop("session", {})}
     request = make_request("GET", "session", cookies={SESSION[format]: token})
     return await handle(request, make_options(format=format, session=session, **options), now=at)
+
+
+async def test_by_default_a_young_token_is_kept_and_an_old_one_slides(format: Format) -> None:
+    token = make_token(format)
+    request = make_request("GET", "session", cookies={SESSION[format]: token})
+    options = make_options(format=format)
+    young = await handle(request, options, now=NOW + DAY)
+    assert json_body(young)["user"]["email"] == USER["email"]
+    assert SESSION[format] not in response_cookies(young)
+    # Read a minute before it ends, the session is still extended by the whole max_age.
+    late = NOW + THIRTY_DAYS - 60
+    extended = await handle(request, options, now=late)
+    assert response_cookies(extended)[SESSION[format]].expires == late + THIRTY_DAYS
+    assert json_body(extended)["expires"] == iso(late + THIRTY_DAYS)
 
 
 async def test_a_young_token_is_kept_and_no_cookie_is_set(format: Format) -> None:

@@ -77,7 +77,9 @@ class TestFastAPI(SessionSuite):
 
 @pytest.fixture
 def app_client(format: str, clean_auth_env: None) -> Iterator[TestClient]:
-    with TestClient(build(make_options(format=format)), follow_redirects=False) as client:
+    # Every read re-encrypts (NextAuth's way), so each page has a refreshed cookie to write once.
+    options = make_options(format=format, session={"refresh_threshold": None})
+    with TestClient(build(options), follow_redirects=False) as client:
         yield client
 
 

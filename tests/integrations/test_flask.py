@@ -27,7 +27,7 @@ from authsession.integrations.flask import (
 )
 from authsession.providers import Email
 from authsession.testing import asession_cookies
-from helpers import PASSWORD, SESSION, USER, FakeClock, make_credentials, make_options
+from helpers import PASSWORD, REFRESH_AGE, SESSION, USER, FakeClock, make_credentials, make_options
 
 from .flask_client import FlaskSuiteClient, flask_suite_client
 from .session_suite import SITE, SessionSuite, cookie_names, sign_in
@@ -164,7 +164,7 @@ def test_after_request_writes_the_refreshed_cookie(format: str, clean_auth_env: 
     with flask_suite_client(build(make_options(format=format, clock=clock)), SITE) as client:
         sign_in(client)
         before = client.cookies[SESSION[format]]
-        clock.advance(120)
+        clock.advance(REFRESH_AGE)
         response = client.get("/page")  # the view never sees a response object
         assert cookie_names(response).count(SESSION[format]) == 1
         assert client.cookies[SESSION[format]] != before

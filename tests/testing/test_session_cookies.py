@@ -20,7 +20,7 @@ from authsession import AuthOptions, get_server_session, jwt
 from authsession.adapters import MemoryAdapter
 from authsession.integrations.starlette import install
 from authsession.testing import asession_cookies, asign_in_as, session_cookies, sign_in_as
-from helpers import SECRET, USER, NodeOracle, make_options
+from helpers import REFRESH_AGE, SECRET, USER, NodeOracle, make_options
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 
@@ -92,7 +92,8 @@ def test_the_token_is_what_sign_in_makes(options: AuthOptions, format: str, secu
 def test_a_long_token_is_chunked_as_the_server_chunks_it(
     client: TestClient, options: AuthOptions, format: str, secure: bool
 ) -> None:
-    cookies = sign_in_as(client, options, ADA, claims=BIG)
+    # Signed in long enough ago that the next read re-encrypts the token.
+    cookies = sign_in_as(client, options, ADA, claims=BIG, now=time.time() - REFRESH_AGE)
     assert list(cookies.cookies) == [f"{cookies.name}.0", f"{cookies.name}.1"]
     response = client.get("/me")
     assert response.json()["user"] == SESSION_USER

@@ -1,8 +1,10 @@
 """The JWT session strategy: the whole session lives in an encrypted, chunked cookie (§5.1).
 
-Every read decodes the cookie, runs the ``jwt`` and ``session`` callbacks and writes a fresh
-token with a new expiry, so an active user's session slides forward as in NextAuth. With
-``session.refresh_threshold`` set, a read keeps a young, unchanged token and sends no cookie.
+Every read decodes the cookie and runs the ``jwt`` and ``session`` callbacks. A token past
+``session.refresh_threshold`` of its life (a tenth by default), changed by a callback, or updated
+is re-encrypted with a new expiry, so an active user's session slides forward; a young, unchanged
+token is kept and no cookie is sent. ``refresh_threshold=None`` rewrites on every read, as
+NextAuth does.
 """
 
 from __future__ import annotations
