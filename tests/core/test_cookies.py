@@ -132,6 +132,14 @@ def test_parse_cookie_header() -> None:
     }
 
 
+def test_parsed_cookies_never_show_their_values() -> None:
+    cookies = parse_cookie_header("next-auth.session-token=secret-token; next-auth.csrf-token=abc%7Cdef")
+    assert cookies["next-auth.csrf-token"] == "abc|def"
+    assert "secret" not in repr(cookies)
+    assert "abc" not in repr(cookies)
+    assert "next-auth.session-token" in repr(cookies)
+
+
 def test_parse_empty_header() -> None:
     assert parse_cookie_header("") == {}
     assert parse_cookie_header(";;; ;") == {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from email.utils import formatdate
 from functools import lru_cache
@@ -166,7 +166,40 @@ def serialize_cookie(cookie: Cookie) -> str:
     return "; ".join(parts)
 
 
-def parse_cookie_header(header: str) -> dict[str, str]:
+class RequestCookies(Mapping[str, str]):
+    """The cookies of one ``Cookie`` header, each value percent-decoded when it is first read.
+
+    A signed-in browser sends the CSRF and callback-url cookies with every page; a session read
+    looks only at the session cookie, so theirs are never decoded.
+    """
+
+    __slots__ = ("_decoded", "_raw")
+
+    def __init__(self, raw: dict[str, str]) -> None:
+        self._raw = raw
+        self._decoded: dict[str, str] = {}
+
+    def __getitem__(self, name: str) -> str:
+        value = self._decoded.get(name)
+        if value is None:
+            value = self._raw[name]
+            if "%" in value:
+                decoded = decode_uri_component(value)
+                value = value if decoded is None else decoded
+            self._decoded[name] = value
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __repr__(self) -> str:  # names only: values are secrets
+        return f"RequestCookies({list(self._raw)!r})"
+
+
+def parse_cookie_header(header: str) -> RequestCookies:
     """Parse a ``Cookie`` header like the npm ``cookie`` package: first name wins, values are
     percent-decoded when that works and kept raw when it does not, surrounding quotes dropped."""
     cookies: dict[str, str] = {}
@@ -180,11 +213,8 @@ def parse_cookie_header(header: str) -> dict[str, str]:
         value = value.strip()
         if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
             value = value[1:-1]
-        if "%" in value:
-            decoded = decode_uri_component(value)
-            value = value if decoded is None else decoded
         cookies[name] = value
-    return cookies
+    return RequestCookies(cookies)
 
 
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -238,8 +268,11 @@ def read_chunks(cookies: Mapping[str, str], name: str, format: Format = "v5") ->
     skip_empty = dialect_for(format).skips_empty_chunks
     found: list[tuple[int, str, str]] = []
     ignored = 0
-    for cookie_name, value in cookies.items():
-        if not cookie_name.startswith(name) or (skip_empty and not value):
+    for cookie_name in cookies:
+        if not cookie_name.startswith(name):
+            continue
+        value = cookies[cookie_name]  # only these are decoded (RequestCookies)
+        if skip_empty and not value:
             continue
         index = _chunk_index(cookie_name)
         if index is None or len(found) > MAX_SESSION_CHUNKS:

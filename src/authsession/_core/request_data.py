@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("authsession")
 
 
-def parse_cookies(header: str) -> dict[str, str]:
+def parse_cookies(header: str) -> Mapping[str, str]:
     """The cookies of a ``Cookie`` header; none at all when it is over the size or count bound."""
     if not cookie_header_within_bounds(header):
         # Ignored whole: a partial set could pair chunks that were never written together.
