@@ -395,3 +395,21 @@ class CoreClient:
         assert self.jar is not None
         stem = "next-auth" if self.options.format == "v4" else "authjs"
         return sorted(name for name in self.jar if f"{stem}.session-token" in name)
+
+
+def add_virtual_authenticator(context: Any, page: Any) -> tuple[Any, str]:
+    """A virtual platform authenticator on ``page`` (Chrome DevTools Protocol ``WebAuthn``):
+    resident keys, user verification, every touch answered at once. Returns the CDP session
+    and the authenticator's id, for ``WebAuthn.getCredentials`` and friends."""
+    cdp = context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    options = {
+        "protocol": "ctap2",
+        "transport": "internal",
+        "hasResidentKey": True,
+        "hasUserVerification": True,
+        "isUserVerified": True,
+        "automaticPresenceSimulation": True,
+    }
+    added = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": options})
+    return cdp, str(added["authenticatorId"])

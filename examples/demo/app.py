@@ -36,6 +36,7 @@ from authsession.integrations.fastapi import AuthSession
 from authsession.integrations.starlette import get_csrf_token
 from authsession.providers import Credentials, Email, EmailProvider, Provider
 from authsession.providers.email import send_with_smtp
+from authsession.providers.passkey import PASSKEY_SCRIPT_HASH, Passkey
 from authsession.ratelimit import RateLimits, RedisRateLimitStore
 from authsession.two_factor import TwoFactor
 
@@ -80,10 +81,14 @@ LOGIN_ERROR_DEFAULT = "Sign-in did not work. Please try again."
 #: Shown for ``code=rate_limited``: authsession's brute-force limits refused the attempt.
 LOGIN_RATE_LIMITED = "Too many sign-in attempts. Please wait a few minutes and try again."
 
-# Pages show per-user content: keep them out of shared caches, and out of frames.
+# Pages show per-user content: keep them out of shared caches, and out of frames. The one script
+# allowed is authsession's passkey script (by its hash), which talks to this site only.
 PAGE_HEADERS = {
     "Cache-Control": "private, no-store",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'; "
+        f"script-src '{PASSKEY_SCRIPT_HASH}'; connect-src 'self'"
+    ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
@@ -307,9 +312,12 @@ def create_app(
         if account is not None and account.get("type") != "credentials" and user.get("email"):
             await users.drop_sign_up(str(user["email"]))
 
+    # Accounts start with a confirmed email (sign-up, an email link or OAuth); a passkey is added
+    # afterwards from the home page, so no account carries an address nobody confirmed.
+    passkey = Passkey(new_users=False)
     auth_options = AuthOptions(
         secret=secret,
-        providers=[credentials, email_signin, *extra],
+        providers=[credentials, email_signin, passkey, *extra],
         adapter=adapter,
         format=format,
         session={"strategy": strategy},
@@ -339,9 +347,7 @@ def create_app(
     app.state.adapter = adapter
     app.state.users = users
     base_path = auth_options.base_path
-    oauth_buttons = [
-        templates.OAuthButton(p.id, p.name) for p in auth_options.providers if p.type not in ("credentials", "email")
-    ]
+    oauth_buttons = [templates.OAuthButton(p.id, p.name) for p in auth_options.providers if p.type in ("oauth", "oidc")]
 
     @app.get("/")
     async def home(

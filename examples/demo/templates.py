@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any, NamedTuple
 
+from authsession.providers.passkey import PASSKEY_SCRIPT, passkey_form
+
 
 def e(value: object) -> str:
     return escape(str(value), quote=True)
@@ -99,8 +101,12 @@ def home_page(user: Mapping[str, Any] | None, *, base_path: str, csrf_token: str
     else:
         email = user.get("email") or ""
         also = f' <span class="muted">({e(email)})</span>' if email and user.get("name") else ""
+        add_passkey = passkey_form(action="register", button="Add a passkey", base_path=base_path, callback_url="/")
         who = f"""<p>Signed in as <strong>{e(display_name(user))}</strong>{also}.</p>
-{sign_out_form(base_path=base_path, csrf_token=csrf_token)}"""
+<p class="muted">Add a passkey to sign in next time with your fingerprint, face or device PIN.</p>
+{add_passkey}
+{sign_out_form(base_path=base_path, csrf_token=csrf_token)}
+<script>{PASSKEY_SCRIPT}</script>"""
     body = f"""<h1>Welcome to the authsession demo</h1>
 <section class="card" aria-label="Who is signed in">
 {who}
@@ -181,6 +187,11 @@ def login_page(
 <button type="submit">Sign in</button>
 </form>
 {_email_link_form(base_path=base_path, provider_id=email_provider_id, csrf_token=csrf_token, callback_url=callback_url)}
+<p class="or muted">or, with a passkey you added</p>
+<div class="stack card">
+{passkey_form(action="authenticate", button="Sign in with a passkey", base_path=base_path, callback_url=callback_url)}
+</div>
+<script>{PASSKEY_SCRIPT}</script>
 <p>No account yet? <a href="/signup">Sign up</a>.</p>"""
     return layout("Sign in", body)
 

@@ -16,6 +16,7 @@ import pytest
 from examples.demo.app import create_app
 
 from browser.live_server import LiveServer
+from helpers import add_virtual_authenticator
 
 pytestmark = pytest.mark.browser
 
@@ -169,5 +170,33 @@ def test_two_factor_set_up_then_asked_at_sign_in(
         page.get_by_role("button", name="Verify").click()
         page.wait_for_url(f"{demo.url}/profile")
         assert "Welcome, turing@example.com!" in page.inner_text("body")
+    finally:
+        context.close()
+
+
+def test_add_a_passkey_then_sign_in_with_it(chromium: Any, demo: LiveServer) -> None:
+    """The tour's passkey steps: sign in with the seed account, "Add a passkey" on the home page,
+    sign out, "Sign in with a passkey" on /login, and the profile page knows who it is."""
+    site = f"http://localhost:{demo.port}"  # WebAuthn wants a domain for the RP ID, not an IP
+    context = chromium.new_context()
+    page = context.new_page()
+    cdp, authenticator_id = add_virtual_authenticator(context, page)
+    try:
+        page.goto(f"{site}/login")
+        page.get_by_label("Email", exact=True).fill("demo@example.com")
+        page.get_by_label("Password").fill("demo-password")
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        page.wait_for_url(f"{site}/")
+        with page.expect_navigation():  # registered: the script goes where the server says
+            page.get_by_role("button", name="Add a passkey").click()
+        assert page.url == f"{site}/"
+        assert len(cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})["credentials"]) == 1
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_load_state()
+
+        page.goto(f"{site}/login?callbackUrl=%2Fprofile")
+        page.get_by_role("button", name="Sign in with a passkey").click()
+        page.wait_for_url(f"{site}/profile")
+        assert "Welcome, Demo User!" in page.inner_text("body")
     finally:
         context.close()

@@ -17,7 +17,7 @@ from authsession.adapters import MemoryAdapter
 from authsession.integrations.fastapi import AuthSession, get_server_session
 from authsession.providers import Passkey
 from browser.live_server import LiveServer
-from helpers import NODE_DIR, requires
+from helpers import NODE_DIR, add_virtual_authenticator, requires
 
 pytestmark = pytest.mark.browser
 CLIENT = NODE_DIR / "passkey"
@@ -86,23 +86,9 @@ def browser_page(chromium: Any) -> Iterator[tuple[Any, Any, str]]:
     answered at once. Yields the page, the CDP session and the authenticator's id."""
     context = chromium.new_context()
     page = context.new_page()
-    cdp = context.new_cdp_session(page)
-    cdp.send("WebAuthn.enable")
-    added = cdp.send(
-        "WebAuthn.addVirtualAuthenticator",
-        {
-            "options": {
-                "protocol": "ctap2",
-                "transport": "internal",
-                "hasResidentKey": True,
-                "hasUserVerification": True,
-                "isUserVerified": True,
-                "automaticPresenceSimulation": True,
-            }
-        },
-    )
+    cdp, authenticator_id = add_virtual_authenticator(context, page)
     try:
-        yield page, cdp, added["authenticatorId"]
+        yield page, cdp, authenticator_id
     finally:
         context.close()
 

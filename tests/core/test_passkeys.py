@@ -17,6 +17,7 @@ from authsession import AuthOptions
 from authsession.adapters import MemoryAdapter
 from authsession.errors import ConfigurationError
 from authsession.providers import Passkey
+from authsession.providers.passkey import PASSKEY_SCRIPT, PASSKEY_SCRIPT_HASH, passkey_form
 from helpers import SECRET, USER, CoreClient, NodeOracle, json_body, make_credentials, make_options, response_cookies
 from webauthn_device import SoftPasskey
 
@@ -345,3 +346,35 @@ async def test_the_sign_in_page_runs_only_the_passkey_script(client: CoreClient)
     plain = await CoreClient(make_options()).request("GET", "signin")
     assert "<script" not in plain.body
     assert "script-src" not in plain.headers["Content-Security-Policy"]
+
+
+async def test_new_users_false_keeps_registration_to_signed_in_users() -> None:
+    adapter = MemoryAdapter()
+    await adapter.create_user({**USER, "emailVerified": None})  # type: ignore[typeddict-item]
+    options = make_options(providers=[make_credentials(), Passkey(new_users=False)], adapter=adapter)
+    stranger = CoreClient(options)
+    refused_options = await stranger.request(
+        "GET", "webauthn-options/passkey", query={"action": "register", "email": "new@example.com"}
+    )
+    assert refused_options.status == 400
+    # A registration begun while signed in cannot be finished by a visitor who is not.
+    member = CoreClient(options)
+    await member.sign_in()
+    offered = await options_for(member, action="register")
+    answer = SoftPasskey(ORIGIN).register(offered["options"])
+    assert member.jar is not None
+    visitor = CoreClient(options, jar={k: v for k, v in member.jar.items() if "session-token" not in k})
+    await refused(visitor, await finish(visitor, "register", answer), "AccessDenied")
+    assert adapter.authenticators == {}
+    assert await finish(member, "register", answer) == f"{ORIGIN}/profile"
+    assert len(adapter.authenticators) == 1
+
+
+def test_passkey_form_for_your_own_pages() -> None:
+    html = passkey_form(action="register", button="Add a passkey", callback_url="/profile")
+    assert 'action="/api/auth/callback/passkey"' in html
+    assert 'data-base="/api/auth"' in html
+    assert 'data-action="register"' in html
+    assert 'name="callbackUrl" value="/profile"' in html
+    assert PASSKEY_SCRIPT_HASH.startswith("sha256-")
+    assert "webauthn-options" in PASSKEY_SCRIPT

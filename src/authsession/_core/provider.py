@@ -194,6 +194,11 @@ class WebAuthnConfig(_Common, Protocol):
     @property
     def type(self) -> Literal["webauthn"]: ...
 
+    @property
+    def new_users(self) -> bool:
+        """Whether a visitor who is not signed in may create an account with a new passkey."""
+        ...
+
     def relying_party(self, origin: str) -> RelyingParty:
         """The relying party: the configured one, or the site's host and ``origin``."""
         ...

@@ -46,13 +46,18 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise ImportError("The Passkey provider needs py_webauthn: pip install authsession[passkey]") from exc
 
+from authsession._core.pages.passkey import PASSKEY_SCRIPT, SCRIPT_HASH
+from authsession._core.pages.passkey import passkey_form as _passkey_form
 from authsession._core.provider import RelyingParty, WebAuthnOptions
 from authsession.errors import WebAuthnVerificationError
 from authsession.providers.base import check_provider_id
 from authsession.theme import ProviderStyle
 from authsession.types import Authenticator
 
-__all__ = ["Passkey", "PasskeyProvider"]
+__all__ = ["PASSKEY_SCRIPT", "PASSKEY_SCRIPT_HASH", "Passkey", "PasskeyProvider", "passkey_form"]
+
+#: ``'sha256-...'`` of :data:`PASSKEY_SCRIPT`: put it in your page's ``script-src`` if it has a CSP.
+PASSKEY_SCRIPT_HASH = SCRIPT_HASH
 
 #: Auth.js's DEFAULT_WEBAUTHN_TIMEOUT: five minutes, in milliseconds.
 DEFAULT_TIMEOUT = 5 * 60 * 1000
@@ -75,6 +80,7 @@ class PasskeyProvider:
     origin: str | None = None
     user_verification: UserVerification = "required"
     timeout: int = DEFAULT_TIMEOUT
+    new_users: bool = True
 
     def relying_party(self, origin: str) -> RelyingParty:
         """The configured relying party, else Auth.js's: the host name, the host, the origin."""
@@ -192,6 +198,7 @@ def Passkey(
     origin: str | None = None,
     user_verification: UserVerification = "required",
     timeout: int = DEFAULT_TIMEOUT,
+    new_users: bool = True,
 ) -> PasskeyProvider:
     """A passkey provider, as Auth.js 5's ``Passkey``: resident keys, user verification required.
 
@@ -199,6 +206,10 @@ def Passkey(
     ``origin`` default to the site's own (Auth.js's ``relayingParty``). ``timeout`` is the
     browser's, in milliseconds. ``user_verification="preferred"`` accepts an authenticator that
     only checks presence; then a stolen security key signs in without its PIN.
+
+    ``new_users=False`` (authsession's, not Auth.js's) lets only signed-in users register a
+    passkey: use it when accounts must start another way, for example with a confirmed email,
+    since a passkey account carries an address nobody confirmed.
     """
     if user_verification not in ("required", "preferred", "discouraged"):
         raise ValueError("user_verification must be 'required', 'preferred' or 'discouraged'")
@@ -210,4 +221,32 @@ def Passkey(
         origin=origin,
         user_verification=user_verification,
         timeout=timeout,
+        new_users=new_users,
+    )
+
+
+def passkey_form(
+    *,
+    action: Literal["register", "authenticate"] | None = None,
+    button: str = "Sign in with a passkey",
+    base_path: str = "/api/auth",
+    provider_id: str = "passkey",
+    callback_url: str = "/",
+) -> str:
+    """A passkey button for your own pages, as HTML; put :data:`PASSKEY_SCRIPT` in a ``<script>``
+    on the same page (once) to make it work.
+
+    ``action="register"`` adds a passkey to the signed-in user ("Add a passkey");
+    ``"authenticate"`` signs in with any passkey the browser holds for the site. Afterwards the
+    browser goes to ``callback_url``, or to the error page with Auth.js's error code.
+    """
+    return _passkey_form(
+        provider_id=provider_id,
+        base_url=base_path,
+        callback_url=f"{base_path}/callback/{provider_id}",
+        csrf_token=None,
+        redirect_to=callback_url,
+        button=button,
+        email_input_id=None,
+        action=action,
     )

@@ -111,6 +111,8 @@ async def webauthn(ctx: Context, provider: WebAuthnConfig) -> AuthResponse:
         user, account = await passkeys.authenticate(ctx, provider, rp)
         return await complete_sign_in(ctx, user=user, account=account)
     if action == "register":
+        if not provider.new_users and await ctx.strategy.current_user(ctx) is None:
+            raise AccessDenied("New accounts cannot be made with a passkey here: sign in first")
         user, account, authenticator = await passkeys.register(ctx, provider, rp)
         return await complete_sign_in(ctx, user=user, account=account, authenticator=authenticator)
     raise AuthError("Invalid action parameter")

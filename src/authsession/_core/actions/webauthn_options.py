@@ -9,6 +9,8 @@ Who may do what follows Auth.js's ``inferWebAuthnOptions``:
   ``email`` no stored user has (a new account).
 - No ``action``: authenticate, unless an ``email`` no user has is given (register). Signed-in
   users must say which they want.
+
+``Passkey(new_users=False)`` (not in Auth.js) keeps registration to signed-in users.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ async def get(ctx: Context) -> AuthResponse:
     session_user = await ctx.strategy.current_user(ctx)
     user, exists = (session_user, True) if session_user is not None else await _user_from_email(ctx)
     decision = infer(action, signed_in=session_user is not None, user=user, exists=exists)
+    if decision == "register" and session_user is None and not provider.new_users:
+        decision = None
     rp = provider.relying_party(ctx.origin)
     if decision == "authenticate":
         allow = await _passkeys_of(ctx, user) if user is not None and "id" in user else None

@@ -71,7 +71,7 @@ PASSKEY_SCRIPT = """
     const body = new URLSearchParams({
       action,
       data: JSON.stringify(data),
-      csrfToken: form.elements.csrfToken.value,
+      csrfToken: form.elements.csrfToken ? form.elements.csrfToken.value : "",
       callbackUrl: form.elements.callbackUrl.value,
     });
     const answer = await fetch(form.action, {
@@ -104,13 +104,16 @@ def passkey_form(
     provider_id: str,
     base_url: str,
     callback_url: str,
-    csrf_token: str,
+    csrf_token: str | None,
     redirect_to: str,
     button: str,
     email_input_id: str | None,
     action: str | None = None,
 ) -> str:
-    """One passkey form; ``email_input_id`` adds the address field, ``action`` fixes the ceremony."""
+    """One passkey form; ``email_input_id`` adds the address field, ``action`` fixes the ceremony.
+
+    ``base_url`` and ``callback_url`` may be absolute or site-relative (``/api/auth``).
+    """
     email = ""
     if email_input_id is not None:
         email = (
@@ -119,11 +122,11 @@ def passkey_form(
             'placeholder="email@example.com"></div>'
         )
     fixed = f' data-action="{escape(action)}"' if action else ""
+    csrf = f'<input type="hidden" name="csrfToken" value="{escape(csrf_token)}">' if csrf_token is not None else ""
     return (
         f'<form method="post" action="{safe_url(callback_url)}" data-passkey="{escape(provider_id)}" '
         f'data-base="{safe_url(base_url)}"{fixed}>'
-        f'<input type="hidden" name="csrfToken" value="{escape(csrf_token)}">'
-        f'<input type="hidden" name="callbackUrl" value="{escape(redirect_to)}">'
+        f'{csrf}<input type="hidden" name="callbackUrl" value="{escape(redirect_to)}">'
         f'{email}<p class="alert" role="alert" data-passkey-error hidden></p>'
         f'<button type="submit" class="button"><span>{escape(button)}</span></button></form>'
     )
