@@ -314,10 +314,11 @@ def create_app(
 
     # Accounts start with a confirmed email (sign-up, an email link or OAuth); a passkey is added
     # afterwards from the home page, so no account carries an address nobody confirmed.
-    passkey = Passkey(new_users=False)
+    # Passkeys are Auth.js 5's: a demo in next-auth 4's format (AUTH_FORMAT=v4) offers none.
+    passkeys = [Passkey(new_users=False)] if format == "v5" else []
     auth_options = AuthOptions(
         secret=secret,
-        providers=[credentials, email_signin, passkey, *extra],
+        providers=[credentials, email_signin, *passkeys, *extra],
         adapter=adapter,
         format=format,
         session={"strategy": strategy},
@@ -355,7 +356,7 @@ def create_app(
         csrf_token: Annotated[str, Depends(auth.csrf_token)],
     ) -> HTMLResponse:
         user = session["user"] if session else None
-        return page(templates.home_page(user, base_path=base_path, csrf_token=csrf_token))
+        return page(templates.home_page(user, base_path=base_path, csrf_token=csrf_token, passkeys=bool(passkeys)))
 
     @app.get("/profile")
     async def profile(request: Request, response: Response) -> HTMLResponse:
@@ -378,6 +379,7 @@ def create_app(
     async def login(request: Request, csrf_token: Annotated[str, Depends(auth.csrf_token)]) -> HTMLResponse:
         error = request.query_params.get("error")
         html = templates.login_page(
+            passkeys=bool(passkeys),
             base_path=base_path,
             csrf_token=csrf_token,
             callback_url=same_site_path(request.query_params.get("callbackUrl"), request),

@@ -94,19 +94,22 @@ def display_name(user: Mapping[str, Any]) -> str:
     return str(user.get("name") or user.get("email") or "")
 
 
-def home_page(user: Mapping[str, Any] | None, *, base_path: str, csrf_token: str | None) -> str:
+def home_page(user: Mapping[str, Any] | None, *, base_path: str, csrf_token: str | None, passkeys: bool = True) -> str:
     if user is None or csrf_token is None:
         who = """<p>You are not signed in.</p>
 <p><a href="/login">Sign in</a> or <a href="/signup">create an account</a>.</p>"""
     else:
         email = user.get("email") or ""
         also = f' <span class="muted">({e(email)})</span>' if email and user.get("name") else ""
-        add_passkey = passkey_form(action="register", button="Add a passkey", base_path=base_path, callback_url="/")
-        who = f"""<p>Signed in as <strong>{e(display_name(user))}</strong>{also}.</p>
-<p class="muted">Add a passkey to sign in next time with your fingerprint, face or device PIN.</p>
-{add_passkey}
-{sign_out_form(base_path=base_path, csrf_token=csrf_token)}
+        add_passkey = ""
+        if passkeys:  # Auth.js 5's format only (next-auth 4 has no passkeys)
+            add_passkey = f"""<p class="muted">Add a passkey to sign in next time with your fingerprint, face
+or device PIN.</p>
+{passkey_form(action="register", button="Add a passkey", base_path=base_path, callback_url="/")}
 <script>{PASSKEY_SCRIPT}</script>"""
+        who = f"""<p>Signed in as <strong>{e(display_name(user))}</strong>{also}.</p>
+{add_passkey}
+{sign_out_form(base_path=base_path, csrf_token=csrf_token)}"""
     body = f"""<h1>Welcome to the authsession demo</h1>
 <section class="card" aria-label="Who is signed in">
 {who}
@@ -157,6 +160,7 @@ def login_page(
     registered: bool,
     oauth: Sequence[OAuthButton],
     email_provider_id: str | None,
+    passkeys: bool = True,
 ) -> str:
     notices = ""
     if registered:
@@ -187,13 +191,20 @@ def login_page(
 <button type="submit">Sign in</button>
 </form>
 {_email_link_form(base_path=base_path, provider_id=email_provider_id, csrf_token=csrf_token, callback_url=callback_url)}
-<p class="or muted">or, with a passkey you added</p>
-<div class="stack card">
-{passkey_form(action="authenticate", button="Sign in with a passkey", base_path=base_path, callback_url=callback_url)}
-</div>
-<script>{PASSKEY_SCRIPT}</script>
+{_passkey_sign_in(base_path=base_path, callback_url=callback_url) if passkeys else ""}
 <p>No account yet? <a href="/signup">Sign up</a>.</p>"""
     return layout("Sign in", body)
+
+
+def _passkey_sign_in(*, base_path: str, callback_url: str) -> str:
+    button = passkey_form(
+        action="authenticate", button="Sign in with a passkey", base_path=base_path, callback_url=callback_url
+    )
+    return f"""<p class="or muted">or, with a passkey you added</p>
+<div class="stack card">
+{button}
+</div>
+<script>{PASSKEY_SCRIPT}</script>"""
 
 
 def _email_link_form(*, base_path: str, provider_id: str | None, csrf_token: str, callback_url: str) -> str:
