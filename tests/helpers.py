@@ -51,6 +51,39 @@ def wait_until_answering(process: subprocess.Popen[str], url: str, timeout: floa
             time.sleep(0.1)
 
 
+# --- Django ----------------------------------------------------------------------------------
+
+
+def configure_django() -> None:
+    """Django's settings for this test process, made once (Django allows one per process).
+
+    The base is what every Django test needs: the authsession app and its middleware, templates
+    with its context processor, no database. A test changes the rest with
+    ``django.test.override_settings`` (``ROOT_URLCONF``, ``AUTHSESSION``, ``DATABASES``, ...)
+    instead of configuring again.
+    """
+    import django
+    from django.conf import settings
+
+    if settings.configured:
+        return
+    settings.configure(
+        SECRET_KEY="django-tests-only-0123456789abcdef0123456789abcdef",
+        ALLOWED_HOSTS=["*"],
+        USE_TZ=True,
+        DATABASES={},
+        INSTALLED_APPS=["authsession.integrations.django"],
+        MIDDLEWARE=["authsession.integrations.django.AuthSessionMiddleware"],
+        TEMPLATES=[
+            {
+                "BACKEND": "django.template.backends.django.DjangoTemplates",
+                "OPTIONS": {"context_processors": ["authsession.integrations.django.context_processor"]},
+            }
+        ],
+    )
+    django.setup()
+
+
 # --- tool availability ------------------------------------------------------------------------
 
 

@@ -24,7 +24,6 @@ import inspect
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
-from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, current_app, g, jsonify, redirect
 from flask import Request as FlaskRequest
@@ -34,9 +33,8 @@ from werkzeug.exceptions import abort
 from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response as BaseResponse
 
-from authsession._core.context import build_context, init_csrf
 from authsession._core.handler import handle
-from authsession._core.http import AuthRequest, AuthResponse, Cookie
+from authsession._core.http import AuthRequest, AuthResponse
 from authsession._core.limits import DEFAULT_MAX_BODY_SIZE, RequestRefused, log_safe
 from authsession._core.request_data import (
     build_auth_request,
@@ -45,8 +43,7 @@ from authsession._core.request_data import (
     parse_body,
     refusal,
 )
-from authsession._core.server_session import get_session, reads_without_waiting, second_factor_used, update_session
-from authsession.integrations import _bridge
+from authsession.integrations import _bridge, _pages
 from authsession.options import AuthOptions
 from authsession.types import Session
 
@@ -54,7 +51,6 @@ logger = logging.getLogger("authsession")
 
 F = TypeVar("F", bound=Callable[..., Any])
 _EXTENSION = "authsession"
-_PENDING = "authsession.cookies"  # in the WSGI environ: (name, Set-Cookie value) for after_request
 # Every method goes to the core, which answers the ones NextAuth does not serve with its own 400.
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
@@ -163,18 +159,20 @@ def _current(request: FlaskRequest | None) -> FlaskRequest:
     return request if request is not None else current_request._get_current_object()  # type: ignore[attr-defined]
 
 
-async def _read(request: FlaskRequest, response: FlaskResponse | None, options: AuthOptions, key: str) -> None:
-    """Memoise the session of ``request`` under ``key`` in its environ; hand over its cookies."""
-    try:
-        auth_request = to_auth_request(request, options)
-    except RequestRefused as exc:
-        logger.info("No session for a refused request: %s", exc)
-        request.environ[key] = None
-        return
-    request.environ[key], cookies = await get_session(auth_request, options)
-    if options.two_factor is not None and request.environ[key] is not None:
-        request.environ[f"{key}.second_factor"] = await second_factor_used(auth_request, options)
-    _hand_over(request, response, cookies)
+def _state(request: FlaskRequest) -> _pages.State:
+    state: _pages.State = request.environ
+    return state
+
+
+def _put(response: FlaskResponse | None) -> _pages.Put | None:
+    if response is None:
+        return None
+
+    def put(cookies: list[_pages.SetCookie]) -> None:
+        for _, value in cookies:
+            response.headers.add("Set-Cookie", value)
+
+    return put
 
 
 def get_server_session(
@@ -189,11 +187,7 @@ def get_server_session(
     In an ``async def`` view, ``await`` :func:`aget_server_session` instead.
     """
     request, options = _current(request), _options(options)
-    key = f"authsession.session.{id(options)}"
-    if key not in request.environ:
-        _bridge.run(_read(request, response, options, key), inline=reads_without_waiting(options))
-    session: Session | None = request.environ[key]
-    return session
+    return _pages.server_session(_state(request), lambda: to_auth_request(request, options), options, _put(response))
 
 
 async def aget_server_session(
@@ -201,14 +195,9 @@ async def aget_server_session(
 ) -> Session | None:
     """:func:`get_server_session` for ``async def`` views: waits without blocking their loop."""
     request, options = _current(request), _options(options)
-    key = f"authsession.session.{id(options)}"
-    if key not in request.environ:
-        if reads_without_waiting(options):
-            _bridge.run(_read(request, response, options, key), inline=True)
-        else:
-            await _bridge.run_async(_read(request, response, options, key))
-    session: Session | None = request.environ[key]
-    return session
+    return await _pages.aserver_session(
+        _state(request), lambda: to_auth_request(request, options), options, _put(response)
+    )
 
 
 def update_server_session(
@@ -225,21 +214,9 @@ def update_server_session(
     or ``None`` when nobody is signed in. No CSRF check: only your server code calls this.
     """
     request, options = _current(request), _options(options)
-    key = f"authsession.session.{id(options)}"
-
-    async def update() -> None:
-        try:
-            auth_request = to_auth_request(request, options)
-        except RequestRefused as exc:
-            logger.info("No session to update for a refused request: %s", exc)
-            request.environ[key] = None
-            return
-        request.environ[key], cookies = await update_session(auth_request, options, data)
-        _hand_over(request, response, cookies)
-
-    _bridge.run(update())
-    session: Session | None = request.environ[key]
-    return session
+    return _pages.update_server_session(
+        _state(request), lambda: to_auth_request(request, options), options, _put(response), data
+    )
 
 
 def has_second_factor(request: FlaskRequest | None = None, options: AuthOptions | None = None) -> bool:
@@ -247,41 +224,24 @@ def has_second_factor(request: FlaskRequest | None = None, options: AuthOptions 
     ``False`` when there is no session. Reads the session first if the view has not."""
     request, options = _current(request), _options(options)
     get_server_session(request, None, options)
-    return bool(request.environ.get(f"authsession.session.{id(options)}.second_factor"))
+    return _pages.second_factor(_state(request), options)
 
 
 def get_csrf_token(request: FlaskRequest | None = None, response: FlaskResponse | None = None) -> str:
     """The CSRF token for your own sign-in or sign-out form; sets its cookie when new."""
     request, options = _current(request), _options(None)
     try:
-        ctx = build_context(to_auth_request(request, options), options, "csrf", None)
+        auth_request = to_auth_request(request, options)
     except RequestRefused as exc:
         logger.info("No CSRF token for a refused request: %s", exc)
         abort(exc.status)
-    init_csrf(ctx)
-    assert ctx.csrf is not None
-    _hand_over(request, response, ctx.response_cookies)
-    return ctx.csrf.token
-
-
-def _hand_over(request: FlaskRequest, response: FlaskResponse | None, cookies: list[Cookie]) -> None:
-    """Put ``cookies`` on ``response`` now and queue them for the ``after_request`` hook."""
-    if not cookies:
-        return
-    serialised = [(cookie.name, cookie.serialize()) for cookie in cookies]
-    if response is not None:
-        for _, value in serialised:
-            response.headers.add("Set-Cookie", value)
-    request.environ.setdefault(_PENDING, []).extend(serialised)
+    return _pages.csrf_token(_state(request), auth_request, options, _put(response))
 
 
 def _write_pending_cookies(response: FlaskResponse) -> FlaskResponse:
-    pending: list[tuple[str, str]] = current_request.environ.get(_PENDING, [])
-    if pending:
-        present = {value.split("=", 1)[0].strip() for value in response.headers.getlist("Set-Cookie")}
-        for name, value in pending:
-            if name not in present:
-                response.headers.add("Set-Cookie", value)
+    present = (value.split("=", 1)[0].strip() for value in response.headers.getlist("Set-Cookie"))
+    for _, value in _pages.pending_cookies(_state(current_request), present):
+        response.headers.add("Set-Cookie", value)
     return response
 
 
@@ -307,11 +267,11 @@ def auth_required(
     """
 
     def refusal() -> BaseResponse | None:
-        if g.auth_session is None:
-            return _refuse(redirect_to or f"{_options(None).base_path}/signin", 401, "Not authenticated")
-        if second_factor and not has_second_factor():
-            return _refuse(f"{_options(None).base_path}/two-factor", 403, "Second factor required")
-        return None
+        options = _options(None)
+        refused = _pages.refusal(
+            _state(current_request), options, g.auth_session, redirect_to=redirect_to, second=second_factor
+        )
+        return _refuse(*refused) if refused is not None else None
 
     def decorate(view: F) -> F:
         if inspect.iscoroutinefunction(view):
@@ -336,11 +296,10 @@ def auth_required(
 
 
 def _refuse(target: str, status: int, message: str) -> BaseResponse:
-    if "text/html" in current_request.headers.get("Accept", ""):
-        # By default through the auth API's sign-in route: it keeps callbackUrl in its cookie.
+    if _pages.wants_html(current_request.headers.get("Accept", "")):
         query = current_request.query_string.decode("latin-1")
         here = current_request.path + (f"?{query}" if query else "")
-        return redirect(f"{target}{'&' if '?' in target else '?'}{urlencode({'callbackUrl': here})}", code=307)
+        return redirect(_pages.redirect_location(target, here), code=307)
     response = jsonify({"message": message})
     response.status_code = status
     return response
