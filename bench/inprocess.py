@@ -209,6 +209,19 @@ async def python_rows(format: str, token: str, iterations: int, skipped: list[Sk
             await asyncio.to_thread(_samples, wsgi.flask_session_call(options, header), iterations),
         )
     try:
+        from bench import django_requests
+    except ImportError as exc:  # an environment without the django extra
+        skipped.append(Skipped("Django", str(exc)))
+    else:
+        add(
+            f"{FACE} (Django, sync)",
+            await asyncio.to_thread(_samples, django_requests.django_session_call(options, header), iterations),
+        )
+        add(
+            f"a{FACE} (Django, async view)",
+            await _async_samples(django_requests.django_async_session_call(options, header), iterations),
+        )
+    try:
         litestar = asgi.litestar_session_call(options, header)
     except ImportError as exc:  # an environment without the litestar extra
         skipped.append(Skipped("Litestar", str(exc)))
@@ -378,7 +391,8 @@ def print_report(result: dict[str, Any]) -> None:
     for r in rows:
         store = r.case.partition("database ")[2][:-1]  # "(SQLite)" of "... database (SQLite))"
         base = by_case.get((r.format, f"{STARLETTE_DATABASE} {store}" if store else STARLETTE))
-        if base and any(r.case.startswith(f"{FACE} ({name}") for name in FRAMEWORKS):
+        # ``in``, not a prefix: Django's async face is ``aget_server_session``.
+        if base and any(f"{FACE} ({name}" in r.case for name in FRAMEWORKS):
             faces.append(
                 f"| {r.format} | {r.case} | {base.case} | {r.median_us:.1f} | {r.median_us / base.median_us:.2f} |"
             )

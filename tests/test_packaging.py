@@ -21,6 +21,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 import authsession
+from doc_blocks import programs
 from helpers import requires
 
 ROOT = Path(__file__).parent.parent
@@ -238,3 +239,38 @@ def test_the_wheel_runs_the_readme_quick_start_in_a_fresh_virtualenv(fresh_pytho
     result = run([fresh_python, "-E", "-s", "walk.py"], cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "quick start: signed in as ada@example.com" in result.stdout
+
+
+DJANGO_WALK = """
+import sys
+from pathlib import Path
+
+import authsession
+import app
+
+assert Path(authsession.__file__).is_relative_to(sys.prefix), authsession.__file__
+app.test_the_seed_pages()
+print("django: signed in as ada@example.com")
+"""
+
+
+def test_the_wheel_with_only_the_django_extra_runs_the_django_page(
+    dist: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """``pip install authsession[django]`` alone: docs/django.md's whole project and its walk run."""
+    home = tmp_path_factory.mktemp("fresh-django")
+    venv = home / "venv"
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True, timeout=120)
+    python = venv / ("Scripts" if os.name == "nt" else "bin") / "python"
+    (wheel,) = dist.glob("authsession-*.whl")
+    result = run([python, "-m", "pip", "install", "--quiet", f"{wheel}[django]"], cwd=home)
+    if result.returncode != 0:
+        fail_unless_offline("Installing the wheel with the django extra", result)
+    program = next(p for p in programs(ROOT / "docs" / "django.md") if p.name == "django-seed")
+    (home / "app.py").write_text(program.source)
+    (home / "walk.py").write_text(DJANGO_WALK)
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "VIRTUAL_ENV", "AUTH_"))}
+    env |= {"AUTH_SECRET": "packaging-secret-0123456789abcdef0123456789", "AUTH_URL": "http://testserver"}
+    result = run([python, "-E", "-s", "walk.py"], cwd=home, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "django: signed in as ada@example.com" in result.stdout
