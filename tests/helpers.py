@@ -57,10 +57,10 @@ def wait_until_answering(process: subprocess.Popen[str], url: str, timeout: floa
 def configure_django() -> None:
     """Django's settings for this test process, made once (Django allows one per process).
 
-    The base is what every Django test needs: the authsession app and its middleware, templates
-    with its context processor, no database. A test changes the rest with
-    ``django.test.override_settings`` (``ROOT_URLCONF``, ``AUTHSESSION``, ``DATABASES``, ...)
-    instead of configuring again.
+    The base is what every Django test shares: the authsession app and its middleware, templates
+    with its context processor, no database. Add what yours needs here rather than configuring
+    elsewhere; a test changes the rest with ``django.test.override_settings`` (``ROOT_URLCONF``,
+    ``AUTHSESSION``, ``MIDDLEWARE``, ...) and should not rely on the base's values.
     """
     import django
     from django.conf import settings

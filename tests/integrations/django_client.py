@@ -19,6 +19,18 @@ from authsession import AuthOptions
 
 from .suite_client import Jar, Response, latin1
 
+#: What the tests need of the project's settings, set per test: Django's settings are configured
+#: once per process (``helpers.configure_django``), and other tests may have made them.
+PROJECT = {
+    "MIDDLEWARE": ["authsession.integrations.django.AuthSessionMiddleware"],
+    "TEMPLATES": [
+        {
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "OPTIONS": {"context_processors": ["authsession.integrations.django.context_processor"]},
+        }
+    ],
+}
+
 
 class URLConf:
     """A ``ROOT_URLCONF`` built in a test: Django takes any object with ``urlpatterns``."""
@@ -79,5 +91,5 @@ class DjangoSuiteClient:
 @contextmanager
 def django_suite_client(urlconf: URLConf, options: AuthOptions, base_url: str) -> Iterator[DjangoSuiteClient]:
     """The client, with ``urlconf`` as the project's URLs and ``options`` as ``settings.AUTHSESSION``."""
-    with override_settings(ROOT_URLCONF=urlconf, AUTHSESSION=options):
+    with override_settings(ROOT_URLCONF=urlconf, AUTHSESSION=options, **PROJECT):
         yield DjangoSuiteClient(base_url)

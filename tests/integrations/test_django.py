@@ -38,7 +38,7 @@ from authsession.integrations.django.apps import check_settings  # noqa: E402
 from authsession.providers import Email  # noqa: E402
 from authsession.testing import asession_cookies  # noqa: E402
 
-from .django_client import DjangoSuiteClient, URLConf, django_suite_client  # noqa: E402
+from .django_client import PROJECT, DjangoSuiteClient, URLConf, django_suite_client  # noqa: E402
 from .session_suite import SITE, SessionSuite, cookie_names, sign_in  # noqa: E402
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -254,7 +254,7 @@ OPTIONS = make_options(secret="dotted-path-secret-0123456789abcdef01234567")
 
 
 def test_settings_name_the_options_by_dotted_path() -> None:
-    with override_settings(AUTHSESSION=f"{__name__}.OPTIONS"):
+    with override_settings(AUTHSESSION=f"{__name__}.OPTIONS", **PROJECT):
         assert get_options() is OPTIONS
         assert check_settings() == []
 
@@ -268,7 +268,7 @@ def test_settings_name_the_options_by_dotted_path() -> None:
     ],
 )
 def test_bad_settings_fail_the_system_check(value: Any, message: str) -> None:
-    with override_settings(AUTHSESSION=value):
+    with override_settings(AUTHSESSION=value, **PROJECT):
         (error,) = check_settings()
         assert error.id == "authsession.E001"
         assert message in error.msg
@@ -287,7 +287,7 @@ async def test_under_the_asgi_handler(format: str, clean_auth_env: None) -> None
     options = make_options(format=format, url=SITE)
     cookies = await _bridge.run_async(asession_cookies(options, {"email": USER["email"], "name": USER["name"]}))
     urlconf, _ = build(options)
-    with override_settings(ROOT_URLCONF=urlconf, AUTHSESSION=options):
+    with override_settings(ROOT_URLCONF=urlconf, AUTHSESSION=options, **PROJECT):
         client = AsyncClient()
         for name, value in cookies.cookies.items():
             client.cookies[name] = value
