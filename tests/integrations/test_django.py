@@ -33,10 +33,12 @@ from authsession.integrations.django import (  # noqa: E402
     get_csrf_token,
     get_options,
     get_server_session,
+    has_second_factor,
 )
 from authsession.integrations.django.apps import check_settings  # noqa: E402
 from authsession.providers import Email  # noqa: E402
-from authsession.testing import asession_cookies  # noqa: E402
+from authsession.testing import asession_cookies, session_cookies  # noqa: E402
+from authsession.two_factor import TwoFactor  # noqa: E402
 
 from .django_client import PROJECT, DjangoSuiteClient, URLConf, django_suite_client  # noqa: E402
 from .session_suite import SITE, SessionSuite, cookie_names, sign_in  # noqa: E402
@@ -351,3 +353,40 @@ async def _awaitable(value: Any) -> Any:
 def test_jwt_sessions_with_credentials(client: DjangoSuiteClient, format: str) -> None:
     assert sign_in(client, password=PASSWORD).status_code == 302
     assert client.get("/me").json()["user"]["name"] == USER["name"]
+
+
+# --- two-factor -------------------------------------------------------------------------------------------------
+
+
+class SecondFactorSettings(AuthRequiredMixin, View):
+    auth_second_factor = True
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return JsonResponse({"email": get_server_session(request)["user"]["email"]})  # type: ignore[index]
+
+
+def test_views_can_require_a_second_factor(clean_auth_env: None) -> None:
+    options = make_options(url=SITE, adapter=MemoryAdapter(), session={"strategy": "jwt"}, two_factor=TwoFactor())
+
+    @auth_required(second_factor=True)
+    def secret(request: HttpRequest) -> HttpResponse:
+        return JsonResponse({"email": get_server_session(request)["user"]["email"], "2fa": has_second_factor(request)})  # type: ignore[index]
+
+    urlconf = URLConf([path("secret", secret), path("cbv-secret", SecondFactorSettings.as_view())])
+    ada = {"id": "u1", "email": USER["email"]}
+    plain = session_cookies(options, ada)
+    marked = session_cookies(options, ada, claims={"amr": ["otp"]})
+    with django_suite_client(urlconf, options, SITE) as client:
+        for path_ in ("/secret", "/cbv-secret"):
+            assert client.get(path_).status_code == 401
+        for name, value in plain.cookies.items():
+            client.cookies.set(name, value)
+        for path_ in ("/secret", "/cbv-secret"):
+            assert client.get(path_).status_code == 403
+            refused = client.get(path_, headers=BROWSER)
+            assert refused.status_code == 307
+            assert refused.headers["location"] == f"/api/auth/two-factor?callbackUrl=%2F{path_[1:]}"
+        for name, value in marked.cookies.items():
+            client.cookies.set(name, value)
+        assert client.get("/secret").json() == {"email": USER["email"], "2fa": True}
+        assert client.get("/cbv-secret").json() == {"email": USER["email"]}
