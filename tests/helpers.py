@@ -51,39 +51,6 @@ def wait_until_answering(process: subprocess.Popen[str], url: str, timeout: floa
             time.sleep(0.1)
 
 
-# --- Django ----------------------------------------------------------------------------------
-
-
-def configure_django() -> None:
-    """Django's settings for this test process, made once (Django allows one per process).
-
-    The base is what every Django test shares: the authsession app and its middleware, templates
-    with its context processor, no database. Add what yours needs here rather than configuring
-    elsewhere; a test changes the rest with ``django.test.override_settings`` (``ROOT_URLCONF``,
-    ``AUTHSESSION``, ``MIDDLEWARE``, ...) and should not rely on the base's values.
-    """
-    import django
-    from django.conf import settings
-
-    if settings.configured:
-        return
-    settings.configure(
-        SECRET_KEY="django-tests-only-0123456789abcdef0123456789abcdef",
-        ALLOWED_HOSTS=["*"],
-        USE_TZ=True,
-        DATABASES={},
-        INSTALLED_APPS=["authsession.integrations.django"],
-        MIDDLEWARE=["authsession.integrations.django.AuthSessionMiddleware"],
-        TEMPLATES=[
-            {
-                "BACKEND": "django.template.backends.django.DjangoTemplates",
-                "OPTIONS": {"context_processors": ["authsession.integrations.django.context_processor"]},
-            }
-        ],
-    )
-    django.setup()
-
-
 # --- tool availability ------------------------------------------------------------------------
 
 
@@ -163,7 +130,9 @@ def configure_django() -> None:
     process, so every test that needs Django gets these (add what yours needs here).
 
     Time zone support is on, as the Django adapter requires. ``CONN_MAX_AGE = 0``: a connection
-    per unit of work, Django's default.
+    per unit of work, Django's default. Both authsession apps are installed, with the
+    integration's middleware and template context processor; a test changes what it relies on
+    with ``django.test.override_settings`` (``ROOT_URLCONF``, ``AUTHSESSION``, ...).
     """
     import django
     from django.conf import settings
@@ -174,7 +143,15 @@ def configure_django() -> None:
     settings.configure(
         SECRET_KEY="django-insecure-tests-only",
         USE_TZ=True,
-        INSTALLED_APPS=["authsession.adapters.django"],
+        ALLOWED_HOSTS=["*"],
+        INSTALLED_APPS=["authsession.adapters.django", "authsession.integrations.django"],
+        MIDDLEWARE=["authsession.integrations.django.AuthSessionMiddleware"],
+        TEMPLATES=[
+            {
+                "BACKEND": "django.template.backends.django.DjangoTemplates",
+                "OPTIONS": {"context_processors": ["authsession.integrations.django.context_processor"]},
+            }
+        ],
         DATABASES={
             "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
             DJANGO_SQLITE: {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
