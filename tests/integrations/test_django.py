@@ -18,7 +18,7 @@ from django.test import AsyncClient, RequestFactory, override_settings
 from django.urls import include, path
 from django.views import View
 
-from helpers import PASSWORD, SESSION, USER, FakeClock, configure_django, make_credentials, make_options
+from helpers import PASSWORD, REFRESH_AGE, SESSION, USER, FakeClock, configure_django, make_credentials, make_options
 
 configure_django()
 
@@ -195,7 +195,7 @@ def test_the_middleware_writes_the_refreshed_cookie(format: str, clean_auth_env:
     with django_suite_client(*build(make_options(format=format, clock=clock)), SITE) as client:
         sign_in(client)
         before = client.cookies[SESSION[format]]
-        clock.advance(120)
+        clock.advance(REFRESH_AGE)
         response = client.get("/template")  # only the template looks at the session
         assert cookie_names(response).count(SESSION[format]) == 1
         assert client.cookies[SESSION[format]] != before
