@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LOCK := requirements/dev.lock
-NODE_DIRS := tests/node/v4 tests/node/v5 tests/node/nextjs tests/node/nextjs15 tests/node/oidc tests/node/pg-adapter tests/node/passkey
+NODE_DIRS := tests/node/v4 tests/node/v5 tests/node/nextjs tests/node/nextjs15 tests/node/oidc tests/node/pg-adapter tests/node/passkey tests/node/react
 NODE_STAMPS := $(addsuffix /node_modules/.installed,$(NODE_DIRS))
 
 .PHONY: demo test docs bench bench-http fuzz soak lint typecheck gates check lock node clean
