@@ -230,6 +230,26 @@ async def python_rows(format: str, token: str, iterations: int, skipped: list[Sk
     rows.extend(await database_face_rows(format, iterations, floor_median, skipped))
     every_read = AuthOptions(secret=SECRET, format=format, url=URL, session={"refresh_threshold": None})  # type: ignore[arg-type]
     add(EVERY_READ, await _async_samples(asgi.starlette_session_call(every_read, header), iterations))
+    try:
+        from authsession.adapters import MemoryAdapter
+        from authsession.session_management import SessionManagement
+
+        revocable = AuthOptions(
+            secret=SECRET,
+            format=format,  # type: ignore[arg-type]
+            url=URL,
+            adapter=MemoryAdapter(),
+            session={"strategy": "jwt"},
+            session_management=SessionManagement(revoke_jwt=True),
+        )
+    except (ImportError, TypeError) as exc:  # an authsession without session management
+        skipped.append(Skipped("revocable JWT sessions", str(exc)))
+    else:
+        # One cached lookup of the user's session generation per read (issue 14, item 3).
+        add(
+            f"{FACE} (revocable JWT, generation cached)",
+            await _async_samples(asgi.starlette_session_call(revocable, header), iterations),
+        )
     many = [cookie_header(format, mint(format, {**CLAIMS, "sub": str(i)})) for i in range(MANY_USERS)]
     add(
         f"get_server_session, {MANY_USERS:,} users in turn",

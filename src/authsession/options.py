@@ -19,6 +19,7 @@ from authsession._core.config import DEFAULT_MAX_AGE, Dialect, dialect_for
 from authsession._core.context import SessionStrategy
 from authsession._core.cookies import COOKIE_KEYS, CookieSet, SameSite
 from authsession._core.ratelimit import RateLimits
+from authsession._core.session_management import GenerationCache, SessionManagement
 from authsession._core.two_factor import TwoFactorConfig
 from authsession._core.user_code import UserFunction
 from authsession.config import Callbacks, CookiesConfig, Events, JWTConfig, PagesConfig, SessionConfig, ThemeConfig
@@ -108,7 +109,8 @@ class AuthOptions:
     decorators) read the session token from an ``Authorization: Bearer <token>`` header when the
     request has no session cookie, for API clients that hold the token themselves; such a read
     sets no cookie. The auth API's own routes never read it. ``two_factor`` turns on TOTP
-    two-factor sign-in (:mod:`authsession.two_factor`).
+    two-factor sign-in (:mod:`authsession.two_factor`); ``session_management`` the "Your
+    sessions" page and sign-out everywhere (:mod:`authsession.session_management`).
     """
 
     __slots__ = (
@@ -132,6 +134,8 @@ class AuthOptions:
         "rate_limits",
         "secrets",
         "session",
+        "session_generations",
+        "session_management",
         "strategy",
         "theme",
         "trust_host",
@@ -166,6 +170,7 @@ class AuthOptions:
         rate_limits: RateLimits | bool = True,
         two_factor: TwoFactorConfig | None = None,
         bearer_sessions: bool = False,
+        session_management: SessionManagement | None = None,
     ) -> None:
         if format not in _FORMATS:
             raise ConfigurationError(f"format must be 'v4' (next-auth 4) or 'v5' (Auth.js), not {format!r}")
@@ -224,6 +229,11 @@ class AuthOptions:
         self.two_factor: TwoFactorConfig | None = _check_two_factor(two_factor, adapter, self.rate_limits)
         # get_server_session also accepts "Authorization: Bearer <session token>" (API clients).
         self.bearer_sessions = bool(bearer_sessions)
+        # "Your sessions" and "sign out everywhere" (authsession.session_management).
+        self.session_management = _check_session_management(session_management, adapter)
+        self.session_generations: GenerationCache | None = (
+            GenerationCache(self.session_management) if self.session_management is not None else None
+        )
 
     @property
     def jwt_max_age(self) -> int:
@@ -379,6 +389,31 @@ def _check_passkeys(providers: tuple[Provider, ...], adapter: Any, format: Forma
     missing = [m for m in _PASSKEY_ADAPTER_METHODS if not callable(getattr(adapter, m, None))]
     if missing:
         raise ConfigurationError(f"Passkeys need these adapter methods, which are missing: {missing}")
+
+
+_SESSION_MANAGEMENT_METHODS = (
+    "get_user",
+    "list_sessions_of_user",
+    "delete_sessions_of_user",
+    "get_session_generation",
+    "bump_session_generation",
+)
+
+
+def _check_session_management(value: Any, adapter: Any) -> SessionManagement | None:
+    if value is None or value is False:
+        return None
+    managed = SessionManagement() if value is True else value
+    if not isinstance(managed, SessionManagement):
+        raise ConfigurationError("session_management must be a SessionManagement(...), True or None")
+    if adapter is None:
+        raise ConfigurationError("Session management reads and ends sessions through an adapter: pass adapter=...")
+    missing = [m for m in _SESSION_MANAGEMENT_METHODS if not callable(getattr(adapter, m, None))]
+    if missing:
+        raise ConfigurationError(
+            f"Session management needs these adapter methods (SessionManagementAdapter): {missing}"
+        )
+    return managed
 
 
 def _rate_limits(value: RateLimits | bool) -> RateLimits | None:

@@ -66,11 +66,20 @@ class CredentialInput(TypedDict, total=False):
 
 
 class AdapterSession(TypedDict):
-    """A database session: the cookie holds ``sessionToken``; ``expires`` is timezone-aware UTC."""
+    """A database session: the cookie holds ``sessionToken``; ``expires`` is timezone-aware UTC.
+
+    ``createdAt``, ``userAgent`` and ``ip`` are authsession's, for "Your sessions"
+    (``AuthOptions(session_management=...)``): an adapter that implements
+    :class:`~authsession.adapters.SessionManagementAdapter` stores them beside the Auth.js row and
+    returns them from ``list_sessions_of_user``; they are absent elsewhere.
+    """
 
     sessionToken: str
     userId: str
     expires: datetime
+    createdAt: NotRequired[datetime | None]
+    userAgent: NotRequired[str | None]
+    ip: NotRequired[str | None]
 
 
 class VerificationToken(TypedDict):

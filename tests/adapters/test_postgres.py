@@ -32,7 +32,8 @@ async def fresh_adapter(url: str) -> SQLAlchemyAdapter:
     async with adapter.engine.begin() as conn:
         await conn.execute(
             text(
-                "TRUNCATE users, accounts, sessions, verification_token, two_factor, two_factor_recovery_codes"
+                "TRUNCATE users, accounts, sessions, verification_token, two_factor, two_factor_recovery_codes,"
+                " session_details, session_generations"
                 " RESTART IDENTITY CASCADE"
             )
         )

@@ -390,3 +390,49 @@ def test_views_can_require_a_second_factor(clean_auth_env: None) -> None:
             client.cookies.set(name, value)
         assert client.get("/secret").json() == {"email": USER["email"], "2fa": True}
         assert client.get("/cbv-secret").json() == {"email": USER["email"]}
+
+
+def test_views_update_list_and_end_sessions(clean_auth_env: None) -> None:
+    """Django's faces of update_server_session, list_user_sessions and end_sessions (database sessions)."""
+    from authsession.integrations.django import end_sessions, list_user_sessions, update_server_session
+    from authsession.session_management import SessionManagement
+
+    adapter = MemoryAdapter()
+
+    async def session_callback(*, session: Any, user: Any, new_session: Any = None, trigger: Any = None) -> Any:
+        if trigger == "update":
+            session["user"]["name"] = new_session["name"]
+        return session
+
+    options = make_options(
+        url=SITE,
+        providers=[],
+        adapter=adapter,
+        session={"strategy": "database"},
+        callbacks={"session": session_callback},
+        session_management=SessionManagement(),
+    )
+
+    def rename(request: HttpRequest) -> HttpResponse:
+        updated = update_server_session(request, {"name": "Ada King"})
+        return JsonResponse({"name": updated["user"]["name"] if updated else None})
+
+    def sessions(request: HttpRequest) -> HttpResponse:
+        return JsonResponse({"sessions": list_user_sessions(request)})
+
+    def elsewhere(request: HttpRequest) -> HttpResponse:
+        return JsonResponse({"ended": end_sessions(request, "others")})
+
+    urlconf = URLConf([path("rename", rename), path("sessions", sessions), path("elsewhere", elsewhere)])
+    _bridge.run(adapter.create_user({"id": "u1", "name": "Ada", "email": USER["email"], "emailVerified": None}))
+    ada = {"id": "u1", "email": USER["email"]}
+    laptop = _bridge.run(asession_cookies(options, ada))
+    phone = _bridge.run(asession_cookies(options, ada))
+    with django_suite_client(urlconf, options, SITE) as client:
+        for name, value in laptop.cookies.items():
+            client.cookies.set(name, value)
+        assert client.get("/rename").json() == {"name": "Ada King"}
+        assert len(client.get("/sessions").json()["sessions"]) == 2
+        assert client.get("/elsewhere").json() == {"ended": 1}
+        assert phone.value not in adapter.sessions
+        assert len(client.get("/sessions").json()["sessions"]) == 1

@@ -66,6 +66,9 @@ class SessionStrategy(Protocol):
     async def add_second_factor(self, ctx: Context) -> bool:
         """Mark the current session as having passed a second factor; ``False`` if there is none."""
 
+    async def reissue(self, ctx: Context) -> bool:
+        """Write the current JWT session again (with the user's current session generation)."""
+
     async def destroy(self, ctx: Context) -> None:
         """End the current session (sign-out): fire ``events.sign_out`` and clear the cookies."""
 
@@ -127,6 +130,11 @@ class CoreOptions(Protocol):
     #: Whether get_server_session also reads an ``Authorization: Bearer`` session token.
     @property
     def bearer_sessions(self) -> bool: ...
+    # A session_management.SessionManagement or None, and its GenerationCache (or None).
+    @property
+    def session_management(self) -> Any: ...
+    @property
+    def session_generations(self) -> Any: ...
     # A two_factor.TwoFactorConfig or None (that module imports this one).
     @property
     def two_factor(self) -> Any: ...

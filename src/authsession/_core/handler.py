@@ -19,6 +19,7 @@ from authsession._core.actions import (
     log,
     providers,
     session,
+    sessions,
     signin,
     signout,
     two_factor,
@@ -65,17 +66,20 @@ ROUTES: dict[tuple[str, str], Action] = {
     ("GET", "verify-request"): verify_request.get,
     ("POST", "_log"): log.post,
     ("GET", "webauthn-options"): webauthn_options.get,
-    # authsession's own, routed only with AuthOptions(two_factor=...): see actions/two_factor.py.
+    # authsession's own, routed only with their options: see EXTENSION_ACTIONS below.
     ("GET", "two-factor"): two_factor.handle,
     ("POST", "two-factor"): two_factor.handle,
+    ("GET", "sessions"): sessions.handle,
+    ("POST", "sessions"): sessions.handle,
 }
 V5_ACTIONS = frozenset(action for _, action in ROUTES) - {"_log"}
 V4_ACTIONS = (V5_ACTIONS - {"webauthn-options"}) | {"_log"}
 # Actions whose GET renders a page, so a configuration error shows the error page, not JSON.
-HTML_ACTIONS = frozenset({"signin", "signout", "error", "verify-request", "two-factor"})
+HTML_ACTIONS = frozenset({"signin", "signout", "error", "verify-request", "two-factor", "sessions"})
 FAILED_ASSERTIONS = (InvalidCallbackUrl, MissingSecret)
 PROVIDER_ACTIONS = frozenset({"signin", "callback", "webauthn-options", "two-factor"})
-EXTENSION_ACTIONS = frozenset({"two-factor"})
+#: authsession's own actions, routed only when the option named beside each is set.
+EXTENSION_ACTIONS = {"two-factor": "two_factor", "sessions": "session_management"}
 
 
 def parse_action(path: str, base_path: str) -> tuple[str, str | None] | None:
@@ -100,7 +104,7 @@ async def handle(request: AuthRequest, options: CoreOptions, *, now: float | Non
     if (
         parsed is None
         or parsed[0] not in known
-        or (parsed[0] in EXTENSION_ACTIONS and options.two_factor is None)
+        or (parsed[0] in EXTENSION_ACTIONS and getattr(options, EXTENSION_ACTIONS[parsed[0]]) is None)
         or (not v4 and parsed[1] is not None and parsed[0] not in PROVIDER_ACTIONS)
     ):
         logger.info("Unknown auth route %s %s", method, urlsplit(request.url).path)

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
+from authsession._core import session_management
 from authsession._core.actions.session import read
 from authsession._core.context import Context, CoreOptions, build_context
 from authsession._core.http import AuthRequest, Cookie
 from authsession._core.request_data import bearer_token
+from authsession.errors import ConfigurationError
 from authsession.types import Session
 
 
@@ -77,6 +79,28 @@ async def update_session(
     ctx = build_context(request, options, "session", None, now)
     session = await read(ctx, is_update=True, new_session=data)
     return session, ctx.response_cookies
+
+
+async def manage_sessions(
+    request: AuthRequest,
+    options: CoreOptions,
+    action: Literal["list", "one", "others", "all"],
+    session_id: str | None = None,
+    *,
+    now: float | None = None,
+) -> tuple[Any, list[Cookie]]:
+    """ "Your sessions" from server code: the signed-in user's sessions (``"list"``), or end one of
+    them, all others, or all (the count, ``-1`` for JWT sessions). ``None`` when nobody is signed in.
+    Needs ``AuthOptions(session_management=...)``."""
+    if options.session_management is None:
+        raise ConfigurationError("Managing sessions needs AuthOptions(session_management=SessionManagement(...))")
+    ctx = build_context(request, options, "sessions", None, now)
+    user = await ctx.strategy.current_user(ctx)
+    if user is None:
+        return None, []
+    if action == "list":
+        return await session_management.list_sessions(ctx, user), []
+    return await session_management.revoke(ctx, user, action, session_id), ctx.response_cookies
 
 
 def session_bearer_token(ctx: Context) -> str | None:

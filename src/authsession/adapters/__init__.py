@@ -10,12 +10,28 @@ Ships with :class:`MemoryAdapter` (tests), ``authsession.adapters.sqlalchemy.SQL
 (SQLite, PostgreSQL), ``authsession.adapters.django.DjangoAdapter`` (Django's ORM) and
 ``authsession.adapters.redis.RedisAdapter``; every one passes the conformance suite in
 :mod:`authsession.testing`. Each also implements :class:`TwoFactorAdapter`, the storage of
-two-factor sign-in. :class:`SessionCache` wraps any of them to answer database session
-reads from memory for a few seconds.
+two-factor sign-in; all but the Django one :class:`SessionManagementAdapter`, that of "Your
+sessions".
+:class:`SessionCache` wraps any of them to answer database session reads from memory for a few
+seconds.
 """
 
-from authsession.adapters.base import Adapter, AdapterError, AuthenticatorAdapter, TwoFactorAdapter
+from authsession.adapters.base import (
+    Adapter,
+    AdapterError,
+    AuthenticatorAdapter,
+    SessionManagementAdapter,
+    TwoFactorAdapter,
+)
 from authsession.adapters.cache import SessionCache
 from authsession.adapters.memory import MemoryAdapter
 
-__all__ = ["Adapter", "AdapterError", "AuthenticatorAdapter", "MemoryAdapter", "SessionCache", "TwoFactorAdapter"]
+__all__ = [
+    "Adapter",
+    "AdapterError",
+    "AuthenticatorAdapter",
+    "MemoryAdapter",
+    "SessionCache",
+    "SessionManagementAdapter",
+    "TwoFactorAdapter",
+]

@@ -112,3 +112,26 @@ class AuthenticatorAdapter(Protocol):
 
     async def update_authenticator_counter(self, credential_id: str, counter: int) -> Authenticator:
         """Store the signature counter of the latest sign-in; raise for an unknown credential."""
+
+
+@runtime_checkable
+class SessionManagementAdapter(Protocol):
+    """What "Your sessions" and "sign out everywhere" need (``AuthOptions(session_management=...)``),
+    beside :class:`Adapter`. authsession's own extension; the Auth.js tables are unchanged.
+
+    ``create_session`` keeps the optional ``createdAt``, ``userAgent`` and ``ip`` of the record it
+    is given. The session generation is a per-user counter: JWT sessions issued under an older
+    generation stop opening when it is bumped.
+    """
+
+    async def list_sessions_of_user(self, user_id: str) -> list[AdapterSession]:
+        """The user's sessions that have not expired, with the details stored for them."""
+
+    async def delete_sessions_of_user(self, user_id: str, keep: str | None = None) -> int:
+        """Delete every session of the user but ``keep`` (a session token); how many went."""
+
+    async def get_session_generation(self, user_id: str) -> int:
+        """The user's session generation: 0 until it is first bumped."""
+
+    async def bump_session_generation(self, user_id: str) -> int:
+        """Add one to the user's session generation, atomically; the new value."""

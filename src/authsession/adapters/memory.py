@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from authsession.types import Account, AdapterSession, Authenticator, TwoFactorRecord, User, VerificationToken
@@ -21,6 +21,7 @@ class MemoryAdapter:
         self.tokens: dict[tuple[str, str], VerificationToken] = {}
         self.two_factor: dict[str, TwoFactorRecord] = {}
         self.recovery_codes: dict[str, set[str]] = {}
+        self.session_generations: dict[str, int] = {}
 
         self.authenticators: dict[str, Authenticator] = {}
 
@@ -59,6 +60,7 @@ class MemoryAdapter:
         for token in [t for t, s in self.sessions.items() if s["userId"] == user_id]:
             del self.sessions[token]
         await self.delete_two_factor(user_id)
+        self.session_generations.pop(user_id, None)
 
         for credential_id in [c for c, a in self.authenticators.items() if a["userId"] == user_id]:
             del self.authenticators[credential_id]
@@ -157,6 +159,25 @@ class MemoryAdapter:
             raise LookupError("no authenticator with this credential id")
         stored["counter"] = counter
         return _copy(stored)
+
+    # --- session management (SessionManagementAdapter) -------------------------------------------
+
+    async def list_sessions_of_user(self, user_id: str) -> list[AdapterSession]:
+        now = datetime.now(UTC)
+        return [_copy(s) for s in self.sessions.values() if s["userId"] == user_id and s["expires"] > now]
+
+    async def delete_sessions_of_user(self, user_id: str, keep: str | None = None) -> int:
+        doomed = [t for t, s in self.sessions.items() if s["userId"] == user_id and t != keep]
+        for token in doomed:
+            del self.sessions[token]
+        return len(doomed)
+
+    async def get_session_generation(self, user_id: str) -> int:
+        return self.session_generations.get(user_id, 0)
+
+    async def bump_session_generation(self, user_id: str) -> int:
+        self.session_generations[user_id] = self.session_generations.get(user_id, 0) + 1
+        return self.session_generations[user_id]
 
 
 _T = TypeVar("_T")

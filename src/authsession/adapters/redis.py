@@ -10,6 +10,7 @@ Cluster hash tag, so every key with the same tag lives in the same slot)::
     P:{user:<id>}:recovery-codes    set      hashes of the user's unused recovery codes
 
     P:{user:<id>}:authenticators    hash     the user's passkeys: credential id -> JSON
+    P:{user:<id>}:generation        string   the user's session generation (SessionManagementAdapter)
     P:{email:<email>}               string   user id, the email index
     P:{account:<provider>:<id>}     string   the account (JSON), with its userId
     P:{authenticator:<credential>}  string   user id, the credential index
@@ -341,7 +342,8 @@ class RedisAdapter:
             if email is not None:
                 await self._eval(_SCRIPT_DELETE_IF_EQUAL, keys=[self._email_key(email)], args=[user_id])
             # One hash tag: one slot.
-            await self._client.delete(key, sessions_key, accounts_key, f"{key}:two-factor", f"{key}:recovery-codes")
+            extra = (f"{key}:two-factor", f"{key}:recovery-codes", f"{key}:generation")
+            await self._client.delete(key, sessions_key, accounts_key, *extra)
 
             await self._client.delete(key, sessions_key, accounts_key, passkeys_key)  # one hash tag: one slot
 
@@ -544,6 +546,47 @@ class RedisAdapter:
         async with self._errors("count_recovery_codes"):
             return int(await self._client.scard(f"{self._user_key(user_id)}:recovery-codes"))
 
+    # --- session management (SessionManagementAdapter) -------------------------------------------
+
+    async def _session_tokens_of(self, user_id: str) -> list[str]:
+        index = f"{self._user_key(user_id)}:sessions"
+        now = _micros(_now())
+        found = await self._client.zrangebyscore(index, f"({now}", "+inf")
+        return [_text(t) for t in found if isinstance(t, bytes | str)]
+
+    async def list_sessions_of_user(self, user_id: str) -> list[AdapterSession]:
+        async with self._errors("list_sessions_of_user"):
+            tokens = await self._session_tokens_of(user_id)
+            if not tokens:
+                return []
+            # One key per session, each in its own slot: a pipeline, not MGET, so it works on a cluster.
+            pipe = self._client.pipeline(transaction=False)
+            for token in tokens:
+                pipe.get(self._session_key(token))
+            stored = await pipe.execute()
+        return [_session(json.loads(value)) for value in stored if value is not None]
+
+    async def delete_sessions_of_user(self, user_id: str, keep: str | None = None) -> int:
+        async with self._errors("delete_sessions_of_user"):
+            tokens = [t for t in await self._session_tokens_of(user_id) if t != keep]
+            if not tokens:
+                return 0
+            pipe = self._client.pipeline(transaction=False)
+            for token in tokens:
+                pipe.delete(self._session_key(token))
+            deleted = await pipe.execute()
+            await self._client.zrem(f"{self._user_key(user_id)}:sessions", *tokens)
+        return sum(int(n) for n in deleted)
+
+    async def get_session_generation(self, user_id: str) -> int:
+        async with self._errors("get_session_generation"):
+            value = await self._client.get(f"{self._user_key(user_id)}:generation")
+        return int(value) if value is not None else 0
+
+    async def bump_session_generation(self, user_id: str) -> int:
+        async with self._errors("bump_session_generation"):
+            return int(await self._client.incr(f"{self._user_key(user_id)}:generation"))
+
     @contextlib.asynccontextmanager
     async def _errors(self, method: str) -> AsyncIterator[None]:
         """Re-raise Redis and connection errors as AdapterError, with the password masked."""
@@ -629,19 +672,34 @@ def _user(stored: Mapping[Any, bytes | str]) -> User:
 
 
 def _session_record(session: AdapterSession) -> dict[str, str]:
-    return {
+    record = {
         "sessionToken": session["sessionToken"],
         "userId": str(session["userId"]),
         "expires": _iso(session["expires"]),
     }
+    created = session.get("createdAt")
+    if created is not None:
+        record["createdAt"] = _iso(created)
+    for key in ("userAgent", "ip"):
+        value = session.get(key)
+        if isinstance(value, str):
+            record[key] = value
+    return record
 
 
 def _session(record: Mapping[str, str]) -> AdapterSession:
-    return {
+    session: AdapterSession = {
         "sessionToken": record["sessionToken"],
         "userId": record["userId"],
         "expires": datetime.fromisoformat(record["expires"]),
     }
+    if "createdAt" in record:
+        session["createdAt"] = datetime.fromisoformat(record["createdAt"])
+    if "userAgent" in record:
+        session["userAgent"] = record["userAgent"]
+    if "ip" in record:
+        session["ip"] = record["ip"]
+    return session
 
 
 def _token(record: Mapping[str, str]) -> VerificationToken:

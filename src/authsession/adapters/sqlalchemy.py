@@ -209,6 +209,25 @@ _USER_BY_ACCOUNT = (
 )
 
 _AUTHENTICATOR_FIELDS = tuple(c.name for c in authenticators.columns if c.name != "userId")
+
+#: authsession's session-management tables (``sql/004_session_management.sql``); Auth.js never reads them.
+session_details = Table(
+    "session_details",
+    metadata,
+    Column("sessionToken", String(255), ForeignKey("sessions.sessionToken", ondelete="CASCADE"), primary_key=True),
+    Column("createdAt", _UTCDateTime),
+    Column("userAgent", Text),
+    Column("ip", String(45)),
+)
+
+session_generations = Table(
+    "session_generations",
+    metadata,
+    Column("userId", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, autoincrement=False),
+    Column("generation", BigInteger, nullable=False, server_default=text("0")),
+)
+
+_DETAIL_FIELDS = ("createdAt", "userAgent", "ip")
 #: Plain URLs get the async driver this adapter is tested with.
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
 _EXTRA_FOR_DRIVER = {"aiosqlite": "sqlalchemy", "asyncpg": "postgres", "psycopg": "postgres"}
@@ -391,11 +410,14 @@ class SQLAlchemyAdapter:
             async with self._engine.begin() as conn:
                 # ON DELETE CASCADE does this too; explicit deletes also clean a schema made
                 # from the Auth.js docs, which has no foreign keys.
+                tokens = select(sessions.c.sessionToken).where(sessions.c.userId == uid)
+                await conn.execute(delete(session_details).where(session_details.c.sessionToken.in_(tokens)))
                 await conn.execute(delete(sessions).where(sessions.c.userId == uid))
                 await conn.execute(delete(authenticators).where(authenticators.c.userId == uid))
                 await conn.execute(delete(accounts).where(accounts.c.userId == uid))
                 await conn.execute(delete(two_factor_recovery_codes).where(two_factor_recovery_codes.c.userId == uid))
                 await conn.execute(delete(two_factor).where(two_factor.c.userId == uid))
+                await conn.execute(delete(session_generations).where(session_generations.c.userId == uid))
                 await conn.execute(delete(users).where(users.c.id == uid))
 
     # --- accounts ---------------------------------------------------------------------------
@@ -433,10 +455,13 @@ class SQLAlchemyAdapter:
             .values(sessionToken=session["sessionToken"], userId=uid, expires=session["expires"])
             .returning(sessions.c.sessionToken, sessions.c.userId, sessions.c.expires)
         )
+        details = pick(session, _DETAIL_FIELDS)
         with self._errors("create_session"):
             async with self._engine.begin() as conn:
                 row = (await conn.execute(statement)).mappings().one()
-        return _session(row)
+                if details:
+                    await conn.execute(insert(session_details).values(sessionToken=row["sessionToken"], **details))
+        return {**_session(row), **details}  # type: ignore[typeddict-item]
 
     async def get_session_and_user(self, session_token: str) -> tuple[AdapterSession, User] | None:
         """The session and its user, in one query (a join)."""
@@ -623,6 +648,72 @@ class SQLAlchemyAdapter:
         if row is None:
             raise AdapterError("SQLAlchemyAdapter.update_authenticator_counter: no authenticator with this id")
         return _authenticator(row)
+
+    # --- session management (SessionManagementAdapter) -------------------------------------------
+
+    async def list_sessions_of_user(self, user_id: str) -> list[AdapterSession]:
+        uid = int_id(user_id)
+        if uid is None:
+            return []
+        query = (
+            select(sessions.c.sessionToken, sessions.c.userId, sessions.c.expires, *session_details.c[1:])
+            .outerjoin(session_details, session_details.c.sessionToken == sessions.c.sessionToken)
+            .where(sessions.c.userId == uid, sessions.c.expires > datetime.now(UTC))
+            .order_by(sessions.c.id)
+        )
+        with self._errors("list_sessions_of_user"):
+            async with self._autocommit.connect() as conn:
+                rows = (await conn.execute(query)).mappings().all()
+        return [{**_session(row), **{k: row[k] for k in _DETAIL_FIELDS}} for row in rows]  # type: ignore[typeddict-item]
+
+    async def delete_sessions_of_user(self, user_id: str, keep: str | None = None) -> int:
+        uid = int_id(user_id)
+        if uid is None:
+            return 0
+        statement = delete(sessions).where(sessions.c.userId == uid)
+        if keep is not None:
+            statement = statement.where(sessions.c.sessionToken != keep)
+        with self._errors("delete_sessions_of_user"):
+            async with self._engine.begin() as conn:
+                # Explicit, for a schema made without the foreign key's cascade.
+                tokens = select(sessions.c.sessionToken).where(sessions.c.userId == uid)
+                if keep is not None:
+                    tokens = tokens.where(sessions.c.sessionToken != keep)
+                await conn.execute(delete(session_details).where(session_details.c.sessionToken.in_(tokens)))
+                return int((await conn.execute(statement)).rowcount)
+
+    async def get_session_generation(self, user_id: str) -> int:
+        uid = int_id(user_id)
+        if uid is None:
+            return 0
+        query = select(session_generations.c.generation).where(session_generations.c.userId == uid)
+        with self._errors("get_session_generation"):
+            async with self._autocommit.connect() as conn:
+                return int((await conn.execute(query)).scalar() or 0)
+
+    async def bump_session_generation(self, user_id: str) -> int:
+        """One UPDATE ... RETURNING (an INSERT for the first bump): concurrent bumps all count."""
+        uid = int_id(user_id)
+        if uid is None:
+            raise AdapterError(f"SQLAlchemyAdapter.bump_session_generation: no user with id {user_id!r}")
+        generations = session_generations
+        bump = (
+            update(generations)
+            .where(generations.c.userId == uid)
+            .values(generation=generations.c.generation + 1)
+            .returning(generations.c.generation)
+        )
+        with self._errors("bump_session_generation"):
+            async with self._engine.begin() as conn:
+                value = (await conn.execute(bump)).scalar()
+                if value is None:
+                    try:
+                        async with conn.begin_nested():
+                            await conn.execute(insert(generations).values(userId=uid, generation=1))
+                        return 1
+                    except DBAPIError:  # another request inserted it first: bump that row
+                        value = (await conn.execute(bump)).scalar_one()
+                return int(value)
 
     # --- helpers ----------------------------------------------------------------------------
 

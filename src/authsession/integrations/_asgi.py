@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from typing import Any, Literal
 
 from authsession._core.context import build_context, init_csrf
 from authsession._core.handler import handle
@@ -25,6 +25,7 @@ from authsession._core.request_data import (
     refusal,
 )
 from authsession._core.server_session import get_session
+from authsession._core.server_session import manage_sessions as core_manage_sessions
 from authsession._core.server_session import update_session as core_update_session
 from authsession.options import AuthOptions
 from authsession.types import Session
@@ -166,6 +167,19 @@ async def update_session(scope: Scope, options: AuthOptions, data: Any) -> tuple
     session, cookies = await core_update_session(auth_request, options, data)
     scope.setdefault("state", {})[f"authsession.session.{id(options)}"] = session
     return session, queue_cookies(scope, cookies)
+
+
+async def manage_sessions(
+    scope: Scope, options: AuthOptions, action: Literal["list", "one", "others", "all"], session_id: str | None
+) -> tuple[Any, list[SetCookie]]:
+    """:func:`authsession._core.server_session.manage_sessions` for the request in ``scope``."""
+    try:
+        auth_request = to_auth_request(scope, options)
+    except RequestRefused as exc:
+        logger.info("No sessions to manage for a refused request: %s", exc)
+        return None, []
+    result, cookies = await core_manage_sessions(auth_request, options, action, session_id)
+    return result, queue_cookies(scope, cookies)
 
 
 def csrf_token(scope: Scope, options: AuthOptions) -> tuple[str, list[SetCookie]]:

@@ -22,13 +22,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, MutableMapping
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 from authsession._core.context import build_context, init_csrf
 from authsession._core.http import AuthRequest, Cookie
 from authsession._core.limits import RequestRefused
-from authsession._core.server_session import get_session, reads_without_waiting, second_factor_used, update_session
+from authsession._core.server_session import (
+    get_session,
+    manage_sessions,
+    reads_without_waiting,
+    second_factor_used,
+    update_session,
+)
 from authsession.integrations import _bridge
 from authsession.options import AuthOptions
 from authsession.types import Session
@@ -108,6 +114,24 @@ def update_server_session(
     return session
 
 
+def manage_server_sessions(
+    state: State,
+    make_request: Callable[[], AuthRequest],
+    options: AuthOptions,
+    put: Put | None,
+    action: Literal["list", "one", "others", "all"],
+    session_id: str | None = None,
+) -> Any:
+    """ "Your sessions" from a view: the list, or end one / the others / all (the count); ``None``
+    when nobody is signed in."""
+    auth_request = _auth_request(make_request)
+    if auth_request is None:
+        return None
+    result, cookies = _bridge.run(manage_sessions(auth_request, options, action, session_id))
+    hand_over(state, cookies, put)
+    return result
+
+
 def second_factor(state: State, options: AuthOptions) -> bool:
     """Whether the session :func:`server_session` read passed a two-factor code; ``False`` before."""
     return bool(state.get(f"{_key(options)}.second_factor"))
@@ -174,6 +198,7 @@ __all__ = [
     "aserver_session",
     "csrf_token",
     "hand_over",
+    "manage_server_sessions",
     "pending_cookies",
     "redirect_location",
     "refusal",

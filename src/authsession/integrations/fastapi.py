@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import HTTPException, Response, WebSocketException, status
@@ -22,10 +22,12 @@ from starlette.requests import HTTPConnection
 
 from authsession._core.limits import DEFAULT_MAX_BODY_SIZE
 from authsession.integrations.starlette import (
+    end_sessions,
     get_csrf_token,
     get_server_session,
     has_second_factor,
     install,
+    list_user_sessions,
     update_server_session,
 )
 from authsession.options import AuthOptions
@@ -54,6 +56,20 @@ class AuthSession:
         """Change the session from a view (Auth.js 5's ``unstable_update``); see
         :func:`authsession.integrations.starlette.update_server_session`."""
         return await update_server_session(request, response, self.options, data)
+
+    async def list_sessions(self, request: HTTPConnection) -> list[dict[str, Any]] | None:
+        """The signed-in user's sessions; see :func:`authsession.integrations.starlette.list_user_sessions`."""
+        return await list_user_sessions(request, self.options)
+
+    async def end_sessions(
+        self,
+        request: HTTPConnection,
+        response: Response,
+        which: Literal["one", "others", "all"] = "others",
+        session_id: str | None = None,
+    ) -> int | None:
+        """End sessions of the signed-in user; see :func:`authsession.integrations.starlette.end_sessions`."""
+        return await end_sessions(request, response, self.options, which, session_id)
 
     async def csrf_token(self, request: HTTPConnection, response: Response) -> str:
         """Dependency: a CSRF token for your own sign-in or sign-out form."""

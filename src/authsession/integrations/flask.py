@@ -23,7 +23,7 @@ import functools
 import inspect
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar, overload
+from typing import Any, Literal, TypeVar, overload
 
 from flask import Blueprint, Flask, current_app, g, jsonify, redirect
 from flask import Request as FlaskRequest
@@ -219,6 +219,31 @@ def update_server_session(
     )
 
 
+def list_user_sessions(request: FlaskRequest | None = None, options: AuthOptions | None = None) -> Any:
+    """The signed-in user's sessions (``AuthOptions(session_management=...)``), or ``None`` when
+    nobody is signed in; see :func:`authsession.integrations.starlette.list_user_sessions`."""
+    request, options = _current(request), _options(options)
+    return _pages.manage_server_sessions(
+        _state(request), lambda: to_auth_request(request, options), options, None, "list"
+    )
+
+
+def end_sessions(
+    which: Literal["one", "others", "all"] = "others",
+    session_id: str | None = None,
+    request: FlaskRequest | None = None,
+    response: FlaskResponse | None = None,
+    options: AuthOptions | None = None,
+) -> int | None:
+    """End sessions of the signed-in user (one by ``id``, all ``others`` or ``all``); how many, or
+    ``None`` when nobody is signed in. See :func:`authsession.integrations.starlette.end_sessions`."""
+    request, options = _current(request), _options(options)
+    ended: int | None = _pages.manage_server_sessions(
+        _state(request), lambda: to_auth_request(request, options), options, _put(response), which, session_id
+    )
+    return ended
+
+
 def has_second_factor(request: FlaskRequest | None = None, options: AuthOptions | None = None) -> bool:
     """Whether the request's session passed a two-factor code (``AuthOptions(two_factor=...)``);
     ``False`` when there is no session. Reads the session first if the view has not."""
@@ -309,9 +334,11 @@ __all__ = [
     "AuthSession",
     "aget_server_session",
     "auth_required",
+    "end_sessions",
     "get_csrf_token",
     "get_server_session",
     "has_second_factor",
+    "list_user_sessions",
     "to_auth_request",
     "update_server_session",
 ]

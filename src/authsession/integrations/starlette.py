@@ -8,7 +8,7 @@ not ``BaseHTTPMiddleware``, so it costs almost nothing on other routes.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
@@ -22,6 +22,7 @@ from authsession.integrations._asgi import (
     SetCookie,
     add_pending_cookies,
     csrf_token,
+    manage_sessions,
     read_session,
     send_response,
     serve,
@@ -100,6 +101,30 @@ async def update_server_session(
     return session
 
 
+async def list_user_sessions(request: HTTPConnection, options: AuthOptions) -> list[dict[str, Any]] | None:
+    """The signed-in user's sessions (``AuthOptions(session_management=...)``), each a dict with
+    ``id``, ``current``, ``createdAt``, ``lastSeenAt``, ``expires``, ``userAgent``, ``ip``; with JWT
+    sessions only the current one. ``None`` when nobody is signed in."""
+    listed, _ = await manage_sessions(request.scope, options, "list", None)
+    return listed  # type: ignore[no-any-return]
+
+
+async def end_sessions(
+    request: HTTPConnection,
+    response: Response | None,
+    options: AuthOptions,
+    which: Literal["one", "others", "all"] = "others",
+    session_id: str | None = None,
+) -> int | None:
+    """End sessions of the signed-in user: the one whose ``id`` (from :func:`list_user_sessions`)
+    is ``session_id``, all ``others`` (sign out everywhere else), or ``all``. How many ended (``-1``
+    for JWT sessions, ended as a group with ``SessionManagement(revoke_jwt=True)``); ``None``
+    when nobody is signed in. Cookies it changes go on ``response``."""
+    ended, cookies = await manage_sessions(request.scope, options, which, session_id)
+    _put_on(response, cookies)
+    return ended  # type: ignore[no-any-return]
+
+
 async def has_second_factor(request: HTTPConnection, options: AuthOptions) -> bool:
     """Whether the request's session passed a second factor (two-factor sign-in or a step-up).
 
@@ -136,10 +161,12 @@ def install(app: Any, options: AuthOptions, *, max_body_size: int = DEFAULT_MAX_
 __all__ = [
     "AuthSessionMiddleware",
     "Request",
+    "end_sessions",
     "get_csrf_token",
     "get_server_session",
     "has_second_factor",
     "install",
+    "list_user_sessions",
     "parse_body",
     "to_auth_request",
     "update_server_session",

@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from authsession._core import two_factor
+from authsession._core import session_management, two_factor
 from authsession._core.context import Context, iso_time
 from authsession._core.user_code import call, fire
 from authsession.errors import ConfigurationError
@@ -98,7 +98,12 @@ class DatabaseSessionStrategy:
         token = str(uuid.uuid4())
         if second_factor:
             token = two_factor.mark_token(options.secrets, token)
-        record: AdapterSession = {"sessionToken": token, "userId": user_id, "expires": expires}
+        record: AdapterSession = {
+            "sessionToken": token,
+            "userId": user_id,
+            "expires": expires,
+            **session_management.session_details(ctx),  # type: ignore[typeddict-item]
+        }
         created = await call(options.adapter.create_session, record)
         ctx.set_cookies(ctx.session_store.replace(created["sessionToken"], expires=created["expires"].timestamp()))
 
@@ -106,6 +111,10 @@ class DatabaseSessionStrategy:
         """A token minted after a second factor carries a MAC of itself: no query needed."""
         token = ctx.session_store.value
         return token is not None and two_factor.token_is_marked(ctx.options.secrets, token)
+
+    async def reissue(self, ctx: Context) -> bool:
+        """A database session needs no re-issue: its row is what counts."""
+        return ctx.session_store.value is not None
 
     async def add_second_factor(self, ctx: Context) -> bool:
         """Replace the session with a new, marked one for the same user (a new token, as at sign-in)."""

@@ -13,7 +13,7 @@ import json
 import logging
 from typing import Any
 
-from authsession._core import tokens, two_factor
+from authsession._core import session_management, tokens, two_factor
 from authsession._core.config import SessionSettings
 from authsession._core.context import Context, iso_time
 from authsession._core.user_code import call, fire
@@ -29,7 +29,9 @@ class JWTSessionStrategy:
         if not store.value:
             return None
         decoded = await self._decode(ctx, store.value)
-        if decoded is None:
+        if decoded is None or (
+            session_management.revokes_jwt(ctx) and not await session_management.generation_is_current(ctx, decoded)
+        ):
             ctx.set_cookies(store.clean())
             return None
         options = ctx.options
@@ -97,7 +99,18 @@ class JWTSessionStrategy:
             return False
         if second_factor:
             result = two_factor.mark_claims(result)
+        if session_management.revokes_jwt(ctx) and isinstance(result.get("sub"), str):
+            result = await session_management.stamp(ctx, result, result["sub"])
         await self._write(ctx, result)
+        return True
+
+    async def reissue(self, ctx: Context) -> bool:
+        """The current token again, stamped with the user's current session generation."""
+        value = ctx.session_store.value
+        token = await self._decode(ctx, value) if value else None
+        if token is None or not isinstance(token.get("sub"), str):
+            return False
+        await self._write(ctx, await session_management.stamp(ctx, token, token["sub"]))
         return True
 
     async def has_second_factor(self, ctx: Context) -> bool:

@@ -4,7 +4,8 @@ It follows the adapter semantics of protocol §7 (Auth.js' adapter interface) pl
 authsession relies on: single-use verification tokens under concurrency, timezone-aware UTC
 datetimes, cascading ``delete_user``, and no lost writes under 50 concurrent sign-ins. An adapter
 that also implements :class:`~authsession.adapters.TwoFactorAdapter` is held to its tests too:
-single-use TOTP steps and recovery codes under concurrency.
+single-use TOTP steps and recovery codes under concurrency; one that implements
+:class:`~authsession.adapters.SessionManagementAdapter`, to listing, bulk deletion and generations.
 
 datetimes, cascading ``delete_user``, and no lost writes under 50 concurrent sign-ins. The
 authenticator tests check :class:`~authsession.adapters.AuthenticatorAdapter` (passkeys), which
@@ -27,7 +28,13 @@ from typing import Any
 
 import pytest
 
-from authsession.adapters.base import Adapter, AdapterError, AuthenticatorAdapter, TwoFactorAdapter
+from authsession.adapters.base import (
+    Adapter,
+    AdapterError,
+    AuthenticatorAdapter,
+    SessionManagementAdapter,
+    TwoFactorAdapter,
+)
 from authsession.types import Account, AdapterSession, Authenticator, TwoFactorRecord, User, VerificationToken
 
 #: What a refused write (duplicate email, a provider account linked twice) may raise.
@@ -655,4 +662,68 @@ class AdapterConformanceSuite:
         assert await store.list_authenticators_by_user_id(doomed["id"]) == []
         assert await store.get_authenticator(stays["credentialID"]) == stays
         await adapter.delete_user(kept["id"])
+
+    # --- session management (SessionManagementAdapter) -------------------------------------------
+
+    def managing(self, adapter: Adapter) -> SessionManagementAdapter:
+        if not isinstance(adapter, SessionManagementAdapter):
+            pytest.skip("this adapter does not implement SessionManagementAdapter")
+        return adapter
+
+    async def test_sessions_keep_their_details(self, adapter: Adapter) -> None:
+        store = self.managing(adapter)
+        _, user = await self.create_user(adapter)
+        created_at = at(-1)
+        with_details: AdapterSession = {
+            "sessionToken": uuid.uuid4().hex,
+            "userId": user["id"],
+            "expires": at(24),
+            "createdAt": created_at,
+            "userAgent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0",
+            "ip": "2001:db8::1",
+        }
+        await adapter.create_session(with_details)
+        plain = await self.create_session(adapter, user["id"])
+        await self.create_session(adapter, user["id"], hours=-1)  # expired: not listed
+        _, other = await self.create_user(adapter)
+        await self.create_session(adapter, other["id"])
+        listed = {s["sessionToken"]: s for s in await store.list_sessions_of_user(user["id"])}
+        assert set(listed) == {with_details["sessionToken"], plain["sessionToken"]}
+        detailed = listed[with_details["sessionToken"]]
+        assert detailed.get("createdAt") == created_at
+        self.assert_utc(detailed.get("createdAt"))
+        assert detailed.get("userAgent") == with_details["userAgent"]
+        assert detailed.get("ip") == "2001:db8::1"
+        assert listed[plain["sessionToken"]].get("userAgent") is None
+        # The Auth.js read is unchanged by the details.
+        found = await adapter.get_session_and_user(with_details["sessionToken"])
+        assert found is not None
+        assert found[0]["expires"] == with_details["expires"]
+
+    async def test_delete_sessions_of_user(self, adapter: Adapter) -> None:
+        store = self.managing(adapter)
+        _, user = await self.create_user(adapter)
+        _, other = await self.create_user(adapter)
+        mine = [await self.create_session(adapter, user["id"]) for _ in range(3)]
+        theirs = await self.create_session(adapter, other["id"])
+        assert await store.delete_sessions_of_user(user["id"], keep=mine[0]["sessionToken"]) == 2
+        assert [s["sessionToken"] for s in await store.list_sessions_of_user(user["id"])] == [mine[0]["sessionToken"]]
+        assert await adapter.get_session_and_user(mine[1]["sessionToken"]) is None
+        assert await store.delete_sessions_of_user(user["id"]) == 1
+        assert await store.list_sessions_of_user(user["id"]) == []
+        assert await adapter.get_session_and_user(theirs["sessionToken"]) is not None
+        assert await store.delete_sessions_of_user(user["id"]) == 0
+
+    async def test_session_generation_counts_every_bump(self, adapter: Adapter) -> None:
+        store = self.managing(adapter)
+        _, user = await self.create_user(adapter)
+        _, other = await self.create_user(adapter)
+        assert await store.get_session_generation(user["id"]) == 0
+        assert await store.bump_session_generation(user["id"]) == 1
+        results = await asyncio.gather(*(store.bump_session_generation(user["id"]) for _ in range(CONCURRENCY)))
+        assert sorted(results) == list(range(2, CONCURRENCY + 2))
+        assert await store.get_session_generation(user["id"]) == CONCURRENCY + 1
+        assert await store.get_session_generation(other["id"]) == 0
+        await adapter.delete_user(user["id"])
+        await adapter.delete_user(other["id"])
         await self.assert_empty(adapter)

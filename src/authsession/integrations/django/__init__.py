@@ -24,7 +24,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from http.cookies import Morsel
-from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
@@ -216,6 +216,43 @@ async def aget_server_session(
     )
 
 
+def update_server_session(
+    request: HttpRequest, data: Any, response: HttpResponseBase | None = None, options: AuthOptions | None = None
+) -> Session | None:
+    """Change what the session holds from a view (Auth.js 5's ``unstable_update``), through the
+    ``jwt`` / ``session`` callbacks with ``trigger="update"``; the rewritten cookie goes on the
+    response. See :func:`authsession.integrations.starlette.update_server_session`."""
+    options = options or get_options()
+    return _pages.update_server_session(
+        _state(request), lambda: to_auth_request(request, options), options, _put(response), data
+    )
+
+
+def list_user_sessions(request: HttpRequest, options: AuthOptions | None = None) -> Any:
+    """The signed-in user's sessions (``AuthOptions(session_management=...)``), or ``None`` when
+    nobody is signed in; see :func:`authsession.integrations.starlette.list_user_sessions`."""
+    options = options or get_options()
+    return _pages.manage_server_sessions(
+        _state(request), lambda: to_auth_request(request, options), options, None, "list"
+    )
+
+
+def end_sessions(
+    request: HttpRequest,
+    which: Literal["one", "others", "all"] = "others",
+    session_id: str | None = None,
+    response: HttpResponseBase | None = None,
+    options: AuthOptions | None = None,
+) -> int | None:
+    """End sessions of the signed-in user (one by ``id``, all ``others`` or ``all``); how many, or
+    ``None`` when nobody is signed in. See :func:`authsession.integrations.starlette.end_sessions`."""
+    options = options or get_options()
+    ended: int | None = _pages.manage_server_sessions(
+        _state(request), lambda: to_auth_request(request, options), options, _put(response), which, session_id
+    )
+    return ended
+
+
 def get_csrf_token(request: HttpRequest, response: HttpResponseBase | None = None) -> str:
     """The CSRF token for your own sign-in or sign-out form; sets its cookie when new.
 
@@ -379,10 +416,13 @@ __all__ = [
     "auth_required",
     "auth_view",
     "context_processor",
+    "end_sessions",
     "get_csrf_token",
     "get_options",
     "get_server_session",
     "has_second_factor",
+    "list_user_sessions",
     "to_auth_request",
     "to_django_response",
+    "update_server_session",
 ]
