@@ -1,10 +1,10 @@
--- authsession 003: "Your sessions" and "sign out everywhere" for PostgreSQL.
+-- authsession 004: "Your sessions" and "sign out everywhere" for PostgreSQL.
 --
 -- authsession's own tables, beside the Auth.js schema of 001 (its sessions table is unchanged,
 -- so @auth/pg-adapter reads and writes sessions as before; a session it creates simply has no
 -- details row). `await SQLAlchemyAdapter(url).create_schema()` creates them too. Safe to run again.
 --
---     psql "$DATABASE_URL" --single-transaction -f 003_session_management.sql
+--     psql "$DATABASE_URL" --single-transaction -f 004_session_management.sql
 
 -- When a session was created, and from which browser and address if the app records them.
 CREATE TABLE IF NOT EXISTS session_details (
