@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from authsession._core.config import DEFAULT_MAX_AGE, Dialect, dialect_for
 from authsession._core.context import SessionStrategy
 from authsession._core.cookies import COOKIE_KEYS, CookieSet, SameSite
+from authsession._core.provider import PasswordConfig
 from authsession._core.ratelimit import RateLimits
 from authsession._core.session_management import GenerationCache, SessionManagement
 from authsession._core.two_factor import TwoFactorConfig
@@ -130,6 +131,7 @@ class AuthOptions:
         "logger",
         "origin",
         "pages",
+        "password_provider",
         "providers",
         "rate_limits",
         "secrets",
@@ -182,6 +184,10 @@ class AuthOptions:
                 "The secret is shorter than 32 characters: use `authsession secret` to make a strong one"
             )
         self.providers: tuple[Provider, ...] = _check_providers(providers)
+        # A Password provider owns accounts: the core serves its <base>/password/* routes.
+        self.password_provider: PasswordConfig | None = next(
+            (p for p in self.providers if isinstance(p, PasswordConfig)), None
+        )
         # Typed loosely on purpose: each use sits behind a check (strategy, provider type) that
         # proves an adapter is there, which mypy cannot see through ``Adapter | None``.
         self.adapter: Any = adapter
@@ -470,7 +476,8 @@ def _session_options(
                 "session strategy 'database' needs an adapter: pass adapter=SQLAlchemyAdapter(url) "
                 "or use strategy 'jwt'"
             )
-        if providers and all(p.type == "credentials" for p in providers):
+        # Password accounts are stored by the adapter, so their sessions can be rows.
+        if providers and all(p.type == "credentials" and not isinstance(p, PasswordConfig) for p in providers):
             raise UnsupportedStrategy(
                 "Credentials sign-in only works with the 'jwt' session strategy, as in NextAuth: "
                 "set session={'strategy': 'jwt'}"

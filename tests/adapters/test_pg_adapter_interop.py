@@ -359,4 +359,24 @@ async def test_passkeys_python_writes_pg_adapter_reads_and_deletes(py: PyAdapter
             js.call(method, credential["credentialID"])
     js.call("deleteUser", user["id"])
     assert await py.get_authenticator(credential["credentialID"]) is None
+
+
+async def test_password_accounts_keep_the_database_shared(py: SQLAlchemyAdapter, js: PgAdapter) -> None:
+    """A password user (authsession's passwords table beside the Auth.js ones) is an ordinary user to
+    @auth/pg-adapter: it reads the user and the user's database session, and deleting the user there
+    takes the hash with it."""
+    email = f"{uuid.uuid4().hex[:8]}@example.test"
+    user = await py.create_user({"name": "Pat Password", "email": email, "emailVerified": at(-1)})
+    await py.set_password_hash(user["id"], "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2g")
+    session = await py.create_session({"sessionToken": uuid.uuid4().hex, "userId": user["id"], "expires": at(24)})
+    by_email, both = js.run(
+        [
+            {"op": "call", "method": "getUserByEmail", "args": [email]},
+            {"op": "call", "method": "getSessionAndUser", "args": [session["sessionToken"]]},
+        ]
+    )
+    assert by_email == {**user, "id": int(user["id"])}
+    assert both["user"]["email"] == email
+    js.call("deleteUser", int(user["id"]))
+    assert await py.get_password_hash(user["id"]) is None
     assert await leftovers(py) == []

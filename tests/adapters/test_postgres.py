@@ -33,7 +33,7 @@ async def fresh_adapter(url: str) -> SQLAlchemyAdapter:
         await conn.execute(
             text(
                 "TRUNCATE users, accounts, sessions, verification_token, two_factor, two_factor_recovery_codes,"
-                " session_details, session_generations"
+                " session_details, session_generations, passwords"
                 " RESTART IDENTITY CASCADE"
             )
         )

@@ -17,6 +17,7 @@ from authsession._core.actions import (
     csrf,
     error,
     log,
+    password,
     providers,
     session,
     sessions,
@@ -71,15 +72,17 @@ ROUTES: dict[tuple[str, str], Action] = {
     ("POST", "two-factor"): two_factor.handle,
     ("GET", "sessions"): sessions.handle,
     ("POST", "sessions"): sessions.handle,
+    ("GET", "password"): password.handle,
+    ("POST", "password"): password.handle,
 }
 V5_ACTIONS = frozenset(action for _, action in ROUTES) - {"_log"}
 V4_ACTIONS = (V5_ACTIONS - {"webauthn-options"}) | {"_log"}
 # Actions whose GET renders a page, so a configuration error shows the error page, not JSON.
-HTML_ACTIONS = frozenset({"signin", "signout", "error", "verify-request", "two-factor", "sessions"})
+HTML_ACTIONS = frozenset({"signin", "signout", "error", "verify-request", "two-factor", "sessions", "password"})
 FAILED_ASSERTIONS = (InvalidCallbackUrl, MissingSecret)
-PROVIDER_ACTIONS = frozenset({"signin", "callback", "webauthn-options", "two-factor"})
+PROVIDER_ACTIONS = frozenset({"signin", "callback", "webauthn-options", "two-factor", "password"})
 #: authsession's own actions, routed only when the option named beside each is set.
-EXTENSION_ACTIONS = {"two-factor": "two_factor", "sessions": "session_management"}
+EXTENSION_ACTIONS = {"two-factor": "two_factor", "sessions": "session_management", "password": "password_provider"}
 
 
 def parse_action(path: str, base_path: str) -> tuple[str, str | None] | None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from authsession.theme import ProviderStyle
 from authsession.types import Account, Authenticator, CredentialInput, ProviderType, User
@@ -225,3 +225,18 @@ class WebAuthnConfig(_Common, Protocol):
 
 
 Provider = OAuthConfig | EmailConfig | CredentialsConfig | WebAuthnConfig
+
+
+@runtime_checkable
+class PasswordConfig(CredentialsConfig, Protocol):
+    """A credentials provider that also owns accounts: ``authsession.providers.password.Password``.
+    The core serves its sign-up, verify, forgot, reset and change routes."""
+
+    @property
+    def adapter(self) -> Any: ...
+    def hash(self, password: str) -> str: ...
+    def verify(self, stored: str, password: str) -> tuple[bool, bool]: ...
+    def problem(self, password: str, *, email: str | None = None) -> str | None: ...
+    async def send(
+        self, *, kind: Literal["sign-up", "account-exists", "reset"], email: str, url: str | None
+    ) -> None: ...

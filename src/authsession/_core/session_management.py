@@ -203,3 +203,19 @@ async def revoke(ctx: Context, user: User, which: Revoke, session_id: str | None
         await ctx.options.session_generations.bump(ctx, user["id"])
     logger.info("Sessions: user %s ended %d sessions (%s)", user["id"], count, which)
     return count
+
+
+async def end_every_session(ctx: Context, user_id: str, *, keep_current: bool = False) -> int:
+    """After a password reset (all) or change (all but this browser's): delete the user's
+    database sessions where the adapter can, and bump their JWT generation with ``revoke_jwt``.
+    How many database sessions ended."""
+    adapter = ctx.options.adapter
+    ended = 0
+    if callable(getattr(adapter, "delete_sessions_of_user", None)):
+        keep = ctx.session_store.value if keep_current else None
+        ended = int(await call(adapter.delete_sessions_of_user, user_id, keep))
+    if revokes_jwt(ctx):
+        await ctx.options.session_generations.bump(ctx, user_id)
+        if keep_current:
+            await ctx.strategy.reissue(ctx)
+    return ended

@@ -11,15 +11,15 @@ Ships with :class:`MemoryAdapter` (tests), ``authsession.adapters.sqlalchemy.SQL
 ``authsession.adapters.redis.RedisAdapter``; every one passes the conformance suite in
 :mod:`authsession.testing`. Each also implements :class:`TwoFactorAdapter`, the storage of
 two-factor sign-in; all but the Django one :class:`SessionManagementAdapter`, that of "Your
-sessions".
-:class:`SessionCache` wraps any of them to answer database session reads from memory for a few
-seconds.
+sessions", and :class:`PasswordAdapter`, that of password accounts. :class:`SessionCache` wraps
+any of them to answer database session reads from memory for a few seconds.
 """
 
 from authsession.adapters.base import (
     Adapter,
     AdapterError,
     AuthenticatorAdapter,
+    PasswordAdapter,
     SessionManagementAdapter,
     TwoFactorAdapter,
 )
@@ -31,6 +31,7 @@ __all__ = [
     "AdapterError",
     "AuthenticatorAdapter",
     "MemoryAdapter",
+    "PasswordAdapter",
     "SessionCache",
     "SessionManagementAdapter",
     "TwoFactorAdapter",

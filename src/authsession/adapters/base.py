@@ -135,3 +135,14 @@ class SessionManagementAdapter(Protocol):
 
     async def bump_session_generation(self, user_id: str) -> int:
         """Add one to the user's session generation, atomically; the new value."""
+
+
+@runtime_checkable
+class PasswordAdapter(Protocol):
+    """Where :func:`authsession.providers.password.Password` keeps each user's password hash,
+    beside :class:`Adapter` (authsession's own; Auth.js stores no passwords)."""
+
+    async def get_password_hash(self, user_id: str) -> str | None: ...
+
+    async def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        """Insert or replace the user's hash."""

@@ -22,6 +22,7 @@ class MemoryAdapter:
         self.two_factor: dict[str, TwoFactorRecord] = {}
         self.recovery_codes: dict[str, set[str]] = {}
         self.session_generations: dict[str, int] = {}
+        self.password_hashes: dict[str, str] = {}
 
         self.authenticators: dict[str, Authenticator] = {}
 
@@ -61,6 +62,7 @@ class MemoryAdapter:
             del self.sessions[token]
         await self.delete_two_factor(user_id)
         self.session_generations.pop(user_id, None)
+        self.password_hashes.pop(user_id, None)
 
         for credential_id in [c for c, a in self.authenticators.items() if a["userId"] == user_id]:
             del self.authenticators[credential_id]
@@ -178,6 +180,16 @@ class MemoryAdapter:
     async def bump_session_generation(self, user_id: str) -> int:
         self.session_generations[user_id] = self.session_generations.get(user_id, 0) + 1
         return self.session_generations[user_id]
+
+    # --- passwords (PasswordAdapter) -------------------------------------------------------------
+
+    async def get_password_hash(self, user_id: str) -> str | None:
+        return self.password_hashes.get(user_id)
+
+    async def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        if user_id not in self.users:
+            raise ValueError("no such user")
+        self.password_hashes[user_id] = password_hash
 
 
 _T = TypeVar("_T")

@@ -11,6 +11,7 @@ Cluster hash tag, so every key with the same tag lives in the same slot)::
 
     P:{user:<id>}:authenticators    hash     the user's passkeys: credential id -> JSON
     P:{user:<id>}:generation        string   the user's session generation (SessionManagementAdapter)
+    P:{user:<id>}:password          string   the user's password hash (PasswordAdapter)
     P:{email:<email>}               string   user id, the email index
     P:{account:<provider>:<id>}     string   the account (JSON), with its userId
     P:{authenticator:<credential>}  string   user id, the credential index
@@ -342,7 +343,7 @@ class RedisAdapter:
             if email is not None:
                 await self._eval(_SCRIPT_DELETE_IF_EQUAL, keys=[self._email_key(email)], args=[user_id])
             # One hash tag: one slot.
-            extra = (f"{key}:two-factor", f"{key}:recovery-codes", f"{key}:generation")
+            extra = (f"{key}:two-factor", f"{key}:recovery-codes", f"{key}:generation", f"{key}:password")
             await self._client.delete(key, sessions_key, accounts_key, *extra)
 
             await self._client.delete(key, sessions_key, accounts_key, passkeys_key)  # one hash tag: one slot
@@ -586,6 +587,19 @@ class RedisAdapter:
     async def bump_session_generation(self, user_id: str) -> int:
         async with self._errors("bump_session_generation"):
             return int(await self._client.incr(f"{self._user_key(user_id)}:generation"))
+
+    # --- passwords (PasswordAdapter) -------------------------------------------------------------
+
+    async def get_password_hash(self, user_id: str) -> str | None:
+        async with self._errors("get_password_hash"):
+            value = await self._client.get(f"{self._user_key(user_id)}:password")
+        return _text(value) if value is not None else None
+
+    async def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        async with self._errors("set_password_hash"):
+            if not await self._client.exists(self._user_key(user_id)):
+                raise AdapterError(f"RedisAdapter.set_password_hash: no user with id {user_id!r}")
+            await self._client.set(f"{self._user_key(user_id)}:password", password_hash)
 
     @contextlib.asynccontextmanager
     async def _errors(self, method: str) -> AsyncIterator[None]:

@@ -227,6 +227,15 @@ session_generations = Table(
     Column("generation", BigInteger, nullable=False, server_default=text("0")),
 )
 
+#: Password hashes (``sql/005_passwords.sql``), for authsession.providers.password; Auth.js never reads it.
+passwords = Table(
+    "passwords",
+    metadata,
+    Column("userId", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, autoincrement=False),
+    Column("hash", Text, nullable=False),
+    Column("updatedAt", _UTCDateTime, nullable=False),
+)
+
 _DETAIL_FIELDS = ("createdAt", "userAgent", "ip")
 #: Plain URLs get the async driver this adapter is tested with.
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
@@ -418,6 +427,7 @@ class SQLAlchemyAdapter:
                 await conn.execute(delete(two_factor_recovery_codes).where(two_factor_recovery_codes.c.userId == uid))
                 await conn.execute(delete(two_factor).where(two_factor.c.userId == uid))
                 await conn.execute(delete(session_generations).where(session_generations.c.userId == uid))
+                await conn.execute(delete(passwords).where(passwords.c.userId == uid))
                 await conn.execute(delete(users).where(users.c.id == uid))
 
     # --- accounts ---------------------------------------------------------------------------
@@ -714,6 +724,28 @@ class SQLAlchemyAdapter:
                     except DBAPIError:  # another request inserted it first: bump that row
                         value = (await conn.execute(bump)).scalar_one()
                 return int(value)
+
+    # --- passwords (PasswordAdapter) -------------------------------------------------------------
+
+    async def get_password_hash(self, user_id: str) -> str | None:
+        uid = int_id(user_id)
+        if uid is None:
+            return None
+        with self._errors("get_password_hash"):
+            async with self._autocommit.connect() as conn:
+                found = (await conn.execute(select(passwords.c.hash).where(passwords.c.userId == uid))).scalar()
+        return str(found) if found is not None else None
+
+    async def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        uid = int_id(user_id)
+        if uid is None:
+            raise AdapterError(f"SQLAlchemyAdapter.set_password_hash: no user with id {user_id!r}")
+        values = {"hash": password_hash, "updatedAt": datetime.now(UTC)}
+        with self._errors("set_password_hash"):
+            async with self._engine.begin() as conn:
+                changed = await conn.execute(update(passwords).where(passwords.c.userId == uid).values(values))
+                if changed.rowcount == 0:
+                    await conn.execute(insert(passwords).values(userId=uid, **values))
 
     # --- helpers ----------------------------------------------------------------------------
 

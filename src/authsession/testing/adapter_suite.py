@@ -32,6 +32,7 @@ from authsession.adapters.base import (
     Adapter,
     AdapterError,
     AuthenticatorAdapter,
+    PasswordAdapter,
     SessionManagementAdapter,
     TwoFactorAdapter,
 )
@@ -725,5 +726,24 @@ class AdapterConformanceSuite:
         assert await store.get_session_generation(user["id"]) == CONCURRENCY + 1
         assert await store.get_session_generation(other["id"]) == 0
         await adapter.delete_user(user["id"])
+        await adapter.delete_user(other["id"])
+        await self.assert_empty(adapter)
+
+    # --- passwords (PasswordAdapter) ----------------------------------------------------------------
+
+    async def test_password_hash_round_trips(self, adapter: Adapter) -> None:
+        if not isinstance(adapter, PasswordAdapter):
+            pytest.skip("this adapter does not implement PasswordAdapter")
+        _, user = await self.create_user(adapter)
+        _, other = await self.create_user(adapter)
+        assert await adapter.get_password_hash(user["id"]) is None
+        await adapter.set_password_hash(user["id"], "$argon2id$v=19$m=65536,t=3,p=4$first")
+        await adapter.set_password_hash(user["id"], "$argon2id$v=19$m=65536,t=3,p=4$second")
+        assert await adapter.get_password_hash(user["id"]) == "$argon2id$v=19$m=65536,t=3,p=4$second"
+        assert await adapter.get_password_hash(other["id"]) is None
+        with pytest.raises(REFUSED):
+            await adapter.set_password_hash(unique("nobody") if not user["id"].isdigit() else "999999", "x")
+        await adapter.delete_user(user["id"])
+        assert await adapter.get_password_hash(user["id"]) is None
         await adapter.delete_user(other["id"])
         await self.assert_empty(adapter)
