@@ -261,3 +261,44 @@ def test_session_management_needs_an_adapter_that_can() -> None:
         AuthOptions(secret=SECRET, session_management=SessionManagement(), adapter=Bare())  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError):
         SessionManagement(generation_cache_seconds=-1)
+
+
+def test_a_flask_view_reads_a_revocable_jwt_session() -> None:
+    """Flask runs a JWT read without an event loop when nothing on it can wait; a revocable read
+    asks the adapter for the generation, so it must go through the bridge instead."""
+    from flask import Flask
+
+    from authsession.integrations.flask import AuthSession as FlaskAuth
+    from authsession.integrations.flask import get_server_session as flask_session
+    from authsession.testing import session_cookies
+
+    class WaitingStore(MemoryAdapter):
+        async def get_session_generation(self, user_id: str) -> int:
+            await asyncio.sleep(0)  # a real store waits on its connection
+            return await super().get_session_generation(user_id)
+
+    adapter = WaitingStore()
+    options = AuthOptions(
+        secret=SECRET,
+        adapter=adapter,
+        session={"strategy": "jwt"},
+        session_management=SessionManagement(revoke_jwt=True),
+    )
+    app = Flask(__name__)
+    FlaskAuth(app, options)
+
+    @app.get("/me")
+    def me() -> Any:
+        session = flask_session()
+        return {"email": session["user"]["email"] if session else None}
+
+    asyncio.run(adapter.bump_session_generation("ada"))  # tokens without a generation are now revoked
+    with app.test_client() as client:
+        old = session_cookies(options, {"id": "ada", "email": "ada@example.com"})
+        for name, value in old.cookies.items():
+            client.set_cookie(name, value)
+        assert client.get("/me").get_json() == {"email": None}
+        fresh = session_cookies(options, {"id": "ada", "email": "ada@example.com"}, claims={GENERATION_CLAIM: 1})
+        for name, value in fresh.cookies.items():
+            client.set_cookie(name, value)
+        assert client.get("/me").get_json() == {"email": "ada@example.com"}

@@ -51,9 +51,13 @@ def reads_without_waiting(options: CoreOptions) -> bool:
     True for JWT sessions whose user code on the read path (the ``jwt`` and ``session``
     callbacks, a custom ``jwt.encode``/``decode``) is plain ``def`` functions, with
     no ``session`` event (events run in a worker thread). A sync face can then run the read on
-    its own thread, without an event loop; a database read always waits on its store.
+    its own thread, without an event loop; a database read always waits on its store, and so
+    does a revocable JWT read (``SessionManagement(revoke_jwt=True)`` asks the adapter for the
+    user's session generation when its cache has none).
     """
     if options.session.strategy != "jwt" or "session" in options.events:
+        return False
+    if session_management.revokes_jwt_with(options):
         return False
     callbacks = options.callbacks
     user_code = [callbacks[name].fn for name in ("jwt", "session") if name in callbacks]

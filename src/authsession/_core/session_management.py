@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from authsession._core.context import Context, iso_time
+from authsession._core.context import Context, CoreOptions, iso_time
 from authsession._core.ratelimit import client_ip
 from authsession._core.user_code import call
 from authsession.errors import ConfigurationError
@@ -102,7 +102,11 @@ def settings(ctx: Context) -> SessionManagement | None:
 
 
 def revokes_jwt(ctx: Context) -> bool:
-    managed = settings(ctx)
+    return revokes_jwt_with(ctx.options)
+
+
+def revokes_jwt_with(options: CoreOptions) -> bool:
+    managed: SessionManagement | None = options.session_management
     return managed is not None and managed.revoke_jwt
 
 
