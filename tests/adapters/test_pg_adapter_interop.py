@@ -361,6 +361,8 @@ async def test_passkeys_python_writes_pg_adapter_reads_and_deletes(py: PyAdapter
     assert await py.get_authenticator(credential["credentialID"]) is None
 
 
+# DjangoAdapter keeps no passwords (it does not implement PasswordAdapter): SQLAlchemy only.
+@pytest.mark.parametrize("database", ["sqlalchemy"], indirect=True)
 async def test_password_accounts_keep_the_database_shared(py: SQLAlchemyAdapter, js: PgAdapter) -> None:
     """A password user (authsession's passwords table beside the Auth.js ones) is an ordinary user to
     @auth/pg-adapter: it reads the user and the user's database session, and deleting the user there
