@@ -274,3 +274,70 @@ def test_the_wheel_with_only_the_django_extra_runs_the_django_page(
     result = run([python, "-E", "-s", "walk.py"], cwd=home, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "django: signed in as ada@example.com" in result.stdout
+
+
+FLASK_WALK = """
+import sys
+from pathlib import Path
+
+import authsession
+from flask import Flask
+
+from authsession import AuthOptions
+from authsession.integrations.flask import AuthSession, auth_required, get_server_session
+from authsession.providers import Credentials
+
+assert Path(authsession.__file__).is_relative_to(sys.prefix), authsession.__file__
+
+
+def authorize(credentials):
+    if credentials.get("password") == "correct horse":
+        return {"id": "1", "name": "Ada Lovelace", "email": "ada@example.com"}
+    return None
+
+
+app = Flask(__name__)
+AuthSession(app, AuthOptions(providers=[Credentials(authorize=authorize)]))
+
+
+@app.get("/profile")
+def profile():
+    session = get_server_session()
+    return f"Welcome, {session['user']['name']}!" if session else "You must be logged in to view this page."
+
+
+@app.get("/dashboard")
+@auth_required
+def dashboard():
+    return "dashboard"
+
+
+with app.test_client() as client:
+    assert "You must be logged in" in client.get("/profile").get_data(as_text=True)
+    assert client.get("/dashboard", headers={"accept": "application/json"}).status_code == 401
+    csrf = client.get("/api/auth/csrf").get_json()["csrfToken"]
+    form = {"csrfToken": csrf, "password": "correct horse", "callbackUrl": "/profile"}
+    assert client.post("/api/auth/callback/credentials", data=form).status_code == 302
+    assert client.get("/profile").get_data(as_text=True) == "Welcome, Ada Lovelace!"
+print("flask: signed in as ada@example.com")
+"""
+
+
+def test_the_wheel_with_only_the_flask_extra_runs_a_flask_app(
+    dist: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """``pip install authsession[flask]`` alone: sign-in, get_server_session and auth_required work."""
+    home = tmp_path_factory.mktemp("fresh-flask")
+    venv = home / "venv"
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True, timeout=120)
+    python = venv / ("Scripts" if os.name == "nt" else "bin") / "python"
+    (wheel,) = dist.glob("authsession-*.whl")
+    result = run([python, "-m", "pip", "install", "--quiet", f"{wheel}[flask]"], cwd=home)
+    if result.returncode != 0:
+        fail_unless_offline("Installing the wheel with the flask extra", result)
+    (home / "walk.py").write_text(FLASK_WALK)
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "VIRTUAL_ENV", "AUTH_"))}
+    env |= {"AUTH_SECRET": "packaging-secret-0123456789abcdef0123456789", "AUTH_URL": "http://localhost"}
+    result = run([python, "-E", "-s", "walk.py"], cwd=home, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "flask: signed in as ada@example.com" in result.stdout
