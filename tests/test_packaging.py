@@ -254,26 +254,37 @@ print("django: signed in as ada@example.com")
 """
 
 
+def install_with_only(extra: str, dist: Path, home: Path) -> Path:
+    """A new virtualenv under ``home`` with the wheel and only its ``extra``: its python."""
+    venv = home / "venv"
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True, timeout=120)
+    python = venv / ("Scripts" if os.name == "nt" else "bin") / "python"
+    (wheel,) = dist.glob("authsession-*.whl")
+    result = run([python, "-m", "pip", "install", "--quiet", f"{wheel}[{extra}]"], cwd=home)
+    if result.returncode != 0:
+        fail_unless_offline(f"Installing the wheel with the {extra} extra", result)
+    return python
+
+
+def run_walk(python: Path, home: Path, walk: str, url: str) -> str:
+    """Run ``walk`` with ``python``, isolated from the repository and the caller's AUTH_* settings."""
+    (home / "walk.py").write_text(walk)
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "VIRTUAL_ENV", "AUTH_"))}
+    env |= {"AUTH_SECRET": "packaging-secret-0123456789abcdef0123456789", "AUTH_URL": url}
+    result = run([python, "-E", "-s", "walk.py"], cwd=home, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
 def test_the_wheel_with_only_the_django_extra_runs_the_django_page(
     dist: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """``pip install authsession[django]`` alone: docs/django.md's whole project and its walk run."""
     home = tmp_path_factory.mktemp("fresh-django")
-    venv = home / "venv"
-    subprocess.run([sys.executable, "-m", "venv", venv], check=True, timeout=120)
-    python = venv / ("Scripts" if os.name == "nt" else "bin") / "python"
-    (wheel,) = dist.glob("authsession-*.whl")
-    result = run([python, "-m", "pip", "install", "--quiet", f"{wheel}[django]"], cwd=home)
-    if result.returncode != 0:
-        fail_unless_offline("Installing the wheel with the django extra", result)
+    python = install_with_only("django", dist, home)
     program = next(p for p in programs(ROOT / "docs" / "django.md") if p.name == "django-seed")
     (home / "app.py").write_text(program.source)
-    (home / "walk.py").write_text(DJANGO_WALK)
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "VIRTUAL_ENV", "AUTH_"))}
-    env |= {"AUTH_SECRET": "packaging-secret-0123456789abcdef0123456789", "AUTH_URL": "http://testserver"}
-    result = run([python, "-E", "-s", "walk.py"], cwd=home, env=env)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "django: signed in as ada@example.com" in result.stdout
+    assert "django: signed in as ada@example.com" in run_walk(python, home, DJANGO_WALK, "http://testserver")
 
 
 FLASK_WALK = """
@@ -328,16 +339,5 @@ def test_the_wheel_with_only_the_flask_extra_runs_a_flask_app(
 ) -> None:
     """``pip install authsession[flask]`` alone: sign-in, get_server_session and auth_required work."""
     home = tmp_path_factory.mktemp("fresh-flask")
-    venv = home / "venv"
-    subprocess.run([sys.executable, "-m", "venv", venv], check=True, timeout=120)
-    python = venv / ("Scripts" if os.name == "nt" else "bin") / "python"
-    (wheel,) = dist.glob("authsession-*.whl")
-    result = run([python, "-m", "pip", "install", "--quiet", f"{wheel}[flask]"], cwd=home)
-    if result.returncode != 0:
-        fail_unless_offline("Installing the wheel with the flask extra", result)
-    (home / "walk.py").write_text(FLASK_WALK)
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "VIRTUAL_ENV", "AUTH_"))}
-    env |= {"AUTH_SECRET": "packaging-secret-0123456789abcdef0123456789", "AUTH_URL": "http://localhost"}
-    result = run([python, "-E", "-s", "walk.py"], cwd=home, env=env)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "flask: signed in as ada@example.com" in result.stdout
+    python = install_with_only("flask", dist, home)
+    assert "flask: signed in as ada@example.com" in run_walk(python, home, FLASK_WALK, "http://localhost")
