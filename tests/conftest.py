@@ -6,8 +6,10 @@ What they are built on (``requires``, ``make_options``, ``CoreClient``, ...) liv
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+from collections.abc import Iterator
 from typing import Literal
 
 import pytest
@@ -54,6 +56,21 @@ def node_oracle(request: pytest.FixtureRequest) -> NodeOracle:
 
 
 # --- core fixtures ---------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """A test that builds an app which configures logging (Litestar's default ``logging_config``
+    sets the root logger to INFO and adds its queue handler) does not change logging for the tests
+    after it: there the authsession logger's INFO records would reach pytest's capture, whose records
+    keep their arguments (request data among them) alive, and memory tests would count them."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    yield
+    root.setLevel(level)
+    for handler in root.handlers[:]:
+        if handler not in handlers and not type(handler).__module__.startswith("_pytest"):
+            root.removeHandler(handler)
 
 
 @pytest.fixture
