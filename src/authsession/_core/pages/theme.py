@@ -19,7 +19,28 @@ def theme_variables(theme: Theme) -> str:
     return f":root{{--brand-color:{brand};--button-text-color:{text}}}"
 
 
-STYLESHEET = """
+# The dark colours, once: the dark theme and the auto theme under a dark system preference.
+_DARK = """\
+    color-scheme: dark;
+    --page-bg: #0e1014;
+    --card-bg: #171a20;
+    --card-border: #262a33;
+    --card-shadow: 0 1px 2px rgb(0 0 0 / 0.3), 0 8px 24px rgb(0 0 0 / 0.35);
+    --text: #e8eaef;
+    --text-muted: #9aa2b1;
+    --input-bg: #0e1014;
+    --input-border: #353b46;
+    --divider: #2a2f38;
+    --button-edge: rgb(255 255 255 / 0.14);
+    --alert-bg: #2e1618;
+    --alert-border: #5a2629;
+    --alert-text: #ffc2c2;
+    --link-color: color-mix(in srgb, var(--brand-color) 55%, #ffffff);
+"""
+
+
+STYLESHEET = (
+    """\
 :root {
   --brand-color: #2f5bd3;
   --button-text-color: #ffffff;
@@ -43,41 +64,14 @@ STYLESHEET = """
   --link-color: var(--brand-color);
 }
 .__next-auth-theme-dark {
-  color-scheme: dark;
-  --page-bg: #0e1014;
-  --card-bg: #171a20;
-  --card-border: #262a33;
-  --card-shadow: 0 1px 2px rgb(0 0 0 / 0.3), 0 8px 24px rgb(0 0 0 / 0.35);
-  --text: #e8eaef;
-  --text-muted: #9aa2b1;
-  --input-bg: #0e1014;
-  --input-border: #353b46;
-  --divider: #2a2f38;
-  --button-edge: rgb(255 255 255 / 0.14);
-  --alert-bg: #2e1618;
-  --alert-border: #5a2629;
-  --alert-text: #ffc2c2;
-  --link-color: color-mix(in srgb, var(--brand-color) 55%, #ffffff);
-}
-/* The same values as the dark theme above: keep the two blocks in step. */
+"""
+    + _DARK
+    + """}
 @media (prefers-color-scheme: dark) {
   .__next-auth-theme-auto {
-    color-scheme: dark;
-    --page-bg: #0e1014;
-    --card-bg: #171a20;
-    --card-border: #262a33;
-    --card-shadow: 0 1px 2px rgb(0 0 0 / 0.3), 0 8px 24px rgb(0 0 0 / 0.35);
-    --text: #e8eaef;
-    --text-muted: #9aa2b1;
-    --input-bg: #0e1014;
-    --input-border: #353b46;
-    --divider: #2a2f38;
-    --button-edge: rgb(255 255 255 / 0.14);
-    --alert-bg: #2e1618;
-    --alert-border: #5a2629;
-    --alert-text: #ffc2c2;
-    --link-color: color-mix(in srgb, var(--brand-color) 55%, #ffffff);
-  }
+"""
+    + _DARK
+    + """  }
 }
 *,
 *::before,
@@ -253,5 +247,5 @@ a:focus-visible {
   .button {
     transition: none;
   }
-}
-""".strip()
+}"""
+)
