@@ -346,6 +346,7 @@ def create_app(
     app.add_middleware(StartUpFirst, start_up=start_up)
     app.state.auth_options = auth_options
     app.state.adapter = adapter
+    app.state.start_up = start_up
     app.state.users = users
     base_path = auth_options.base_path
     oauth_buttons = [templates.OAuthButton(p.id, p.name) for p in auth_options.providers if p.type in ("oauth", "oidc")]
@@ -459,15 +460,37 @@ def site_url_for(host: str, port: int, environ: Mapping[str, str] = os.environ) 
     return f"http://{shown}:{port}"
 
 
+def worker_app() -> FastAPI:
+    """The app each of the ``DEMO_WORKERS`` uvicorn worker processes serves.
+
+    :func:`main` leaves in the environment they inherit what the workers must agree on: the
+    secret (a generated one too, so a cookie made by one worker opens on the other), the site's
+    address, the database file and the local OpenID Provider's client.
+    """
+    providers = oauth_providers_from_env()
+    if (local := local_oidc.provider_from_env()) is not None:
+        providers.append(local)
+    db_path = Path(os.environ.get("DEMO_DB", DEFAULT_DB_PATH))
+    return create_app(db_path, secret=os.environ["AUTH_SECRET"], oauth_providers=providers, url=os.environ["AUTH_URL"])
+
+
 def main() -> None:
-    """Run the demo with uvicorn on ``HOST``:``PORT`` (default 127.0.0.1:8000)."""
+    """Run the demo with uvicorn on ``HOST``:``PORT`` (default 127.0.0.1:8000).
+
+    ``DEMO_WORKERS`` (default 1) worker processes serve it; each has its own event loop and
+    SQLite connections on the one database file. The console shows the sign-in links, so
+    uvicorn's line per request is off unless ``DEMO_ACCESS_LOG=1``.
+    """
     import uvicorn
 
     host = os.environ.get("HOST", "127.0.0.1")
     try:
         port = int(os.environ.get("PORT", "8000"))
+        workers = int(os.environ.get("DEMO_WORKERS", "1"))
     except ValueError:
-        sys.exit(f"PORT must be a number, not {os.environ['PORT']!r}")
+        sys.exit("PORT and DEMO_WORKERS must be numbers")
+    if workers < 1:
+        sys.exit("DEMO_WORKERS must be 1 or more")
     db_path = Path(os.environ.get("DEMO_DB", DEFAULT_DB_PATH))
     secret, generated = resolve_secret()
     site_url = site_url_for(host, port)
@@ -500,12 +523,38 @@ def main() -> None:
             lines.append(f"  local OIDC    login: {local_oidc.LOGIN}   password: anything   (provider {local.issuer})")
         if generated:
             lines.append("  note          AUTH_SECRET is not set: a random secret, so email links end on restart")
+        if workers > 1:
+            lines.append(f"  workers       {workers}{_rate_limit_note()}")
         lines += [f"  providers     {', '.join(p.name for p in options.providers)}", ""]
         print("\n".join(lines), flush=True)
-        uvicorn.run(app, host=host, port=port)
+        access_log = os.environ.get("DEMO_ACCESS_LOG") == "1"
+        if workers == 1:
+            uvicorn.run(app, host=host, port=port, access_log=access_log)
+            return
+        # The tables and the demo account are made here once, not by workers racing on a new file.
+        asyncio.run(_start_up_once(app))
+        os.environ.update(AUTH_SECRET=secret, AUTH_URL=site_url, DEMO_DB=str(db_path))
+        if local is not None:
+            os.environ.update(local.environment())
+        target = "examples.demo.app:worker_app"
+        uvicorn.run(target, factory=True, host=host, port=port, workers=workers, access_log=access_log)
     finally:
         if local is not None:
             local.stop()
+
+
+async def _start_up_once(app: FastAPI) -> None:
+    try:
+        await app.state.start_up()
+    finally:
+        await app.state.adapter.close()
+
+
+def _rate_limit_note(environ: Mapping[str, str] = os.environ) -> str:
+    # Without Redis, each worker counts sign-in attempts in its own memory.
+    if environ.get("RATE_LIMIT_REDIS_URL"):
+        return " (sign-in rate limits shared in Redis)"
+    return " (sign-in rate limits are counted per worker: set RATE_LIMIT_REDIS_URL to share them)"
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:

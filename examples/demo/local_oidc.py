@@ -32,6 +32,10 @@ LOGIN = "alice"
 PROVIDER_ID = "local"
 START_TIMEOUT = 30.0
 INSTALL_TIMEOUT = 300
+#: The variables :meth:`LocalOIDC.environment` sets for the demo's worker processes.
+ENV_ISSUER = "DEMO_LOCAL_OIDC_ISSUER"
+ENV_CLIENT_ID = "DEMO_LOCAL_OIDC_CLIENT_ID"
+ENV_CLIENT_SECRET = "DEMO_LOCAL_OIDC_CLIENT_SECRET"
 
 Say = Callable[[str], None]
 
@@ -49,13 +53,11 @@ class LocalOIDC:
 
     def provider(self) -> OAuthProvider:
         """The demo's ``OIDC`` provider for it, discovered from the issuer."""
-        return OIDC(
-            id=PROVIDER_ID,
-            name="Local OIDC",
-            issuer=self.issuer,
-            client_id=self.client_id,
-            client_secret=self.client_secret,
-        )
+        return _oidc(self.issuer, self.client_id, self.client_secret)
+
+    def environment(self) -> dict[str, str]:
+        """Where :func:`provider_from_env` finds this provider: for the demo's worker processes."""
+        return {ENV_ISSUER: self.issuer, ENV_CLIENT_ID: self.client_id, ENV_CLIENT_SECRET: self.client_secret}
 
     def stop(self, *, keep_log: bool = False) -> None:
         """Stop the provider and anything it spawned (it leads its own process group)."""
@@ -73,6 +75,18 @@ class LocalOIDC:
         self.log.close()
         if not keep_log:
             self.log_path.unlink(missing_ok=True)
+
+
+def provider_from_env(environ: Mapping[str, str] = os.environ) -> OAuthProvider | None:
+    """The provider a parent process started (:meth:`LocalOIDC.environment`), if it did."""
+    issuer, client_id = environ.get(ENV_ISSUER), environ.get(ENV_CLIENT_ID)
+    if not issuer or not client_id:
+        return None
+    return _oidc(issuer, client_id, environ.get(ENV_CLIENT_SECRET, ""))
+
+
+def _oidc(issuer: str, client_id: str, client_secret: str) -> OAuthProvider:
+    return OIDC(id=PROVIDER_ID, name="Local OIDC", issuer=issuer, client_id=client_id, client_secret=client_secret)
 
 
 def redirect_uris(host: str, port: int, site_url: str | None = None) -> list[str]:
