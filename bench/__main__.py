@@ -1,7 +1,8 @@
 """authsession against its peers: in-process session reads, and servers under ``wrk``.
 
     python -m bench [inprocess] [--iterations N] [--node-iterations N]      (make bench)
-    python -m bench http [--duration S] [--rounds N] [--servers ...]       (make bench-http)
+    python -m bench http [--duration S] [--rounds N] [--servers ...] [--baseline DIR]  (make bench-http)
+    python -m bench signin [--seconds S] [--servers ...] [--baseline DIR]     sign-ins/s, idle RSS
     python -m bench chart                                                    redraw docs/performance.png
     python -m bench profile [--seconds S] [--server KEY]                     pyinstrument + py-spy
 
@@ -48,6 +49,12 @@ def main(argv: list[str] | None = None) -> None:
     http.add_argument("--servers", nargs="+", help="a subset of the servers (default: all available)")
     http.add_argument("--endpoints", nargs="+", help="a subset of the endpoints (default: all)")
     http.add_argument("--rounds", type=int, default=1, help="interleaved rounds per case; the median is reported")
+    http.add_argument("--baseline", type=Path, help="another checkout: each server again with its code (before/after)")
+    signin_args = sub.add_parser("signin", help="sign-ins per second and idle memory per worker")
+    signin_args.add_argument("--seconds", type=float, default=10.0, help="seconds per case (default 10)")
+    signin_args.add_argument("--clients", type=int, default=4, help="concurrent clients (default 4)")
+    signin_args.add_argument("--servers", nargs="+", help="default: next as-1w demo-1w demo-2w")
+    signin_args.add_argument("--baseline", type=Path, help="another checkout: each server again with its code")
     sub.add_parser("chart", help="redraw docs/performance.png from bench/results")
     profile = sub.add_parser("profile", help="profile get_server_session and the HTTP path")
     profile.add_argument("--seconds", type=float, default=10.0)
@@ -63,8 +70,12 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "http":
         from bench import http
 
-        http.main(args.duration, args.connections, args.servers, args.endpoints, HTTP_JSON, args.rounds)
+        http.main(args.duration, args.connections, args.servers, args.endpoints, HTTP_JSON, args.rounds, args.baseline)
         _chart()
+    elif args.command == "signin":
+        from bench import signin
+
+        signin.main(args.seconds, args.clients, args.servers, args.baseline, RESULTS / "signin.json")
     elif args.command == "chart":
         _chart()
     elif args.command == "profile":

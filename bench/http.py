@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +41,9 @@ WRK_THREADS = 1
 class Server:
     key: str
     label: str
-    command: str  # "next" or "uvicorn"
+    #: "next", "uvicorn" (``app`` under the uvicorn command) or "demo" (``python -m examples.demo``,
+    #: what ``make demo`` runs, with ``DEMO_WORKERS``).
+    command: str
     workers: int = 1
     app: str = "bench.apps.twin:create_app"
     env: dict[str, str] = field(default_factory=dict)
@@ -49,6 +52,8 @@ class Server:
     name: str = "Ada Lovelace"
     #: A session cookie to send instead of signing in (the database strategy seeds one).
     session_cookie: tuple[str, str] | None = None
+    #: Another checkout of the project whose code this server runs (``--baseline``).
+    checkout: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -72,27 +77,12 @@ def servers() -> list[Server]:
         Server("next", "Next.js 14 + next-auth 4 (next start)", "next"),
         Server("as-1w", "authsession, uvicorn 1 worker", "uvicorn", 1, env=twin),
         Server("as-2w", "authsession, uvicorn 2 workers", "uvicorn", 2, env=twin),
-        Server(
-            "as-1w-fresh",
-            "authsession refresh_threshold=0.1, 1 worker",
-            "uvicorn",
-            1,
-            env={**twin, "BENCH_REFRESH_THRESHOLD": "0.1"},
-        ),
-        Server(
-            "as-2w-fresh",
-            "authsession refresh_threshold=0.1, 2 workers",
-            "uvicorn",
-            2,
-            env={**twin, "BENCH_REFRESH_THRESHOLD": "0.1"},
-        ),
         *(
             Server(
                 f"demo-{n}w",
-                f"examples/demo app, {n} worker{'s' if n > 1 else ''}",
-                "uvicorn",
+                f"the demo as shipped (make demo), {n} worker{'s' if n > 1 else ''}",
+                "demo",
                 n,
-                app="bench.apps.demo:create_app",
                 email="demo@example.com",
                 password="demo-password",
                 name="Demo User",
@@ -101,6 +91,27 @@ def servers() -> list[Server]:
         ),
     ]
     return found + database_servers()
+
+
+def baseline(chosen: list[Server], checkout: Path) -> list[Server]:
+    """Each chosen authsession server again, running the code of ``checkout`` (say, ``main`` as it
+    was: ``git worktree add /tmp/base <commit>``), for before and after in one run.
+
+    With one worker the demo there is ``python -m examples.demo`` too. Before ``DEMO_WORKERS`` it
+    had no way to start more, so with more it is its app under the ``uvicorn`` command, with
+    uvicorn's defaults as ``make demo`` had them (a log line per request), and no local OpenID
+    Provider.
+    """
+    out = []
+    for server in chosen:
+        if server.command == "next":
+            continue
+        label = f"{server.label}, before ({checkout.name})"
+        changes: dict[str, Any] = {"key": f"{server.key}@base", "label": label, "checkout": checkout.resolve()}
+        if server.command == "demo" and server.workers > 1:
+            changes.update(command="uvicorn", app=DEMO_APP)
+        out.append(Server(**{**server.__dict__, **changes}))
+    return out
 
 
 #: The servers the adapter tests use (tests/adapters/conftest.py), unless BENCH_* names others.
@@ -212,8 +223,9 @@ def _redis_cleanup(prefix: str) -> None:
 
 
 @contextlib.contextmanager
-def running(server: Server, workdir: Path) -> Iterator[str]:
-    """Start ``server`` on a free loopback port, yield its base URL, then stop its process group."""
+def running(server: Server, workdir: Path) -> Iterator[tuple[str, int]]:
+    """Start ``server`` on a free loopback port, yield its base URL and process id, then stop its
+    process group."""
     port = nextjs_app.free_port()
     url = f"http://127.0.0.1:{port}"
     if server.command == "next":
@@ -225,26 +237,58 @@ def running(server: Server, workdir: Path) -> Iterator[str]:
         command = nextjs_app.start_command(node, port)
         cwd, env = nextjs_app.APP_DIR, nextjs_app.node_env(NEXTAUTH_URL=url, NEXTAUTH_SECRET=SECRET)
     else:
-        command = [sys.executable, "-m", "uvicorn", "--factory", server.app, "--host", "127.0.0.1"]
-        command += ["--port", str(port), "--workers", str(server.workers), "--loop", "uvloop", "--http", "httptools"]
-        command += ["--no-access-log", "--log-level", "warning"]
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "BENCH_SECRET": SECRET,
-            "BENCH_URL": url,
-            "BENCH_DEMO_DB": str(workdir / "demo.sqlite3"),
-            **server.env,
-        }
-        cwd = ROOT
+        command, env, cwd = _python_server(server, port, url, workdir)
     log = workdir / f"{server.key}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         nextjs_app.wait_ready(proc, url, log, START_TIMEOUT)
-        yield url
+        if server.command != "next":
+            _wait_for_workers(proc, log, server.workers)
+        yield url, proc.pid
     finally:
         nextjs_app.stop(proc)
+
+
+def _python_server(server: Server, port: int, url: str, workdir: Path) -> tuple[list[str], dict[str, str], Path]:
+    root = server.checkout or ROOT
+    database = str(workdir / f"{server.key}.sqlite3")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "src"), str(root)]), **server.env}
+    if server.command == "demo":
+        env.update(PORT=str(port), DEMO_DB=database, AUTH_SECRET=SECRET, DEMO_WORKERS=str(server.workers))
+        return [sys.executable, "-m", "examples.demo"], env, root
+    env.update(BENCH_SECRET=SECRET, BENCH_URL=url, BENCH_DEMO_DB=database)
+    command = [sys.executable, "-m", "uvicorn", "--factory", server.app, "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", str(server.workers)]
+    if server.app == DEMO_APP:
+        # Its workers would race to create the tables of a new file: create them first.
+        subprocess.run([sys.executable, "-c", _CREATE_DEMO_TABLES], cwd=root, env=env, check=True, timeout=120)
+    else:
+        command += ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
+    return command, env, root
+
+
+DEMO_APP = "bench.apps.demo:create_app"
+_CREATE_DEMO_TABLES = f"""
+import asyncio
+from {DEMO_APP.split(":")[0]} import create_app
+
+async def start_up():
+    app = create_app()
+    async with app.router.lifespan_context(app):
+        pass
+
+asyncio.run(start_up())
+"""
+
+
+def _wait_for_workers(proc: subprocess.Popen[bytes], log: Path, workers: int) -> None:
+    """Until every uvicorn worker has started: the first one answers long before the last."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while log.read_text(errors="replace").count("Application startup complete") < workers:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{workers} workers did not start:\n{log.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.2)
 
 
 # --- a browser's cookie jar -------------------------------------------------------------------
@@ -361,15 +405,19 @@ def main(
     only_endpoints: list[str] | None,
     out: Path,
     rounds: int = 1,
+    base: Path | None = None,
 ) -> dict[str, Any]:
     """Start every server, then run each case on each server in turn, ``rounds`` times.
 
     Interleaving the servers spreads whatever else the machine is doing over all of them
     instead of charging it to one; with several rounds the report takes each case's median.
+    ``base`` adds each server again running another checkout's code (:func:`baseline`).
     """
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
     chosen = [s for s in servers() if only_servers is None or s.key in only_servers]
+    if base is not None:
+        chosen += baseline(chosen, base)
     endpoints = [e for e in ENDPOINTS if only_endpoints is None or e.key in only_endpoints]
     runs: list[dict[str, Any]] = []
     skipped: list[dict[str, str]] = []
@@ -382,7 +430,7 @@ def main(
             print(f"starting {server.label} ({server.key})", flush=True)
             try:
                 ready = stack.enter_context(prepared(server))
-                url = stack.enter_context(running(ready, workdir))
+                url, _ = stack.enter_context(running(ready, workdir))
                 cookie = sign_in(url, ready)
                 for endpoint in endpoints:
                     check(url, endpoint, cookie if endpoint.signed_in else None, ready)
@@ -398,10 +446,8 @@ def main(
                     for server, url, cookie in live:
                         sent = cookie if endpoint.signed_in else None
                         result = wrk(url + endpoint.path, sent, conns, duration)
-                        runs.append(
-                            {"server": server.key, "endpoint": endpoint.key, "connections": conns, "round": round_}
-                            | result
-                        )
+                        case = {"server": server.key, "endpoint": endpoint.key, "connections": conns, "round": round_}
+                        runs.append(case | result | {"load_average": os.getloadavg()[0]})
                         print(
                             f"   {server.key:16} {endpoint.key:13} c={conns:<3} {result['rps']:9.0f} req/s"
                             f"  p50 {result['p50_ms']:.2f} ms  p99 {result['p99_ms']:.2f} ms"
@@ -415,6 +461,7 @@ def main(
         "wrk_threads": WRK_THREADS,
         "machine": machine.facts(),
         "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
         "servers": {s.key: s.label for s in chosen},
         "runs": runs,
         "skipped": skipped,
@@ -442,6 +489,9 @@ def print_report(result: dict[str, Any]) -> None:
         + (f", median of {rounds} interleaved rounds" if rounds > 1 else "")
         + "; requests/s (x = ratio to Next.js + next-auth in the same case)"
     )
+    loads = [run["load_average"] for run in result["runs"] if "load_average" in run]
+    if loads:
+        print(f"1-minute load average during the runs: {min(loads):.1f} to {max(loads):.1f} on {os.cpu_count()} cores")
     jwt = [k for k in keys if k != "next" and not k.startswith(("db-", "demo"))]
     other = [k for k in keys if k.startswith(("db-", "demo"))]
     for title, group in (("JWT sessions", jwt), ("database sessions and the demo app", other)):

@@ -43,12 +43,12 @@ def in_process(out: Path, calls: int = 20_000) -> None:
 def over_http(out: Path, seconds: float, server_key: str) -> None:
     py_spy = peers.py_spy()
     server = next(s for s in http.servers() if s.key == server_key)
-    if server.command != "uvicorn" or server.workers != 1:
+    if server.command == "next" or server.workers != 1:
         raise RuntimeError(f"{server_key}: py-spy samples one uvicorn worker; pick a 1-worker server")
     with (
         tempfile.TemporaryDirectory(prefix="authsession-profile-") as tmp,
         http.prepared(server) as server,
-        http.running(server, Path(tmp)) as url,
+        http.running(server, Path(tmp)) as (url, _),
     ):
         cookie = http.sign_in(url, server)
         pid = _worker_pid(url)

@@ -4,8 +4,7 @@
 so that every uvicorn worker builds the same app:
 
 * ``BENCH_SECRET`` (required), ``BENCH_URL`` (the site's URL), ``BENCH_FORMAT`` (``v4``, the
-  Next.js app's, or ``v5``), ``BENCH_REFRESH_THRESHOLD`` (unset: the default, 0.1; ``0``
-  re-encodes on every read, as next-auth does).
+  Next.js app's, or ``v5``).
 * ``BENCH_STRATEGY=database`` with ``BENCH_ADAPTER`` (``memory``, ``sqlalchemy``, ``redis``),
   ``BENCH_DATABASE_URL`` and ``BENCH_REDIS_PREFIX``: the database strategy. Credentials sign-in
   needs JWT sessions (as in next-auth), so this app then has no provider and seeds one user
@@ -66,8 +65,6 @@ async def _seed(adapter: Any) -> None:
 def create_app() -> FastAPI:
     secret = os.environ["BENCH_SECRET"]
     session: dict[str, Any] = {"strategy": os.environ.get("BENCH_STRATEGY", "jwt")}
-    if threshold := os.environ.get("BENCH_REFRESH_THRESHOLD"):
-        session["refresh_threshold"] = float(threshold)
     adapter = None
     if session["strategy"] == "database":
         adapter = _adapter(os.environ.get("BENCH_ADAPTER", "memory"), os.environ.get("BENCH_DATABASE_URL"))
