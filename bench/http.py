@@ -319,6 +319,14 @@ class Jar:
         return response
 
 
+def password_sign_in_path(client: httpx2.Client) -> str:
+    """Where the site's email and password form posts: its ``Password`` provider's callback, or
+    else its ``Credentials`` provider's (the demo moved from one to the other)."""
+    providers = client.get("/api/auth/providers").json()
+    provider = "password" if "password" in providers else "credentials"
+    return f"/api/auth/callback/{provider}"
+
+
 def sign_in(url: str, server: Server) -> str:
     """The ``Cookie`` header of a browser that signed in and then loaded a page."""
     jar = Jar()
@@ -330,7 +338,7 @@ def sign_in(url: str, server: Server) -> str:
             data = {"csrfToken": csrf, "email": server.email, "password": server.password, "json": "true"}
             data["callbackUrl"] = f"{url}/profile"
             response = client.post(
-                "/api/auth/callback/credentials",
+                password_sign_in_path(client),
                 data=data,
                 headers={"cookie": jar.header(), "x-auth-return-redirect": "1"},
             )

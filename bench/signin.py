@@ -159,7 +159,7 @@ def print_report(result: dict[str, Any]) -> None:
         f"\nSign-ins per second ({result['clients']} clients, {result['seconds']:g} s per case) and idle RSS;"
         f" load average {result['load_average_before'][0]:.1f} before, {result['load_average_after'][0]:.1f} after\n"
     )
-    print("| server | credentials /s | OIDC /s | idle RSS per worker (MB) |\n|---|---:|---:|---:|")
+    print("| server | email + password /s | OIDC /s | idle RSS per worker (MB) |\n|---|---:|---:|---:|")
     for key, label in result["servers"].items():
         cells = []
         for case in ("credentials", "oidc"):

@@ -29,7 +29,7 @@ from typing import Any
 import httpx2
 from tests import nextjs_app
 
-from bench.http import Jar
+from bench.http import Jar, password_sign_in_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-soak-secret-5f0c2b7e9d1a3c4e6f8a0b2d4c6e8f1a"
@@ -83,7 +83,7 @@ def browser(url: str, tally: Tally, stop: threading.Event, reads: int) -> None:
             expect(tally, "GET /api/auth/csrf", csrf, 200)
             token = csrf.json()["csrfToken"]
             form = {"csrfToken": token, "email": EMAIL, "password": PASSWORD, "callbackUrl": "/dashboard"}
-            signed_in = send(client, jar, "POST", "/api/auth/callback/credentials", data=form)
+            signed_in = send(client, jar, "POST", password_sign_in_path(client), data=form)
             expect(tally, "POST sign-in", signed_in, 302, signed_in.headers.get("location", "").endswith("/dashboard"))
             for _ in range(reads):
                 session = send(client, jar, "GET", "/api/auth/session")

@@ -60,7 +60,9 @@ def sign_in(url: str) -> dict[str, str]:
     with httpx2.Client(base_url=url, timeout=30) as client:
         csrf = client.get("/api/auth/csrf")
         form = {"csrfToken": csrf.json()["csrfToken"], "email": "demo@example.com", "password": "demo-password"}
-        client.post("/api/auth/callback/credentials", data=form)
+        # The demo's email and password form: its Password provider's, or its Credentials provider's.
+        provider = "password" if "password" in client.get("/api/auth/providers").json() else "credentials"
+        client.post(f"/api/auth/callback/{provider}", data=form)
         return dict(client.cookies)
 
 
