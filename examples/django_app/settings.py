@@ -1,10 +1,17 @@
-"""Django settings for the example: no database, the authsession app, its middleware and context."""
+"""Django settings for the example: the authsession app, its middleware and context.
+
+With ``AUTH_SESSION_STRATEGY=database`` the default database is the demo's SQLite file
+(``DEMO_DB``) and ``authsession.adapters.django`` holds its Auth.js tables (``migrate`` makes
+them, or adopts the ones the demo made); otherwise there is no database.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
 from pathlib import Path
+
+from examples.session_env import SHARED_TEMPLATES, database_path, session_from_env
 
 # Django's own signing key (unused by authsession, which has AUTH_SECRET); random unless given.
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50)
@@ -16,6 +23,9 @@ ROOT_URLCONF = "examples.django_app.urls"
 WSGI_APPLICATION = "examples.django_app.wsgi.application"
 
 INSTALLED_APPS = ["authsession.integrations.django"]
+if session_from_env("jwt")[1] == "database":
+    DATABASES["default"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": database_path()}
+    INSTALLED_APPS.append("authsession.adapters.django")
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -25,7 +35,7 @@ MIDDLEWARE = [
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [Path(__file__).parent / "templates"],
+        "DIRS": [Path(__file__).parent / "templates", SHARED_TEMPLATES],
         "OPTIONS": {"context_processors": ["authsession.integrations.django.context_processor"]},
     }
 ]

@@ -30,11 +30,13 @@ async def me(request: HttpRequest) -> JsonResponse:
 
 
 def login(request: HttpRequest) -> HttpResponse:
-    oauth = [p for p in get_options().providers if p.type in ("oauth", "oidc")]
+    providers = get_options().providers
+    oauth = [p for p in providers if p.type in ("oauth", "oidc")]
     context = {
         "csrf_token": get_csrf_token(request),
         "callback_url": request.GET.get("callbackUrl", "/profile"),
         "error": request.GET.get("error"),
+        "email_links": any(p.type == "email" for p in providers),
         "providers": [{"id": p.id, "name": p.name} for p in oauth],
     }
     return render(request, "login.html", context)

@@ -3,49 +3,32 @@ signed in with credentials over HTTP as a browser would: the seed's pages, befor
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx2
 import pytest
 
-from helpers import requires, wait_until_answering
-from oauth.app import listening_socket
+from example_servers import free_port, requires_waitress, start_example, stop
+from helpers import wait_until_answering
 
-ROOT = Path(__file__).resolve().parents[2]
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 CSRF = re.compile(r'name="csrfToken" value="([0-9a-f]{64})"')
 
 
 @pytest.fixture
 def server(clean_auth_env: None) -> Iterator[str]:
-    requires(importlib.util.find_spec("waitress") is not None, "waitress is not installed: pip install waitress")
-    with listening_socket() as probe:
-        port = probe.getsockname()[1]
+    requires_waitress()
+    port = free_port()
     env = {**os.environ, "AUTH_SECRET": "flask-example-test-secret-0123456789", "PYTHONUNBUFFERED": "1"}
-    command = [
-        sys.executable,
-        "-m",
-        "waitress",
-        f"--listen=127.0.0.1:{port}",
-        "--call",
-        "examples.flask_app:create_app",
-    ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = start_example("flask-waitress", port, env)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_answering(process, f"{url}/api/me")
         yield url
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout:
-            process.stdout.close()
+        stop(process)
 
 
 def test_the_seed_pages_under_waitress(server: str) -> None:
