@@ -113,6 +113,23 @@ class ProviderProcess:
             self.log = None
 
 
+def loopback_context(browser: Any) -> Any:
+    """A new Chromium context (Playwright) that reaches 127.0.0.1 only: the provider's pages
+    import a web font, and the tests must not wait on, or leak to, the internet."""
+    context = browser.new_context()
+    context.route(lambda url: not url.startswith("http://127.0.0.1"), lambda route: route.abort())
+    return context
+
+
+def log_in_and_consent(page: Any, login: str = "alice") -> None:
+    """In Chromium (a Playwright page on the provider's login page): oidc-provider's own login
+    page, which takes any password, then its consent page."""
+    page.locator('input[name="login"]').fill(login)
+    page.locator('input[name="password"]').fill("any password")
+    page.get_by_role("button", name="Sign-in").click()
+    page.get_by_role("button", name="Continue").click()
+
+
 #: What the ``provider_process`` fixture of ``tests/oauth`` gives: redirect URIs in, a stopped process out.
 MakeProvider = Callable[[Sequence[str]], ProviderProcess]
 

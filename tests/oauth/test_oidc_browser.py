@@ -10,12 +10,11 @@ from typing import Any
 import pytest
 
 from helpers import requires
+from oidc_provider import log_in_and_consent, loopback_context
 
 from .app import MUST_LOG_IN, Format, LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.node]
-
-LOCAL = "http://127.0.0.1"
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +38,7 @@ def test_sign_in_with_the_provider_in_a_browser(
 ) -> None:
     from playwright.sync_api import expect
 
-    context = chromium.new_context()
-    # The provider's pages import a web font; everything but our two local servers is offline.
-    context.route(lambda url: not url.startswith(LOCAL), lambda route: route.abort())
+    context = loopback_context(chromium)
     page = context.new_page()
     try:
         page.goto(f"{site.url}/profile")
@@ -51,11 +48,7 @@ def test_sign_in_with_the_provider_in_a_browser(
         expect(page).to_have_url(f"{site.url}/api/auth/signin?callbackUrl=%2Fprofile")
         page.get_by_role("button", name="Sign in with Local OIDC", exact=True).click()
 
-        # oidc-provider's own login page, then its consent page.
-        page.locator('input[name="login"]').fill("alice")
-        page.locator('input[name="password"]').fill("any password")
-        page.get_by_role("button", name="Sign-in").click()
-        page.get_by_role("button", name="Continue").click()
+        log_in_and_consent(page)
 
         expect(page).to_have_url(f"{site.url}/profile")
         expect(page.get_by_role("heading", name="Welcome, Alice Liddell!")).to_be_visible()
@@ -78,8 +71,7 @@ def test_cancelling_at_the_provider_comes_back_to_the_sign_in_page(
 ) -> None:
     from playwright.sync_api import expect
 
-    context = chromium.new_context()
-    context.route(lambda url: not url.startswith(LOCAL), lambda route: route.abort())
+    context = loopback_context(chromium)
     page = context.new_page()
     try:
         page.goto(f"{site.url}/api/auth/signin?callbackUrl=%2Fprofile")
