@@ -31,7 +31,7 @@ SECRET = "one-session-across-frameworks-0123456789abcdef"
 EMAIL, PASSWORD = "demo@example.com", "demo-password"  # the account the three examples seed or accept
 SESSION = {"v4": "next-auth.session-token", "v5": "authjs.session-token"}
 CONFIGS = [(f, s) for s in ("jwt", "database") for f in ("v4", "v5")]
-#: Each site and how it is served; the demo first: it creates the tables and the seed account.
+#: Each site and how it is served (tests/example_servers.py).
 SITES = {"fastapi": "demo-uvicorn", "flask": "flask-waitress", "django": "django-uvicorn"}
 PAIRS = list(itertools.permutations(SITES, 2))
 
@@ -53,21 +53,20 @@ def sites(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         "PYTHONUNBUFFERED": "1",
     }
     with ExitStack() as stack:
-        found = {"format": format, "strategy": strategy}
-        started = {}
+        started: dict[str, tuple[subprocess.Popen[str], Path, str]] = {}
         for site, server in SITES.items():
-            if site == "django" and strategy == "database":
-                _migrate(env, folder / "migrate.log")
+            if strategy == "database" and site != "fastapi":
+                # One database: the demo makes its tables and the seed account before the others
+                # start; then Flask starts while Django migrates. Without one, all start at once.
+                _wait(*started["fastapi"])
+                if site == "django":
+                    _migrate(env, folder / "migrate.log")
             port, log = free_port(), folder / f"{site}.log"
             process = start_example(server, port, env, stack.enter_context(log.open("w")))
             stack.callback(stop, process)
             started[site] = (process, log, f"http://127.0.0.1:{port}")
-            if site == "fastapi":
-                found[site] = _wait(*started[site])
-        # Flask started while Django migrated: both are waited for only now.
-        for site in ("flask", "django"):
-            found[site] = _wait(*started[site])
-        yield found
+        found = {site: _wait(*started[site]) for site in SITES}
+        yield {**found, "format": format, "strategy": strategy}
 
 
 def _wait(process: subprocess.Popen[str], log: Path, url: str) -> str:
