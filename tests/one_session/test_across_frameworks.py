@@ -87,9 +87,10 @@ def _migrate(env: dict[str, str], log: Path) -> None:
 
 
 def _sign_in(browser: httpx2.Client, site: str) -> None:
-    """Sign in with the site's credentials (or password) provider, whatever its id."""
+    """Sign in with the site's email and password form: its ``Password`` provider's, when it has one
+    (as the demo moves its accounts onto it), else its credentials provider's, whatever its id."""
     providers = browser.get(f"{site}/api/auth/providers").json()
-    provider = next(p for p in providers.values() if p["type"] == "credentials")
+    provider = providers.get("password") or next(p for p in providers.values() if p["type"] == "credentials")
     token = browser.get(f"{site}/api/auth/csrf").json()["csrfToken"]
     form = {"csrfToken": token, "email": EMAIL, "password": PASSWORD, "callbackUrl": f"{site}/profile"}
     response = browser.post(provider["callbackUrl"], data=form)
