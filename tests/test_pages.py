@@ -385,6 +385,20 @@ def test_signin_credentials_form_fields() -> None:
     assert form.find("label", **{"for": password.attrs["id"] or ""}).text == "Password"
 
 
+def test_signin_shows_a_providers_links_under_its_form() -> None:
+    links = (("Forgot your password?", f"{BASE}/password/forgot"), ("No account yet? Sign up", f"{SITE}/a?b=1&c=2"))
+    password = make_provider("password", "credentials", fields=(CredentialField("email", "Email"),), links=links)
+    page = signin_page(providers=(make_provider("github"), password))
+    group = page.root.find_all("div", **{"class": "provider-group"})[-1]
+    shown = [(a.text, a.attrs["href"]) for a in group.find_all("a")]
+    assert shown == list(links)  # parsed back, so the & in the second URL was escaped
+    assert "&amp;c=2" in page.source
+    assert [p.attrs["class"] for p in group.find_all("p")] == ["provider-link", "provider-link"]
+    assert ".provider-link {" in page.source  # styled by the theme like the rest of the page
+    # Providers without links (the default) get none.
+    assert signin_page().root.find_all("p", **{"class": "provider-link"}) == []
+
+
 def test_signin_every_visible_input_has_a_label_and_ids_are_unique() -> None:
     twin = make_provider(
         "credentials2",

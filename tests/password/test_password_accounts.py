@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 from authsession import AuthOptions, Session
 from authsession.adapters import MemoryAdapter
 from authsession.integrations.fastapi import AuthSession
-from authsession.providers import Email
+from authsession.providers import Credentials, Email
 from authsession.providers.password import Password
 from authsession.session_management import SessionManagement
 from helpers import SECRET
@@ -105,6 +105,29 @@ def sign_up(client: TestClient, mailbox: Mailbox, email: str, password: str = ST
     confirmed = follow(client, mailbox.last("sign-up", email))
     assert confirmed.status_code == 200
     assert "Your account is ready" in confirmed.text
+
+
+def test_the_built_in_sign_in_page_links_to_sign_up_and_forgot_password() -> None:
+    app, _, _ = build()
+    with browser(app) as client:
+        page = client.get("/api/auth/signin").text
+        assert 'action="http://testserver/api/auth/callback/password"' in page
+        for text, step in (("Forgot your password?", "forgot"), ("No account yet? Sign up", "sign-up")):
+            assert f'<a href="http://testserver/api/auth/password/{step}">{text}</a>' in page
+            assert client.get(f"/api/auth/password/{step}").status_code == 200  # the pages exist
+
+
+def test_a_plain_credentials_provider_gets_no_account_links() -> None:
+    options = AuthOptions(
+        secret=SECRET, url="http://testserver", providers=[Credentials(authorize=lambda credentials, request: None)]
+    )
+    app = FastAPI()
+    AuthSession(app, options)
+    with browser(app) as client:
+        page = client.get("/api/auth/signin").text
+    assert "callback/credentials" in page
+    assert "password/sign-up" not in page
+    assert "password/forgot" not in page
 
 
 @pytest.mark.parametrize("strategy", ["database", "jwt"])

@@ -44,6 +44,17 @@ def page_provider(ctx: Context, provider: Provider) -> PageProvider:
         fields=fields,
         style=provider.style,
         base_url=ctx.base_url,
+        links=_account_links(ctx, provider),
+    )
+
+
+def _account_links(ctx: Context, provider: Provider) -> tuple[tuple[str, str], ...]:
+    """A ``Password`` provider's own pages, so a visitor can make an account or recover one."""
+    if provider is not ctx.options.password_provider:
+        return ()
+    return (
+        ("Forgot your password?", ctx.url("password/forgot")),
+        ("No account yet? Sign up", ctx.url("password/sign-up")),
     )
 
 

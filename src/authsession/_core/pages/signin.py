@@ -80,6 +80,9 @@ class PageProvider:
     style: ProviderStyle | None = None
     #: ``<base>``, where a passkey form asks for its options.
     base_url: str = ""
+    #: ``(text, url)`` links shown under the provider's form: a ``Password`` provider's sign-up
+    #: and forgot-password pages.
+    links: tuple[tuple[str, str], ...] = ()
 
 
 class _IdMaker:
@@ -168,10 +171,13 @@ def _credentials_form(provider: PageProvider, csrf_token: str, callback_url: str
         inputs.append(
             f'<div class="field"><label for="{input_id}">{escape(field.label)}</label><input {" ".join(attrs)}></div>'
         )
+    links = "".join(
+        f'<p class="provider-link"><a href="{safe_url(url)}">{escape(text)}</a></p>' for text, url in provider.links
+    )
     return (
         f'<form method="post" action="{safe_url(provider.callback_url)}">'
         f"{_hidden_inputs(csrf_token, callback_url)}{''.join(inputs)}"
-        f"{_submit_button(provider)}</form>"
+        f"{_submit_button(provider)}</form>{links}"
     )
 
 

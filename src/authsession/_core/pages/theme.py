@@ -161,6 +161,11 @@ form {
   flex-direction: column;
   gap: 0.75rem;
 }
+.provider-link {
+  margin: 0;
+  font-size: 0.875rem;
+  text-align: center;
+}
 .field {
   margin: 0 0 1rem;
 }
