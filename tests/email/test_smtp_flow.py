@@ -4,22 +4,16 @@ message it received, follows the link with the test client and lands on a signed
 
 from __future__ import annotations
 
-import email
 import importlib.util
 import logging
 import re
-import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from email.message import EmailMessage
-from email.policy import default as default_policy
 from html import escape
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
@@ -29,6 +23,7 @@ from authsession.adapters.memory import MemoryAdapter
 from authsession.integrations.fastapi import AuthSession
 from authsession.providers import Email
 from helpers import SECRET, requires
+from smtp_sink import SMTPPeer, free_port, smtp_sink
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 
@@ -38,48 +33,10 @@ GRACE = "grace@example.com"
 LINK = re.compile(re.escape(AUTH) + r"/callback/email\?\S+")
 
 
-@dataclass
-class Received:
-    sender: str
-    recipients: list[str]
-    message: EmailMessage
-
-
-@dataclass
-class Mailbox:
-    """An aiosmtpd handler that keeps every message it is given."""
-
-    received: list[Received] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = email.message_from_bytes(envelope.original_content or envelope.content, policy=default_policy)
-        assert isinstance(parsed, EmailMessage)
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@dataclass
-class SMTPPeer:
-    port: int
-    mailbox: Mailbox
-
-
 @pytest.fixture
 def smtp() -> Iterator[SMTPPeer]:
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield SMTPPeer(port=controller.port, mailbox=mailbox)
-    finally:
-        controller.stop()
+    with smtp_sink() as peer:
+        yield peer
 
 
 def sqlite_adapter(path: Path) -> Any:
