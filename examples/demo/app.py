@@ -2,15 +2,16 @@
 
 Each page asks for the session on the server before it renders. Users, database sessions and
 email tokens live in the Auth.js schema of one SQLite file, through authsession's SQLAlchemy
-adapter. ``create_app`` builds the app (tests call it with a temporary database); ``main`` runs
-it with uvicorn.
+adapter, with password hashes and session details in authsession's own tables beside it.
+Password accounts (sign-up with a confirmed address, forgot/reset, change) are authsession's
+``Password`` provider and its built-in pages; "Your sessions" is its built-in ``/sessions`` page.
+``create_app`` builds the app (tests call it with a temporary database); ``main`` runs it with
+uvicorn.
 """
 
 # No `from __future__ import annotations` here: FastAPI reads the routes' Annotated[..., Depends(auth...)]
 # at runtime, and `auth` is a local of create_app that a string annotation could not resolve.
 import asyncio
-import hmac
-import inspect
 import logging
 import os
 import secrets
@@ -26,31 +27,25 @@ from urllib.parse import urlencode, urlsplit
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy import URL
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 import authsession.providers
-from authsession import AuthOptions, Session, User, get_server_session
+from authsession import AuthOptions, Session, get_server_session
 from authsession.adapters.sqlalchemy import SQLAlchemyAdapter
 from authsession.integrations.fastapi import AuthSession
-from authsession.integrations.starlette import get_csrf_token
-from authsession.providers import Credentials, Email, EmailProvider, Provider
+from authsession.providers import Email, EmailProvider, Provider
 from authsession.providers.email import send_with_smtp
 from authsession.providers.passkey import PASSKEY_SCRIPT_HASH, Passkey
+from authsession.providers.password import Password, PasswordProvider
 from authsession.ratelimit import RateLimits, RedisRateLimitStore
+from authsession.session_management import SessionManagement
+from authsession.theme import Theme
 from authsession.two_factor import TwoFactor
 
 from ..session_env import session_from_env
 from . import local_oidc, templates
-from .users import (
-    MAX_EMAIL_LENGTH,
-    MAX_PASSWORD_LENGTH,
-    SIGN_UP_MAX_AGE,
-    UserStore,
-    normalize_email,
-    sign_up_problems,
-    sqlite_url,
-)
 
 logger = logging.getLogger("examples.demo")
 
@@ -64,9 +59,12 @@ class DemoAccount:
     password: str
 
 
-#: Created at start-up when missing, so there is always someone to sign in as. A demo only:
-#: never seed a known password in a real deployment.
+#: Created at start-up when missing (a password account whose address counts as confirmed), so
+#: there is always someone to sign in as. A demo only: never seed a known password in a real deployment.
 DEMO_ACCOUNT = DemoAccount(name="Demo User", email="demo@example.com", password="demo-password")
+
+#: The built-in pages (password accounts, "Your sessions", two-factor) in the demo's own blue.
+THEME = Theme(brand_color="#3b5bdb")
 
 # Messages for the `error` codes authsession sends to the sign-in page; the raw code is never shown.
 LOGIN_ERRORS = {
@@ -128,20 +126,45 @@ def oauth_providers_from_env(environ: Mapping[str, str] = os.environ) -> list[Pr
     return providers
 
 
+def _print_link(heading: str, url: str | None, note: str) -> None:
+    rule = "-" * 72
+    link = f"    {url}\n\n" if url else ""
+    print(
+        f"\n{rule}\n{heading} (no SMTP_URL is set, so it is printed here instead of mailed):\n\n{link}{note}\n{rule}\n",
+        flush=True,
+    )
+
+
 def print_sign_in_link(*, identifier: str, url: str, expires: datetime, **_: Any) -> None:
     """The demo's "no SMTP" sender: print the sign-in link to the server console (stdout).
 
     The link signs in whoever opens it, once, until it expires: fine in your own terminal,
     never in logs that others read.
     """
-    rule = "-" * 72
     until = expires.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    print(
-        f"\n{rule}\nEmail sign-in link for {identifier}"
-        " (no SMTP_URL is set, so it is printed here instead of mailed):\n\n"
-        f"    {url}\n\nOpen it in the browser that asked for it. It works once, until {until}.\n{rule}\n",
-        flush=True,
-    )
+    note = f"Open it in the browser that asked for it. It works once, until {until}."
+    _print_link(f"Email sign-in link for {identifier}", url, note)
+
+
+#: What each mail of the ``Password`` provider says, as the console shows it.
+PASSWORD_MAILS = {
+    "sign-up": ("Sign-up confirmation link for {}", "Open it to confirm the address; the password works after that."),
+    "reset": ("Password reset link for {}", "Open it to choose a new password. It works once, within the hour."),
+    "account-exists": (
+        "Someone tried to sign up as {}, which has an account already",
+        "If it was you, sign in, or choose a new password at the link above.",
+    ),
+}
+
+
+def print_password_mail(*, kind: str, identifier: str, url: str | None, **_: Any) -> None:
+    """The demo's "no SMTP" sender for the ``Password`` provider: print the mail's link.
+
+    A sign-up or reset link is as good as the password it sets: fine in your own terminal,
+    never in logs that others read.
+    """
+    heading, note = PASSWORD_MAILS.get(kind, ("Password email for {}", ""))
+    _print_link(heading.format(identifier), url, note)
 
 
 def email_provider_from_env(
@@ -156,35 +179,63 @@ def email_provider_from_env(
     return Email(send_verification_request=send_email or print_sign_in_link, from_address=from_address)
 
 
-async def send_link(provider: EmailProvider, *, identifier: str, url: str, token: str, request: Request) -> None:
-    """Mail ``url`` the way ``provider`` sends its sign-in links (your sender, SMTP or the console)."""
-    send = provider.send_verification_request or send_with_smtp
-    expires = datetime.now(UTC) + SIGN_UP_MAX_AGE
-    params: dict[str, Any] = {
-        "identifier": identifier,
-        "url": url,
-        "expires": expires,
-        "provider": provider,
-        "token": token,
-        "request": request,
-    }
-    if inspect.iscoroutinefunction(send):
-        await send(**params)
-    else:
-        result = await anyio.to_thread.run_sync(lambda: send(**params))
-        if inspect.isawaitable(result):
-            await result
+def password_mailer(email_signin: EmailProvider, send_email: SendEmail | None = None) -> SendEmail:
+    """How the ``Password`` provider's mails go out: the same way as ``email_signin``'s links.
+
+    ``send_email`` if given; over ``email_signin``'s SMTP server if it has one (with
+    authsession's sender, whose text says "Sign in to" the site: each of these links leads
+    there); else printed by :func:`print_password_mail`.
+    """
+    if send_email is not None:
+        return send_email
+    if email_signin.server is None:
+        return print_password_mail
+
+    async def send_over_smtp(*, kind: str, identifier: str, url: str | None) -> None:
+        if url is not None:
+            await send_with_smtp(identifier=identifier, url=url, provider=email_signin)
+
+    return send_over_smtp
+
+
+def sqlite_url(path: str | Path) -> URL:
+    """``sqlite+aiosqlite:///{path}``, built so that any character in ``path`` is safe."""
+    return URL.create("sqlite+aiosqlite", database=str(path))
+
+
+async def seed(adapter: SQLAlchemyAdapter, password: PasswordProvider, account: DemoAccount) -> bool:
+    """Make ``account`` a password account, through the adapter and the provider's hasher;
+    whether anything changed.
+
+    An existing user with that address keeps their row and gets the password only when they
+    have none (a database from before the demo used the ``Password`` provider).
+    """
+    user = await adapter.get_user_by_email(account.email)
+    if user is not None and await adapter.get_password_hash(user["id"]) is not None:
+        return False
+    confirmed = datetime.now(UTC)
+    if user is None:
+        user = await adapter.create_user({"name": account.name, "email": account.email, "emailVerified": confirmed})
+    elif user.get("emailVerified") is None:
+        user = await adapter.update_user({"id": user["id"], "emailVerified": confirmed})
+    # argon2 takes tens of milliseconds of CPU: off the event loop.
+    hashed = await anyio.to_thread.run_sync(password.hash, account.password)
+    await adapter.set_password_hash(user["id"], hashed)
+    return True
 
 
 class StartUp:
-    """Create the tables and the seed account once, before the first request.
+    """Create the tables (where missing) and the seed account once, before the first request.
 
     The app's lifespan calls it at start-up; :class:`StartUpFirst` calls it too, for servers
     that run without a lifespan (the test suites' uvicorn threads).
     """
 
-    def __init__(self, users: UserStore, seed_account: DemoAccount | None) -> None:
-        self.users = users
+    def __init__(
+        self, adapter: SQLAlchemyAdapter, password: PasswordProvider, seed_account: DemoAccount | None
+    ) -> None:
+        self.adapter = adapter
+        self.password = password
         self.seed_account = seed_account
         self.done = False
         self._lock = asyncio.Lock()
@@ -195,10 +246,9 @@ class StartUp:
         async with self._lock:
             if self.done:
                 return
-            await self.users.create_tables()
-            account = self.seed_account
-            if account is not None:
-                await self.users.ensure(name=account.name, email=account.email, password=account.password)
+            await self.adapter.create_schema()
+            if self.seed_account is not None:
+                await seed(self.adapter, self.password, self.seed_account)
             self.done = True
 
 
@@ -267,8 +317,11 @@ def create_app(
     ``secret`` defaults to ``AUTH_SECRET``, else a random one. ``oauth_providers`` defaults to
     :func:`oauth_providers_from_env`. ``url`` is the site's address (default ``AUTH_URL``), which
     email sign-in links start with; without one they start with the request's host, which the
-    demo allows only while links are printed to the console. ``send_email`` delivers the links
-    (see :func:`email_provider_from_env`). The tables and ``seed_account`` are created at start-up.
+    demo allows only while links are printed to the console. ``send_email`` delivers every mail:
+    sign-in links (called as Email's ``send_verification_request``) and the ``Password``
+    provider's mails (called with ``kind``, ``identifier`` and ``url``); without it they go over
+    SMTP or to the console (see :func:`email_provider_from_env`, :func:`password_mailer`). The
+    tables and ``seed_account`` are created at start-up.
     The token format and session strategy come from ``AUTH_FORMAT`` and ``AUTH_SESSION_STRATEGY``
     (default ``v5`` and ``database``; ``examples/session_env.py``).
     """
@@ -278,26 +331,11 @@ def create_app(
         if generated:
             logger.warning("AUTH_SECRET is not set: using a random secret; email links will not survive a restart")
     adapter = SQLAlchemyAdapter(sqlite_url(db_path))
-    users = UserStore(adapter)
-    start_up = StartUp(users, seed_account)
-
-    async def authorize(credentials: dict[str, Any], request: object) -> User | None:
-        email, password = credentials.get("email"), credentials.get("password")
-        if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
-            return None
-        if len(password) > MAX_PASSWORD_LENGTH:
-            return None
-        # The adapter's own record: the database session strategy stores sessions for it.
-        return await users.authenticate(email, password)
-
-    credentials = Credentials(
-        authorize=authorize,
-        credentials={
-            "email": {"label": "Email", "type": "email", "required": True},
-            "password": {"label": "Password", "type": "password", "required": True},
-        },
-    )
     email_signin = email_provider_from_env(send_email)
+    # Sign-up with a confirmed address, forgot/reset and change password: authsession's pages
+    # under /api/auth/password/, mailing the way email sign-in links go.
+    password = Password(adapter=adapter, send_email=password_mailer(email_signin, send_email))
+    start_up = StartUp(adapter, password, seed_account)
     extra = oauth_providers_from_env() if oauth_providers is None else list(oauth_providers)
     site_url = url or os.environ.get("AUTH_URL") or os.environ.get("NEXTAUTH_URL") or None
     link_in_console = email_signin.send_verification_request is print_sign_in_link
@@ -306,19 +344,13 @@ def create_app(
     # that is mailed must not point at a host an attacker chose, and authsession refuses that.
     trust_host = True if site_url is None and link_in_console else None
 
-    async def on_sign_in(*, user: User, account: Mapping[str, Any] | None = None, **_: Any) -> None:
-        # An email link or OAuth sign-in by the address's owner ends any sign-up still waiting
-        # for it: a confirmation link they never asked for must not set someone's password later.
-        if account is not None and account.get("type") != "credentials" and user.get("email"):
-            await users.drop_sign_up(str(user["email"]))
-
     # Accounts start with a confirmed email (sign-up, an email link or OAuth); a passkey is added
     # afterwards from the home page, so no account carries an address nobody confirmed.
     # Passkeys are Auth.js 5's: a demo in next-auth 4's format (AUTH_FORMAT=v4) offers none.
     passkeys = [Passkey(new_users=False)] if format == "v5" else []
     auth_options = AuthOptions(
         secret=secret,
-        providers=[credentials, email_signin, *passkeys, *extra],
+        providers=[password, email_signin, *passkeys, *extra],
         adapter=adapter,
         format=format,
         session={"strategy": strategy},
@@ -326,10 +358,13 @@ def create_app(
         trust_host=trust_host,
         # Errors that are not about sign-in (an expired email link) land on /login too.
         pages={"sign_in": "/login", "error": "/login", "verify_request": "/check-email"},
-        events={"sign_in": on_sign_in},
+        theme=THEME,
         rate_limits=rate_limits_from_env(),
         # "Set up two-factor" on the dashboard; after that every sign-in asks for a code.
         two_factor=TwoFactor(issuer="authsession demo"),
+        # "Your sessions" (/api/auth/sessions): each browser signed in, with a button to end it.
+        # Recorded when a session starts; reading a session stays one query.
+        session_management=SessionManagement(),
     )
 
     @asynccontextmanager
@@ -347,7 +382,6 @@ def create_app(
     app.state.auth_options = auth_options
     app.state.adapter = adapter
     app.state.start_up = start_up
-    app.state.users = users
     base_path = auth_options.base_path
     oauth_buttons = [templates.OAuthButton(p.id, p.name) for p in auth_options.providers if p.type in ("oauth", "oidc")]
 
@@ -362,14 +396,17 @@ def create_app(
     @app.get("/profile")
     async def profile(request: Request, response: Response) -> HTMLResponse:
         session = await get_server_session(request, response, auth_options)
-        return page(templates.profile_page(session["user"] if session else None))
+        return page(templates.profile_page(session["user"] if session else None, base_path=base_path))
 
     @app.get("/dashboard")
     async def dashboard(
         session: Annotated[Session, Depends(auth.require_session(redirect_to="/login"))],
     ) -> HTMLResponse:
         setup = f"{base_path}/two-factor/setup?" + urlencode({"callbackUrl": "/dashboard"})
-        return page(templates.dashboard_page(session["user"], expires=session["expires"], two_factor_url=setup))
+        html = templates.dashboard_page(
+            session["user"], expires=session["expires"], two_factor_url=setup, base_path=base_path
+        )
+        return page(html)
 
     @app.get("/api/me")
     async def me(session: Annotated[Session | None, Depends(auth.session)]) -> JSONResponse:
@@ -385,67 +422,18 @@ def create_app(
             csrf_token=csrf_token,
             callback_url=same_site_path(request.query_params.get("callbackUrl"), request),
             error_message=login_error_message(error, request.query_params.get("code")),
-            registered=request.query_params.get("registered") == "1",
+            password_provider_id=password.id,
             oauth=oauth_buttons,
             email_provider_id=email_signin.id,
+            link_in_console=link_in_console,
         )
         return page(html)
 
     @app.get("/check-email")
-    async def check_email(request: Request) -> HTMLResponse:
-        sign_up = request.query_params.get("signup") == "1"
-        return page(templates.check_email_page(link_in_console=link_in_console, sign_up=sign_up))
-
-    @app.get("/signup")
-    async def signup_form(csrf_token: Annotated[str, Depends(auth.csrf_token)]) -> HTMLResponse:
-        return page(templates.signup_page(csrf_token=csrf_token))
-
-    @app.post("/signup", response_model=None)
-    async def signup(request: Request) -> HTMLResponse | RedirectResponse:
-        form = await request.form()
-        fields = {key: value if isinstance(value := form.get(key), str) else "" for key in _SIGNUP_FIELDS}
-        # The double-submit check authsession uses: the posted token must match the CSRF cookie's.
-        expected = await get_csrf_token(request, None, auth_options)
-        if not hmac.compare_digest(fields["csrfToken"].encode(), expected.encode()):
-            problems = ["Your form had expired. Please submit it again."]
-            html = templates.signup_page(csrf_token=expected, name=fields["name"], problems=problems)
-            return page(html, status_code=403)
-        name, email, password = fields["name"], fields["email"], fields["password"]
-        problems = sign_up_problems(name, email, password, fields["confirm"])
-        if problems:
-            html = templates.signup_page(csrf_token=expected, name=name, email=email, problems=problems)
-            return page(html, status_code=400)
-        # The same answer whether or not the address has an account: only its inbox learns more.
-        token = await users.request_sign_up(name=name, email=email, password=password)
-        # A mailed link must not start with a Host header an attacker chose (as for sign-in links).
-        origin = auth_options.origin or (str(request.base_url).rstrip("/") if link_in_console else None)
-        if token is not None and origin is None:
-            logger.error("Cannot mail a sign-up link without the site's address: set AUTH_URL")
-        elif token is not None:
-            address = normalize_email(email)
-            link = f"{origin}/signup/confirm?" + urlencode({"email": address, "token": token})
-            try:
-                await send_link(email_signin, identifier=address, url=link, token=token, request=request)
-            except Exception:
-                # The page answers the same either way (it must not tell who has an account).
-                logger.exception("Could not send the sign-up confirmation email")
-        return RedirectResponse("/check-email?signup=1", status_code=303)
-
-    @app.get("/signup/confirm", response_model=None)
-    async def confirm_signup(request: Request) -> HTMLResponse | RedirectResponse:
-        email, token = request.query_params.get("email", ""), request.query_params.get("token", "")
-        if len(email) > MAX_EMAIL_LENGTH or len(token) > 100 or not email or not token:
-            user = None
-        else:
-            user = await users.confirm_sign_up(email, token)
-        if user is None:
-            return RedirectResponse("/login?error=Verification", status_code=303)
-        return RedirectResponse("/login?registered=1", status_code=303)
+    async def check_email() -> HTMLResponse:
+        return page(templates.check_email_page(link_in_console=link_in_console, base_path=base_path))
 
     return app
-
-
-_SIGNUP_FIELDS = ("csrfToken", "name", "email", "password", "confirm")
 
 
 def site_url_for(host: str, port: int, environ: Mapping[str, str] = os.environ) -> str:
@@ -510,7 +498,7 @@ def main() -> None:
             "",
             "authsession demo",
             f"  open          {site_url.rstrip('/')}/",
-            f"  database      {db_path.resolve()} (users, sessions, email tokens)",
+            f"  database      {db_path.resolve()} (users, password hashes, sessions, email tokens)",
             f"  demo account  email: {DEMO_ACCOUNT.email}   password: {DEMO_ACCOUNT.password}",
         ]
         email = next((p for p in options.providers if isinstance(p, EmailProvider)), None)
@@ -518,7 +506,9 @@ def main() -> None:
             server = email.server
             lines.append(f"  email links   mailed through {server.host}:{server.port} from {email.from_address}")
         elif email is not None:
-            lines.append("  email links   printed in this console (set SMTP_URL to mail them)")
+            lines.append(
+                "  email links   printed in this console: sign-in, sign-up, password reset (SMTP_URL mails them)"
+            )
         if local is not None:
             lines.append(f"  local OIDC    login: {local_oidc.LOGIN}   password: anything   (provider {local.issuer})")
         if generated:

@@ -18,7 +18,7 @@ def e(value: object) -> str:
 
 
 CSS = """
-:root { color-scheme: light dark; --accent: #3b5bdb; --muted: #6b7280; --danger: #c92a2a; --ok: #2b8a3e; }
+:root { color-scheme: light dark; --accent: #3b5bdb; --muted: #6b7280; --danger: #c92a2a; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 header { display: flex; flex-wrap: wrap; gap: .5rem 1.25rem; align-items: center; padding: .75rem 1.5rem;
@@ -41,7 +41,6 @@ button.secondary { background: transparent; color: var(--accent); border: 1px so
 button:focus-visible, a:focus-visible, input:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 .alert { padding: .75rem 1rem; border-radius: .375rem; border-left: 4px solid var(--danger); margin: 1rem 0;
   background: rgba(201,42,42,.08); }
-.alert.ok { border-color: var(--ok); background: rgba(43,138,62,.08); }
 .alert ul { margin: 0; padding-left: 1.2rem; }
 .or { text-align: center; margin: 1rem 0; }
 """
@@ -52,7 +51,7 @@ class OAuthButton(NamedTuple):
     name: str
 
 
-def layout(title: str, body: str) -> str:
+def layout(title: str, body: str, *, base_path: str) -> str:
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -66,7 +65,7 @@ def layout(title: str, body: str) -> str:
 <strong>authsession demo</strong>
 <nav aria-label="Main">
 <a href="/">Home</a> · <a href="/profile">Profile</a> · <a href="/dashboard">Dashboard</a> ·
-<a href="/api/me">/api/me</a>
+<a href="{e(base_path)}/sessions">Your sessions</a> · <a href="/api/me">/api/me</a>
 </nav>
 </header>
 <main>
@@ -96,8 +95,8 @@ def display_name(user: Mapping[str, Any]) -> str:
 
 def home_page(user: Mapping[str, Any] | None, *, base_path: str, csrf_token: str | None, passkeys: bool = True) -> str:
     if user is None or csrf_token is None:
-        who = """<p>You are not signed in.</p>
-<p><a href="/login">Sign in</a> or <a href="/signup">create an account</a>.</p>"""
+        who = f"""<p>You are not signed in.</p>
+<p><a href="/login">Sign in</a> or <a href="{e(base_path)}/password/sign-up">create an account</a>.</p>"""
     else:
         email = user.get("email") or ""
         also = f' <span class="muted">({e(email)})</span>' if email and user.get("name") else ""
@@ -108,6 +107,8 @@ or device PIN.</p>
 {passkey_form(action="register", button="Add a passkey", base_path=base_path, callback_url="/")}
 <script>{PASSKEY_SCRIPT}</script>"""
         who = f"""<p>Signed in as <strong>{e(display_name(user))}</strong>{also}.</p>
+<p><a href="{e(base_path)}/sessions">Your sessions</a>: every browser signed in as you, each with a
+button to sign it out. · <a href="{e(base_path)}/password/change">Change your password</a></p>
 {add_passkey}
 {sign_out_form(base_path=base_path, csrf_token=csrf_token)}"""
     body = f"""<h1>Welcome to the authsession demo</h1>
@@ -119,12 +120,13 @@ or device PIN.</p>
 <li><a href="/profile">Profile</a>: shows who you are, or asks you to sign in.</li>
 <li><a href="/dashboard">Dashboard</a>: sends anonymous visitors to the sign-in page.</li>
 <li><a href="/api/me">/api/me</a>: the same question as JSON.</li>
-<li><a href="/login">Sign in</a> · <a href="/signup">Sign up</a></li>
+<li><a href="{e(base_path)}/sessions">Your sessions</a>: where you are signed in; sign out the others.</li>
+<li><a href="/login">Sign in</a> · <a href="{e(base_path)}/password/sign-up">Sign up</a></li>
 </ul>"""
-    return layout("Home", body)
+    return layout("Home", body, base_path=base_path)
 
 
-def profile_page(user: Mapping[str, Any] | None) -> str:
+def profile_page(user: Mapping[str, Any] | None, *, base_path: str) -> str:
     if user is None:
         body = """<h1>Profile</h1>
 <p>You must be logged in to view this page.</p>
@@ -133,22 +135,22 @@ def profile_page(user: Mapping[str, Any] | None) -> str:
         body = f"""<h1>Welcome, {e(display_name(user))}!</h1>
 <p>Your email is {e(user.get("email") or "")}</p>
 <p><a href="/">Back home</a></p>"""
-    return layout("Profile", body)
+    return layout("Profile", body, base_path=base_path)
 
 
-def dashboard_page(user: Mapping[str, Any], *, expires: str, two_factor_url: str) -> str:
+def dashboard_page(user: Mapping[str, Any], *, expires: str, two_factor_url: str, base_path: str) -> str:
     body = f"""<h1>Dashboard</h1>
 <p>Only signed-in users get here, {e(display_name(user))}.</p>
 <p class="muted">Your session expires at {e(expires)} unless you come back before then.</p>
 <p><a href="{e(two_factor_url)}">Set up two-factor</a>: after that, signing in also asks for a code from an
 authenticator app.</p>
+<p><a href="{e(base_path)}/sessions">Your sessions</a>: see where else you are signed in, and sign out there.</p>
 <p><a href="/">Back home</a></p>"""
-    return layout("Dashboard", body)
+    return layout("Dashboard", body, base_path=base_path)
 
 
-def _alert(message: str, *, ok: bool = False) -> str:
-    role = "status" if ok else "alert"
-    return f'<div class="alert{" ok" if ok else ""}" role="{role}">{e(message)}</div>'
+def _alert(message: str) -> str:
+    return f'<div class="alert" role="alert">{e(message)}</div>'
 
 
 def login_page(
@@ -157,16 +159,13 @@ def login_page(
     csrf_token: str,
     callback_url: str,
     error_message: str | None,
-    registered: bool,
+    password_provider_id: str,
     oauth: Sequence[OAuthButton],
     email_provider_id: str | None,
+    link_in_console: bool,
     passkeys: bool = True,
 ) -> str:
-    notices = ""
-    if registered:
-        notices += _alert("Address confirmed — sign in with your password.", ok=True)
-    if error_message:
-        notices += _alert(error_message)
+    notices = _alert(error_message) if error_message else ""
     buttons = "".join(
         f"""<form method="post" action="{e(base_path)}/signin/{e(provider.id)}">
 {_hidden("csrfToken", csrf_token)}
@@ -181,7 +180,7 @@ def login_page(
     body = f"""<h1>Sign in</h1>
 {notices}
 {buttons}
-<form class="stack card" method="post" action="{e(base_path)}/callback/credentials">
+<form class="stack card" method="post" action="{e(base_path)}/callback/{e(password_provider_id)}">
 {_hidden("csrfToken", csrf_token)}
 {_hidden("callbackUrl", callback_url)}
 <label for="email">Email
@@ -189,11 +188,17 @@ def login_page(
 <label for="password">Password
 <input id="password" name="password" type="password" autocomplete="current-password" required></label>
 <button type="submit">Sign in</button>
+<a href="{e(base_path)}/password/forgot">Forgot your password?</a>
 </form>
 {_email_link_form(base_path=base_path, provider_id=email_provider_id, csrf_token=csrf_token, callback_url=callback_url)}
 {_passkey_sign_in(base_path=base_path, callback_url=callback_url) if passkeys else ""}
-<p>No account yet? <a href="/signup">Sign up</a>.</p>"""
-    return layout("Sign in", body)
+<p>No account yet? <a href="{e(base_path)}/password/sign-up">Sign up</a>.</p>
+{_CONSOLE_NOTE if link_in_console else ""}"""
+    return layout("Sign in", body, base_path=base_path)
+
+
+_CONSOLE_NOTE = """<p class="muted">This demo has no SMTP server configured: the links it would mail (sign-in,
+sign-up confirmation, password reset) are printed in the server console.</p>"""
 
 
 def _passkey_sign_in(*, base_path: str, callback_url: str) -> str:
@@ -220,15 +225,8 @@ def _email_link_form(*, base_path: str, provider_id: str | None, csrf_token: str
 </form>"""
 
 
-def check_email_page(*, link_in_console: bool, sign_up: bool = False) -> str:
-    if sign_up:
-        where = """<p>If this address can be signed up, a link to confirm it is on its way. Open it to
-finish creating your account; your password works once the address is confirmed.</p>
-<p class="muted">Already have an account? The link sets the password you chose.</p>"""
-        if link_in_console:
-            where += """<p>This demo has no SMTP server configured, so <strong>the link was printed in
-the server console</strong>.</p>"""
-    elif link_in_console:
+def check_email_page(*, link_in_console: bool, base_path: str) -> str:
+    if link_in_console:
         where = """<p>This demo has no SMTP server configured, so instead of mailing the link
 <strong>the link was printed in the server console</strong>: copy it from the terminal that runs
 the demo into this browser.</p>
@@ -241,27 +239,4 @@ the demo into this browser.</p>
 {where}
 </section>
 <p><a href="/login">Back to sign in</a></p>"""
-    return layout("Check your email", body)
-
-
-def signup_page(*, csrf_token: str, name: str = "", email: str = "", problems: Sequence[str] = ()) -> str:
-    alert = ""
-    if problems:
-        items = "".join(f"<li>{e(problem)}</li>" for problem in problems)
-        alert = f'<div class="alert" role="alert"><p>Please fix the following:</p><ul>{items}</ul></div>'
-    body = f"""<h1>Create an account</h1>
-{alert}
-<form class="stack card" method="post" action="/signup">
-{_hidden("csrfToken", csrf_token)}
-<label for="name">Name
-<input id="name" name="name" type="text" autocomplete="name" required value="{e(name)}"></label>
-<label for="email">Email
-<input id="email" name="email" type="email" autocomplete="email" required value="{e(email)}"></label>
-<label for="password">Password <span class="muted">(at least 8 characters)</span>
-<input id="password" name="password" type="password" autocomplete="new-password" minlength="8" required></label>
-<label for="confirm">Confirm password
-<input id="confirm" name="confirm" type="password" autocomplete="new-password" minlength="8" required></label>
-<button type="submit">Sign up</button>
-</form>
-<p>Already have an account? <a href="/login">Sign in</a>.</p>"""
-    return layout("Sign up", body)
+    return layout("Check your email", body, base_path=base_path)

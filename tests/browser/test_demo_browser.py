@@ -1,5 +1,6 @@
-"""The newcomer's paths through the demo, in Chromium: sign up, sign in, see "Welcome, NAME!";
-or ask for an email link, open it from the server console, and see "Welcome, EMAIL!"."""
+"""The newcomer's paths through the demo, in Chromium: sign up, confirm the address with the link
+from the server console, sign in, see "Welcome, NAME!", and end another browser's session on
+"Your sessions"; or ask for an email link, open it from the console, and see "Welcome, EMAIL!"."""
 
 from __future__ import annotations
 
@@ -47,73 +48,107 @@ def email_link_sign_in(
     page.get_by_role("button", name="Email me a sign-in link").click()
     page.wait_for_url("**/check-email?*")
     assert "the link was printed in the server console" in page.inner_text("body")
+    page.goto(console_link(capsys, demo, "/api/auth/callback/email"))
+
+
+def console_link(capsys: pytest.CaptureFixture[str], demo: LiveServer, path: str) -> str:
+    """The link the demo printed (it has no SMTP server) to ``path``, from its console output."""
     out = capsys.readouterr().out
-    link = re.search(rf"^    ({re.escape(demo.url)}/api/auth/callback/email\?\S+)$", out, re.MULTILINE)
+    link = re.search(rf"^    ({re.escape(demo.url)}{re.escape(path)}\?\S+)$", out, re.MULTILINE)
     assert link is not None, out
-    page.goto(link.group(1))
+    return link.group(1)
 
 
-def test_sign_up_sign_in_and_welcome(
+def password_sign_in(page: Any, demo: LiveServer, email: str, password: str) -> None:
+    page.goto(f"{demo.url}/login")
+    # exact: /login also has the "Email address" field of "Email me a sign-in link".
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_load_state()
+
+
+def test_sign_up_verify_sign_in_then_end_a_session_from_your_sessions(
     chromium: Any, demo: LiveServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The newcomer's path (issue 14 item 6): sign up on authsession's page, confirm with the link
+    from the console, sign in; a second browser signs in as the same user; the first ends that
+    session on "Your sessions", and the second is anonymous at its next page load."""
     context = chromium.new_context()
-    page = context.new_page()
+    laptop = context.new_page()
+    other_context = chromium.new_context()
+    phone = other_context.new_page()
     try:
-        page.goto(f"{demo.url}/profile")
-        assert "You must be logged in to view this page." in page.content()
+        laptop.goto(f"{demo.url}/profile")
+        assert "You must be logged in to view this page." in laptop.content()
+        laptop.goto(f"{demo.url}/dashboard")
+        assert laptop.url.startswith(f"{demo.url}/login?callbackUrl=")
 
-        page.goto(f"{demo.url}/dashboard")
-        assert page.url.startswith(f"{demo.url}/login?callbackUrl=")
-
-        page.goto(f"{demo.url}/signup")
-        page.get_by_label("Name").fill("Grace Hopper")
-        page.get_by_label("Email").fill("grace@example.com")
-        page.locator("#password").fill("cobol-1959-compiler")
-        page.get_by_label("Confirm password").fill("cobol-1959-compiler")
+        laptop.get_by_role("link", name="Sign up").click()
+        laptop.wait_for_url("**/api/auth/password/sign-up")
+        laptop.get_by_label("Name").fill("Grace Hopper")
+        laptop.get_by_label("Email").fill("grace@example.com")
+        laptop.get_by_label("Password").fill("cobol-1959-compiler")
         capsys.readouterr()
-        page.get_by_role("button", name="Sign up").click()
-        page.wait_for_url("**/check-email?signup=1")
-        # The password works once the address is confirmed by the link (printed: no SMTP).
-        out = capsys.readouterr().out
-        link = re.search(rf"^    ({re.escape(demo.url)}/signup/confirm\?\S+)$", out, re.MULTILINE)
-        assert link is not None, out
-        page.goto(link.group(1))
-        page.wait_for_url("**/login?registered=1")
+        laptop.get_by_role("button", name="Sign up").click()
+        laptop.wait_for_load_state()
+        assert "Check your email" in laptop.inner_text("h1")
+        # Not before the address is confirmed by the link (printed: no SMTP).
+        link = console_link(capsys, demo, "/api/auth/password/verify")
+        password_sign_in(laptop, demo, "grace@example.com", "cobol-1959-compiler")
+        assert "error=CredentialsSignin" in laptop.url
 
-        # exact: /login also has the "Email address" field of "Email me a sign-in link".
-        page.get_by_label("Email", exact=True).fill("grace@example.com")
-        page.get_by_label("Password").fill("wrong password")
-        page.get_by_role("button", name="Sign in", exact=True).click()
-        page.wait_for_url("**/login?*error=CredentialsSignin*")
-
-        page.get_by_label("Email", exact=True).fill("grace@example.com")
-        page.get_by_label("Password").fill("cobol-1959-compiler")
-        page.get_by_role("button", name="Sign in", exact=True).click()
-        page.wait_for_load_state()
-
-        page.goto(f"{demo.url}/profile")
-        text = page.inner_text("body")
+        laptop.goto(link)
+        assert "Your account is ready" in laptop.inner_text("h1")
+        laptop.get_by_role("link", name="Sign in").click()
+        laptop.wait_for_url(f"{demo.url}/login")
+        password_sign_in(laptop, demo, "grace@example.com", "wrong password")
+        assert "error=CredentialsSignin" in laptop.url
+        password_sign_in(laptop, demo, "grace@example.com", "cobol-1959-compiler")
+        laptop.goto(f"{demo.url}/profile")
+        text = laptop.inner_text("body")
         assert "Welcome, Grace Hopper!" in text
         assert "Your email is grace@example.com" in text
-        page.screenshot(path=tmp_path / "profile.png")
+        laptop.screenshot(path=tmp_path / "profile.png")
         if os.environ.get("AUTHSESSION_SCREENSHOTS"):
-            page.screenshot(path=Path(os.environ["AUTHSESSION_SCREENSHOTS"]) / "demo-profile.png")
+            laptop.screenshot(path=Path(os.environ["AUTHSESSION_SCREENSHOTS"]) / "demo-profile.png")
         assert (tmp_path / "profile.png").stat().st_size > 0
-
-        cookies = {c["name"]: c for c in context.cookies()}
-        session_cookie = cookies["authjs.session-token"]
+        session_cookie = {c["name"]: c for c in context.cookies()}["authjs.session-token"]
         assert session_cookie["httpOnly"] is True
         assert session_cookie["sameSite"] == "Lax"
 
-        page.goto(f"{demo.url}/dashboard")
-        assert page.url == f"{demo.url}/dashboard"
+        # A second browser signs in as Grace too.
+        password_sign_in(phone, demo, "grace@example.com", "cobol-1959-compiler")
+        phone.goto(f"{demo.url}/profile")
+        assert "Welcome, Grace Hopper!" in phone.inner_text("body")
 
-        page.goto(f"{demo.url}/")
-        page.get_by_role("button", name="Sign out").click()
-        page.wait_for_load_state()
-        page.goto(f"{demo.url}/profile")
-        assert "You must be logged in to view this page." in page.content()
+        # The first ends it from "Your sessions", reached from the demo's navigation.
+        laptop.goto(f"{demo.url}/")
+        laptop.get_by_role("navigation").get_by_role("link", name="Your sessions").click()
+        laptop.wait_for_url(f"{demo.url}/api/auth/sessions")
+        assert laptop.locator("li.session--current").count() == 1
+        others = laptop.locator("li.session:not(.session--current)")
+        assert others.count() == 1
+        others.get_by_role("button", name="Sign out").click()
+        laptop.wait_for_load_state()
+        assert "That session is signed out." in laptop.inner_text("body")
+        assert laptop.locator("li.session").count() == 1
+
+        phone.reload()
+        assert "You must be logged in to view this page." in phone.inner_text("body")
+        phone.goto(f"{demo.url}/")
+        assert "You are not signed in." in phone.inner_text("body")
+
+        # The first browser is still signed in, and signs out as before.
+        laptop.goto(f"{demo.url}/dashboard")
+        assert laptop.url == f"{demo.url}/dashboard"
+        laptop.goto(f"{demo.url}/")
+        laptop.get_by_role("button", name="Sign out").click()
+        laptop.wait_for_load_state()
+        laptop.goto(f"{demo.url}/profile")
+        assert "You must be logged in to view this page." in laptop.content()
     finally:
+        other_context.close()
         context.close()
 
 
@@ -184,7 +219,7 @@ def test_add_a_passkey_then_sign_in_with_it(chromium: Any, demo: LiveServer) -> 
     try:
         page.goto(f"{site}/login")
         page.get_by_label("Email", exact=True).fill("demo@example.com")
-        page.get_by_label("Password").fill("demo-password")
+        page.get_by_label("Password", exact=True).fill("demo-password")
         page.get_by_role("button", name="Sign in", exact=True).click()
         page.wait_for_url(f"{site}/")
         with page.expect_navigation():  # registered: the script goes where the server says

@@ -1,7 +1,8 @@
 """``next-auth/react`` in Chromium against the Python demo, with no Next.js server.
 
 ``tests/node/react`` bundles a page with esbuild from next-auth 5's ``next-auth/react``
-(``SessionProvider``, ``useSession``, ``signIn("credentials", ...)``, ``update()``,
+(``SessionProvider``, ``useSession``, ``signIn("password", ...)`` with the demo's ``Password``
+provider, ``update()``,
 ``signOut()``); the demo app serves it on its own origin, so the client talks to authsession's
 ``/api/auth`` exactly as it would to a Next.js app's.
 """

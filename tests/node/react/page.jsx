@@ -11,7 +11,9 @@ function Account() {
   async function onSignIn(event) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const answer = await signIn("credentials", {
+    // The demo's password accounts are authsession's Password provider: a credentials provider
+    // with the id "password", so signIn posts to /api/auth/callback/password.
+    const answer = await signIn("password", {
       email: form.get("email"),
       password: form.get("password"),
       redirect: false,
