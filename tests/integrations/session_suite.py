@@ -25,6 +25,8 @@ from starlette.testclient import TestClient
 from authsession import AuthOptions
 from authsession._core.context import iso_time
 from authsession._core.cookies import http_date
+from authsession.adapters import MemoryAdapter
+from authsession.session_management import SessionManagement
 from helpers import EMPTY, PASSWORD, REFRESH_AGE, SESSION, THIRTY_DAYS, USER, FakeClock, make_options
 
 SITE = "http://testserver"
@@ -37,6 +39,26 @@ def set_cookies(response: Any) -> list[str]:
 
 def cookie_names(response: Any) -> list[str]:
     return [header.split("=", 1)[0] for header in set_cookies(response)]
+
+
+def renaming_options(adapter: MemoryAdapter) -> AuthOptions:
+    """Database sessions in ``adapter`` with session management, whose ``session`` callback takes
+    the ``name`` an update from the server gives: for the faces of ``update_server_session``,
+    ``list_user_sessions`` and ``end_sessions``."""
+
+    async def session_callback(*, session: Any, user: Any, new_session: Any = None, trigger: Any = None) -> Any:
+        if trigger == "update":
+            session["user"]["name"] = new_session["name"]
+        return session
+
+    return make_options(
+        url=SITE,
+        providers=[],
+        adapter=adapter,
+        session={"strategy": "database"},
+        callbacks={"session": session_callback},
+        session_management=SessionManagement(),
+    )
 
 
 def sign_in(client: Any, *, callback_url: str = "/me", password: str = PASSWORD, **extra: str) -> Any:

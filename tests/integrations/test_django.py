@@ -41,7 +41,7 @@ from authsession.testing import asession_cookies, session_cookies  # noqa: E402
 from authsession.two_factor import TwoFactor  # noqa: E402
 
 from .django_client import PROJECT, DjangoSuiteClient, URLConf, django_suite_client  # noqa: E402
-from .session_suite import SITE, SessionSuite, cookie_names, sign_in  # noqa: E402
+from .session_suite import SITE, SessionSuite, cookie_names, renaming_options, sign_in  # noqa: E402
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 Built = tuple[URLConf, AuthOptions]
@@ -395,23 +395,9 @@ def test_views_can_require_a_second_factor(clean_auth_env: None) -> None:
 def test_views_update_list_and_end_sessions(clean_auth_env: None) -> None:
     """Django's faces of update_server_session, list_user_sessions and end_sessions (database sessions)."""
     from authsession.integrations.django import end_sessions, list_user_sessions, update_server_session
-    from authsession.session_management import SessionManagement
 
     adapter = MemoryAdapter()
-
-    async def session_callback(*, session: Any, user: Any, new_session: Any = None, trigger: Any = None) -> Any:
-        if trigger == "update":
-            session["user"]["name"] = new_session["name"]
-        return session
-
-    options = make_options(
-        url=SITE,
-        providers=[],
-        adapter=adapter,
-        session={"strategy": "database"},
-        callbacks={"session": session_callback},
-        session_management=SessionManagement(),
-    )
+    options = renaming_options(adapter)
 
     def rename(request: HttpRequest) -> HttpResponse:
         updated = update_server_session(request, {"name": "Ada King"})

@@ -12,20 +12,35 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from litestar import Litestar, Request, Response, get
+from litestar import Litestar, Request, Response, Router, WebSocket, get, websocket
 from litestar.config.csrf import CSRFConfig
 from litestar.enums import MediaType
+from litestar.exceptions import WebSocketDisconnect
 from litestar.response import Redirect
 from litestar.testing import TestClient
 
 from authsession import AuthOptions
 from authsession.adapters import MemoryAdapter
-from authsession.integrations.litestar import AuthSession, get_csrf_token, get_server_session
+from authsession.integrations.litestar import (
+    AuthRequired,
+    AuthSession,
+    auth_required,
+    end_sessions,
+    get_csrf_token,
+    get_server_session,
+    has_second_factor,
+    list_user_sessions,
+    update_server_session,
+)
 from authsession.providers import Email
+from authsession.testing import asession_cookies, session_cookies
+from authsession.two_factor import TwoFactor
 from authsession.types import Session
 from helpers import SESSION, USER, make_credentials, make_options
 
-from .session_suite import SITE, SessionSuite, cookie_names, sign_in
+from .session_suite import SITE, SessionSuite, cookie_names, renaming_options, set_cookies, sign_in
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
 
 def handlers(options: AuthOptions | None = None) -> list[Any]:
@@ -209,3 +224,175 @@ def test_sign_in_read_and_sign_out_with_each_strategy(format: str, strategy: str
         assert client.post("/api/auth/signout", data={"csrfToken": token}).status_code == 302
         assert client.get("/me").json() is None
         assert adapter.sessions == {}
+
+
+# --- the guard --------------------------------------------------------------------------------------------------
+
+
+def guarded(guard: AuthRequired = auth_required) -> list[Any]:
+    """A page behind ``guard``, and a whole router behind it."""
+
+    @get("/dashboard", guards=[guard])
+    async def dashboard(request: Request[Any, Any, Any]) -> dict[str, Any]:
+        session = await get_server_session(request)
+        assert session is not None
+        # The guard's read is memoised: the handler gets the very same session.
+        return {"hello": session["user"]["name"], "same": session is await get_server_session(request)}
+
+    @get("/report", media_type=MediaType.TEXT)
+    async def report() -> str:
+        return "the report"
+
+    return [dashboard, Router("/admin", route_handlers=[report], guards=[guard])]
+
+
+@contextmanager
+def guarded_client(options: AuthOptions, guard: AuthRequired = auth_required) -> Iterator[TestClient[Litestar]]:
+    app = Litestar(route_handlers=[*handlers(), *guarded(guard)], plugins=[AuthSession(options)])
+    with litestar_client(app) as client:
+        yield client
+
+
+@pytest.mark.usefixtures("clean_auth_env")
+@pytest.mark.parametrize("path", ["/dashboard", "/admin/report"])
+def test_the_guard_sends_browsers_to_sign_in(format: str, path: str) -> None:
+    with guarded_client(make_options(format=format)) as client:
+        response = client.get(f"{path}?tab=1", headers=BROWSER)
+        assert response.status_code == 307
+        assert response.headers["location"] == f"/api/auth/signin?callbackUrl={path.replace('/', '%2F')}%3Ftab%3D1"
+        # The sign-in route remembers the page and shows the built-in form.
+        signin = client.get(response.headers["location"])
+        assert signin.status_code == 200
+        assert "callback-url" in " ".join(cookie_names(signin))
+
+
+@pytest.mark.usefixtures("clean_auth_env")
+@pytest.mark.parametrize("path", ["/dashboard", "/admin/report"])
+def test_the_guard_answers_api_clients_401(path: str) -> None:
+    with guarded_client(make_options()) as client:
+        response = client.get(path, headers={"Accept": "application/json"})
+        assert response.status_code == 401
+        assert response.json() == {"status_code": 401, "detail": "Not authenticated"}
+
+
+@pytest.mark.usefixtures("clean_auth_env")
+def test_the_guard_lets_a_signed_in_user_through(format: str) -> None:
+    with guarded_client(make_options(format=format)) as client:
+        sign_in(client)
+        assert client.get("/dashboard", headers=BROWSER).json() == {"hello": USER["name"], "same": True}
+        assert client.get("/admin/report").text == "the report"
+
+
+@pytest.mark.usefixtures("clean_auth_env")
+def test_the_guard_to_a_page_of_your_own() -> None:
+    with guarded_client(make_options(), AuthRequired(redirect_to="/login?next=1")) as client:
+        response = client.get("/dashboard", headers=BROWSER)
+        assert response.headers["location"] == "/login?next=1&callbackUrl=%2Fdashboard"
+
+
+@pytest.mark.usefixtures("clean_auth_env")
+def test_the_guard_s_answer_carries_the_cookies_the_read_cleared(format: str) -> None:
+    """A session cookie that no longer opens is cleared on the guard's redirect, as on any page."""
+    with guarded_client(make_options(format=format)) as client:
+        client.cookies.set(SESSION[format], "not-a-token")
+        response = client.get("/dashboard", headers=BROWSER)
+        assert response.status_code == 307
+        assert f"{SESSION[format]}=; Max-Age=0; Path=/" in "\n".join(set_cookies(response))
+
+
+@pytest.mark.usefixtures("clean_auth_env")
+def test_the_guard_can_require_a_second_factor() -> None:
+    options = make_options(url=SITE, adapter=MemoryAdapter(), session={"strategy": "jwt"}, two_factor=TwoFactor())
+
+    @get("/secret", guards=[AuthRequired(second_factor=True)])
+    async def secret(request: Request[Any, Any, Any]) -> dict[str, Any]:
+        session = await get_server_session(request)
+        return {"email": session["user"]["email"] if session else None, "2fa": await has_second_factor(request)}
+
+    ada = {"id": "u1", "email": USER["email"]}
+    app = Litestar(route_handlers=[secret], plugins=[AuthSession(options)])
+    with litestar_client(app) as client:
+        assert client.get("/secret").status_code == 401
+        session_cookies(options, ada).set_on(client)
+        assert client.get("/secret").status_code == 403
+        refused = client.get("/secret", headers=BROWSER)
+        assert refused.status_code == 307
+        assert refused.headers["location"] == "/api/auth/two-factor?callbackUrl=%2Fsecret"
+        session_cookies(options, ada, claims={"amr": ["otp"]}).set_on(client)
+        assert client.get("/secret").json() == {"email": USER["email"], "2fa": True}
+
+
+@pytest.mark.usefixtures("clean_auth_env")
+def test_a_second_factor_guard_without_two_factor_runs_nothing() -> None:
+    ran: list[str] = []
+
+    @get("/secret", guards=[AuthRequired(second_factor=True)], media_type=MediaType.TEXT)
+    async def secret() -> str:
+        ran.append("secret")
+        return "secret"
+
+    with litestar_client(Litestar(route_handlers=[secret], plugins=[AuthSession(make_options())])) as client:
+        sign_in(client)
+        assert client.get("/secret").status_code == 500
+    assert ran == []
+
+
+@pytest.mark.usefixtures("clean_auth_env")
+def test_the_guard_refuses_an_anonymous_websocket() -> None:
+    @websocket("/live", guards=[auth_required])
+    async def live(socket: WebSocket[Any, Any, Any]) -> None:
+        await socket.accept()
+        session = await get_server_session(socket)
+        await socket.send_json({"email": session["user"]["email"] if session else None})
+        await socket.close()
+
+    app = Litestar(route_handlers=[*handlers(), live], plugins=[AuthSession(make_options())])
+    with litestar_client(app) as client:
+        with pytest.raises(WebSocketDisconnect), client.websocket_connect("/live") as socket:
+            socket.receive_json()
+        sign_in(client)
+        with client.websocket_connect("/live") as socket:
+            assert socket.receive_json() == {"email": USER["email"]}
+
+
+# --- update, list and end sessions -----------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("clean_auth_env")
+def test_handlers_update_list_and_end_sessions() -> None:
+    """Litestar's faces of update_server_session, list_user_sessions and end_sessions (database sessions)."""
+    adapter = MemoryAdapter()
+    options = renaming_options(adapter)
+
+    @get("/rename")
+    async def rename(request: Request[Any, Any, Any]) -> dict[str, Any]:
+        updated = await update_server_session(request, {"name": "Ada King"})
+        return {"name": updated["user"]["name"] if updated else None, "read": await get_server_session(request)}
+
+    @get("/sessions")
+    async def sessions(request: Request[Any, Any, Any]) -> dict[str, Any]:
+        return {"sessions": await list_user_sessions(request)}
+
+    @get("/elsewhere")
+    async def elsewhere(request: Request[Any, Any, Any]) -> dict[str, Any]:
+        return {"ended": await end_sessions(request, "others")}
+
+    asyncio.run(adapter.create_user({"id": "u1", "name": "Ada", "email": USER["email"], "emailVerified": None}))
+    ada = {"id": "u1", "email": USER["email"]}
+    laptop = asyncio.run(asession_cookies(options, ada))
+    phone = asyncio.run(asession_cookies(options, ada))
+    app = Litestar(route_handlers=[rename, sessions, elsewhere], plugins=[AuthSession(options)])
+    with litestar_client(app) as client:
+        assert client.get("/sessions").json() == {"sessions": None}
+        assert client.get("/elsewhere").json() == {"ended": None}
+        laptop.set_on(client)
+        renamed = client.get("/rename").json()
+        assert renamed["name"] == "Ada King"
+        assert renamed["read"]["user"]["name"] == "Ada King"  # later reads in the request see the update
+        listed = client.get("/sessions").json()["sessions"]
+        assert len(listed) == 2
+        assert [entry["current"] for entry in listed].count(True) == 1
+        assert client.get("/elsewhere").json() == {"ended": 1}
+        assert phone.value not in adapter.sessions
+        assert laptop.value in adapter.sessions
+        assert len(client.get("/sessions").json()["sessions"]) == 1

@@ -24,7 +24,7 @@ from authsession._core.request_data import (
     parse_body,
     refusal,
 )
-from authsession._core.server_session import get_session
+from authsession._core.server_session import get_session, second_factor_used
 from authsession._core.server_session import manage_sessions as core_manage_sessions
 from authsession._core.server_session import update_session as core_update_session
 from authsession.options import AuthOptions
@@ -154,6 +154,16 @@ async def read_session(
     session, cookies = await get_session(auth_request, options)
     state[key] = session
     return session, queue_cookies(scope, cookies)
+
+
+async def second_factor_passed(scope: Scope, options: AuthOptions) -> bool:
+    """Whether the session of the request in ``scope`` passed a second factor (two-factor sign-in
+    or a step-up); ``False`` for a request too malformed to read."""
+    try:
+        auth_request = to_auth_request(scope, options)
+    except RequestRefused:
+        return False
+    return await second_factor_used(auth_request, options)
 
 
 async def update_session(scope: Scope, options: AuthOptions, data: Any) -> tuple[Session | None, list[SetCookie]]:

@@ -11,8 +11,9 @@ the view, and sync and ``async def`` views. So the logic is the same and lives h
 * :func:`hand_over` puts cookies on a response the view passed and queues them for the hook,
   which :func:`pending_cookies` tells what it still has to add (each cookie once, by name);
 * :func:`csrf_token` mints or reuses the CSRF token for a form of the app's own;
-* :func:`refusal` and :func:`redirect_location` say how a guard turns a request away (no session,
-  or no second factor where the view wants one).
+* :func:`refusal`, :func:`wants_html` and :func:`redirect_location` say how a guard turns a
+  request away (no session, or no second factor where the view wants one); Litestar's guard,
+  which reads its session through ``_asgi``, shares them too.
 
 The framework module converts its request (``make_request``) and writes cookies on its own
 response type (``put``); nothing here imports a web framework.
@@ -171,17 +172,17 @@ def wants_html(accept: str) -> bool:
 
 
 def refusal(
-    state: State, options: AuthOptions, session: Session | None, *, redirect_to: str | None, second: bool
+    options: AuthOptions, session: Session | None, *, redirect_to: str | None, second: bool, second_passed: bool
 ) -> tuple[str, int, str] | None:
     """``(where browsers go, status for other clients, message)`` when a guard refuses, else ``None``.
 
     No session: the sign-in page (``redirect_to`` or the auth API's, which keeps ``callbackUrl``
-    in its cookie), 401. A session without the second factor a ``second`` guard wants: the
-    two-factor page, 403.
+    in its cookie), 401. A session that has not ``second_passed`` where a ``second`` guard wants
+    the second factor: the two-factor page, 403.
     """
     if session is None:
         return redirect_to or f"{options.base_path}/signin", 401, "Not authenticated"
-    if second and not second_factor(state, options):
+    if second and not second_passed:
         return f"{options.base_path}/two-factor", 403, "Second factor required"
     return None
 

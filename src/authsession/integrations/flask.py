@@ -293,8 +293,9 @@ def auth_required(
 
     def refusal() -> BaseResponse | None:
         options = _options(None)
+        passed = _pages.second_factor(_state(current_request), options)
         refused = _pages.refusal(
-            _state(current_request), options, g.auth_session, redirect_to=redirect_to, second=second_factor
+            options, g.auth_session, redirect_to=redirect_to, second=second_factor, second_passed=passed
         )
         return _refuse(*refused) if refused is not None else None
 

@@ -17,13 +17,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from authsession._core.limits import DEFAULT_MAX_BODY_SIZE, RequestRefused
 from authsession._core.request_data import parse_body
-from authsession._core.server_session import second_factor_used
 from authsession.integrations._asgi import (
     SetCookie,
     add_pending_cookies,
     csrf_token,
     manage_sessions,
     read_session,
+    second_factor_passed,
     send_response,
     serve,
     start_pending,
@@ -130,11 +130,7 @@ async def has_second_factor(request: HTTPConnection, options: AuthOptions) -> bo
 
     Only meaningful for a request :func:`get_server_session` found a session for.
     """
-    try:
-        auth_request = to_auth_request(request.scope, options)
-    except RequestRefused:
-        return False
-    return await second_factor_used(auth_request, options)
+    return await second_factor_passed(request.scope, options)
 
 
 def _put_on(response: Response | None, cookies: list[SetCookie]) -> None:

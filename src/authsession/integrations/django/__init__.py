@@ -332,7 +332,9 @@ def has_second_factor(request: HttpRequest, options: AuthOptions | None = None) 
 
 def _refused(request: HttpRequest, session: Session | None, redirect_to: str | None, second: bool) -> Any:
     """The answer of a guard that turns ``request`` away, or ``None`` to let the view run."""
-    refused = _pages.refusal(_state(request), get_options(), session, redirect_to=redirect_to, second=second)
+    options = get_options()
+    passed = _pages.second_factor(_state(request), options)
+    refused = _pages.refusal(options, session, redirect_to=redirect_to, second=second, second_passed=passed)
     if refused is None:
         return None
     target, status, message = refused
