@@ -341,3 +341,57 @@ def test_the_wheel_with_only_the_flask_extra_runs_a_flask_app(
     home = tmp_path_factory.mktemp("fresh-flask")
     python = install_with_only("flask", dist, home)
     assert "flask: signed in as ada@example.com" in run_walk(python, home, FLASK_WALK, "http://localhost")
+
+
+LITESTAR_WALK = """
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+
+import authsession
+import httpx
+import uvicorn
+
+import app
+
+assert Path(authsession.__file__).is_relative_to(sys.prefix), authsession.__file__
+
+# Served as a user serves it: uvicorn, which the extra brings, on a free loopback port.
+sock = socket.socket()
+sock.bind(("127.0.0.1", 0))
+server = uvicorn.Server(uvicorn.Config(app.app, lifespan="off", log_level="warning"))
+thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+thread.start()
+deadline = time.monotonic() + 30
+while not server.started:
+    assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+    time.sleep(0.05)
+try:
+    with httpx.Client(base_url="http://127.0.0.1:%d" % sock.getsockname()[1]) as client:
+        assert "You must be logged in" in client.get("/profile").text
+        refused = client.get("/dashboard", headers={"accept": "text/html"})
+        assert refused.headers["location"] == "/login?callbackUrl=%2Fdashboard", refused.headers
+        assert client.get("/dashboard", headers={"accept": "application/json"}).status_code == 401
+        csrf = client.get("/api/auth/csrf").json()["csrfToken"]
+        form = {"csrfToken": csrf, "email": "ada@example.com", "password": "correct horse"}
+        assert client.post("/api/auth/callback/credentials", data=form).status_code == 302
+        assert "Welcome, Ada!" in client.get("/profile").text
+        assert client.get("/api/me").json() == {"userEmail": "ada@example.com"}
+finally:
+    server.should_exit = True
+    thread.join(timeout=10)
+print("litestar: signed in as ada@example.com")
+"""
+
+
+def test_the_wheel_with_only_the_litestar_extra_serves_the_litestar_page(
+    dist: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """``pip install authsession[litestar]`` alone: docs/litestar.md's app, guard included, served by uvicorn."""
+    home = tmp_path_factory.mktemp("fresh-litestar")
+    python = install_with_only("litestar", dist, home)
+    program = next(p for p in programs(ROOT / "docs" / "litestar.md") if p.name == "litestar-seed")
+    (home / "app.py").write_text(program.source)
+    assert "litestar: signed in as ada@example.com" in run_walk(python, home, LITESTAR_WALK, "http://127.0.0.1")

@@ -145,6 +145,17 @@ class LiveServer:
 
 _FORM_ACTION = re.compile(r'<form[^>]*action="([^"]+)"')
 _ABORT_LINK = re.compile(r'href="([^"]*/abort)"')
+_POST_FORM = re.compile(r'<form method="post" action="([^"]+)">(.*?)</form>', re.DOTALL)
+_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+
+
+def page_form(html: str, action_end: str) -> tuple[str, dict[str, str]]:
+    """The action and hidden fields (CSRF token, callback URL) of the page's POST form whose
+    action ends with ``action_end``: what a browser sends when its button is pressed."""
+    for action, body in _POST_FORM.findall(html):
+        if unescape(action).endswith(action_end):
+            return unescape(action), {name: unescape(value) for name, value in _HIDDEN.findall(body)}
+    raise AssertionError(f"no form for {action_end!r} on the page:\n{html}")
 
 
 class UserAgent:
@@ -204,6 +215,16 @@ class UserAgent:
             assert response.is_redirect, f"{response.status_code} from {response.url}: {response.text[:500]}"
             url = urljoin(str(response.url), response.headers["location"])
         return url
+
+    def sign_in_from_page(self, html: str, provider_id: str) -> httpx2.Response:
+        """Press the button of a sign-in page (``html``) for ``provider_id``, go through the
+        provider's pages and back: the app's answer to the provider's redirect."""
+        action, fields = page_form(html, f"/signin/{provider_id}")
+        to_provider = self.request("POST", action, data=fields)
+        assert to_provider.status_code == 302, to_provider.text
+        callback = self.authorize(to_provider.headers["location"])
+        assert callback.startswith(f"{self.app}/api/auth/callback/{provider_id}?"), callback
+        return self.request("GET", callback)
 
     def sign_in(self, provider_id: str = "local", callback_url: str = "/profile") -> httpx2.Response:
         """The whole flow; returns the app's answer to the provider's redirect."""
