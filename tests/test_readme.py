@@ -1,30 +1,50 @@
-"""The README's quick start is real code: run it and walk the seed's pages through it."""
+"""The README's seed pages are real code: run each and walk the seed's pages through it."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from types import ModuleType
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from doc_blocks import README, programs
+from integrations.litestar_client import litestar_client
 
 BROWSER = {"accept": "text/html"}
 
 
-@pytest.fixture
-def quick_start(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+def fastapi_client(app: Any) -> AbstractContextManager[Any]:
+    return TestClient(app, follow_redirects=False)
+
+
+#: Each framework's README program (found by a line only it has), and its own test client.
+SEEDS: dict[str, tuple[str, Callable[[Any], AbstractContextManager[Any]]]] = {
+    "fastapi": ("get_server_session(request, response, auth_options)", fastapi_client),
+    "litestar": ("plugins=[AuthSession(auth_options)]", litestar_client),
+}
+
+
+@pytest.fixture(params=list(SEEDS))
+def seed(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> tuple[ModuleType, Any]:
     monkeypatch.setenv("AUTH_SECRET", "readme-secret-0123456789abcdef0123456789")
     monkeypatch.setenv("AUTH_URL", "http://testserver")
-    # tests/test_docs.py type-checks and runs every example; this walks the seed's pages through this one.
-    program = next(p for p in programs(README) if "get_server_session(request, response, auth_options)" in p.source)
-    module = ModuleType("readme_quick_start")
+    marker, open_client = SEEDS[request.param]
+    # tests/test_docs.py type-checks and runs every example; this walks the seed's pages through these.
+    program = next(p for p in programs(README) if marker in p.source)
+    module = ModuleType(f"readme_{request.param}")
+    # As an imported module is: Litestar resolves a handler's annotations through sys.modules.
+    monkeypatch.setitem(sys.modules, module.__name__, module)
     exec(compile(program.source, str(README), "exec"), module.__dict__)  # noqa: S102 - our own README
-    return module
+    return module, open_client
 
 
-def test_the_quick_start_runs_the_seed(quick_start: ModuleType) -> None:
-    with TestClient(quick_start.app, follow_redirects=False) as client:
+def test_the_seed_pages_run(seed: tuple[ModuleType, Callable[[Any], AbstractContextManager[Any]]]) -> None:
+    module, open_client = seed
+    with open_client(module.app) as client:
         assert "You must be logged in to view this page." in client.get("/profile").text
         assert client.get("/api/me").json() == {"userEmail": None}
         redirect = client.get("/dashboard", headers=BROWSER)

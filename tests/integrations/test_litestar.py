@@ -6,7 +6,6 @@ import asyncio
 import subprocess
 import sys
 import textwrap
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -38,6 +37,7 @@ from authsession.two_factor import TwoFactor
 from authsession.types import Session
 from helpers import SESSION, USER, make_credentials, make_options
 
+from .litestar_client import litestar_client
 from .session_suite import SITE, SessionSuite, cookie_names, renaming_options, set_cookies, sign_in
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -72,18 +72,6 @@ def handlers(options: AuthOptions | None = None) -> list[Any]:
         return "ok"
 
     return [me, page, go, twice, health]
-
-
-@contextmanager
-def litestar_client(app: Litestar, base_url: str = SITE) -> Iterator[TestClient[Litestar]]:
-    with warnings.catch_warnings():
-        # Litestar warns about a host without a dot; the suite's site is Starlette's http://testserver,
-        # and httpx's jar keeps its cookies (the suite checks they come back).
-        warnings.filterwarnings("ignore", "The base_url", UserWarning)
-        opened = TestClient(app, base_url=base_url)
-    with opened as client:
-        client.follow_redirects = False  # the suite reads every redirect itself
-        yield client
 
 
 class TestLitestar(SessionSuite):
