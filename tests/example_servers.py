@@ -16,9 +16,10 @@ from oauth.app import listening_socket
 ROOT = Path(__file__).resolve().parents[1]
 
 #: The arguments after ``python`` for each (example, server); ``{port}`` is the port to listen on.
-#: The demo reads ``HOST`` and ``PORT`` itself (``python -m examples.demo``).
+#: The demo and the Litestar example read ``HOST`` and ``PORT`` themselves (``python -m examples.demo``).
 SERVERS = {
     "demo-uvicorn": ["-m", "examples.demo"],
+    "litestar-uvicorn": ["-m", "examples.litestar_app"],
     "flask-waitress": ["-m", "waitress", "--listen=127.0.0.1:{port}", "--call", "examples.flask_app:create_app"],
     "django-uvicorn": [
         "-m",

@@ -13,13 +13,12 @@ every session ends with the process.
 
 ``AUTH_FORMAT`` (``v5`` or ``v4``) and ``AUTH_SESSION_STRATEGY`` (``jwt``, the default, or
 ``database``, with the users and sessions in the SQLite file ``DEMO_DB``, default
-``./demo.sqlite3``) are read as the FastAPI demo and the Flask example read them
+``./demo.sqlite3``) are read as the FastAPI demo and the Flask and Django examples read them
 (``examples/session_env.py``): set them alike, with one ``AUTH_SECRET``, and they share sessions.
 """
 
 from __future__ import annotations
 
-import hmac
 import os
 import secrets
 from html import escape
@@ -30,7 +29,6 @@ from litestar.enums import MediaType
 
 from authsession import AuthOptions
 from authsession.integrations.litestar import AuthRequired, AuthSession, get_csrf_token, get_server_session
-from authsession.providers import OIDC, Credentials, Provider
 
 from ..session_env import OneAccountSessions
 
@@ -49,35 +47,6 @@ def form(action: str, fields: dict[str, str], inner: str) -> str:
     """A POST form to the auth API with its hidden fields (CSRF token, callback URL) escaped."""
     hidden = "".join(f'<input type="hidden" name="{name}" value="{escape(value)}">' for name, value in fields.items())
     return f'<form method="post" action="{escape(action)}">{hidden}{inner}</form>'
-
-
-def oidc_from_env() -> list[Provider]:
-    """An OpenID Connect provider when ``OIDC_ISSUER`` is set, as the Django example reads it."""
-    issuer = os.environ.get("OIDC_ISSUER")
-    if not issuer:
-        return []
-    name = os.environ.get("OIDC_NAME", "OpenID Connect")
-    client_id, client_secret = os.environ["OIDC_CLIENT_ID"], os.environ.get("OIDC_CLIENT_SECRET")
-    return [OIDC(id="oidc", name=name, issuer=issuer, client_id=client_id, client_secret=client_secret)]
-
-
-def auth_options(secret: str | None, sessions: OneAccountSessions) -> AuthOptions:
-    """The example's options: its one account, the OIDC provider if configured, the shared sessions."""
-    demo_email = os.environ.get("DEMO_EMAIL", "demo@example.com")
-    demo_password = os.environ.get("DEMO_PASSWORD", "demo-password")
-
-    async def authorize(credentials: dict[str, Any], request: object) -> dict[str, Any] | None:
-        # One account for the example; a real app looks the user up and checks a password hash.
-        email_ok = hmac.compare_digest(str(credentials.get("email", "")).encode(), demo_email.encode())
-        password_ok = hmac.compare_digest(str(credentials.get("password", "")).encode(), demo_password.encode())
-        return await sessions.user(demo_email) if email_ok and password_ok else None
-
-    credentials = Credentials(authorize=authorize, credentials={"email": {}, "password": {}})
-    return AuthOptions(
-        secret=secret or os.environ.get("AUTH_SECRET") or secrets.token_urlsafe(32),
-        pages={"sign_in": "/login"},
-        **sessions.options(credentials, *oidc_from_env()),
-    )
 
 
 @get("/", media_type=MediaType.HTML)
@@ -138,7 +107,11 @@ def login_page(request: Req, options: AuthOptions, email_links: bool) -> str:
 def create_app(secret: str | None = None) -> Litestar:
     """The example app; ``python -m examples.litestar_app`` serves it with uvicorn."""
     sessions = OneAccountSessions.from_env("jwt")
-    options = auth_options(secret, sessions)
+    options = AuthOptions(
+        secret=secret or os.environ.get("AUTH_SECRET") or secrets.token_urlsafe(32),
+        pages={"sign_in": "/login"},
+        **sessions.options(),
+    )
 
     @get("/login", media_type=MediaType.HTML)
     async def login(request: Req) -> str:

@@ -1,7 +1,8 @@
-"""``examples/django_app`` under uvicorn (ASGI) and waitress (WSGI), and ``examples/flask_app`` under
-waitress, driven in Chromium: the seed's pages before and after a credentials sign-in, then an
-OpenID Connect sign-in through the real OpenID Provider (``tests/oidc_provider.py``). One walk
-serves all three: the examples show the same pages with the same words."""
+"""``examples/django_app`` under uvicorn (ASGI) and waitress (WSGI), ``examples/flask_app`` under
+waitress and ``examples/litestar_app`` under uvicorn, driven in Chromium: the seed's pages before
+and after a credentials sign-in, then an OpenID Connect sign-in through the real OpenID Provider
+(``tests/oidc_provider.py``). One walk serves all of them: the examples show the same pages with
+the same words."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ __all__ = ["oidc_node"]
 LOCAL = "http://127.0.0.1"
 MUST_LOG_IN = "You must be logged in to view this page."
 #: Each example under each server it is documented to run under (tests/example_servers.py).
-SERVERS = ("django-uvicorn", "django-waitress", "flask-waitress")
+SERVERS = ("django-uvicorn", "django-waitress", "flask-waitress", "litestar-uvicorn")
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
-"""``examples/litestar_app`` under uvicorn, started as its docs say (``python -m examples.litestar_app``)
-in a subprocess on a free loopback port, and walked over HTTP as a browser would: the seed's pages
+"""``examples/litestar_app`` under uvicorn, started as its docs say (``python -m examples.litestar_app``,
+``tests/example_servers.py``) on a free loopback port, and walked over HTTP as a browser would: the seed's pages
 before and after a credentials sign-in in each token format and session strategy, then an OpenID
 Connect sign-in through the real OpenID Provider (``tests/oidc_provider.py``)."""
 
@@ -8,8 +8,6 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,8 +15,9 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from example_servers import free_port, start_example, stop
 from helpers import SESSION, wait_until_answering
-from oauth.app import UserAgent, listening_socket, page_form
+from oauth.app import UserAgent, page_form
 from oidc_provider import ProviderProcess, oidc_node
 
 #: ``oidc_node`` is a fixture from tests/oidc_provider.py, made available to this module.
@@ -31,29 +30,19 @@ CSRF = re.compile(r'name="csrfToken" value="([0-9a-f]{64})"')
 MUST_LOG_IN = "You must be logged in to view this page."
 
 
-def free_port() -> int:
-    with listening_socket() as probe:
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextmanager
 def example(port: int, **settings: str) -> Iterator[str]:
     """``python -m examples.litestar_app`` on ``port`` with ``settings`` in its environment: its URL."""
     unset = ("AUTH_", "NEXTAUTH_", "OIDC_", "DEMO_")
     env = {key: value for key, value in os.environ.items() if not key.startswith(unset)}
-    env |= {"AUTH_SECRET": SECRET, "PORT": str(port), "PYTHONUNBUFFERED": "1", **settings}
-    command = [sys.executable, "-m", "examples.litestar_app"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env |= {"AUTH_SECRET": SECRET, "PYTHONUNBUFFERED": "1", **settings}
+    process = start_example("litestar-uvicorn", port, env)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_answering(process, f"{url}/api/me")
         yield url
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout:
-            process.stdout.close()
+        stop(process)
 
 
 def session_rows(database: Path) -> int | None:

@@ -32,7 +32,12 @@ EMAIL, PASSWORD = "demo@example.com", "demo-password"  # the account the three e
 SESSION = {"v4": "next-auth.session-token", "v5": "authjs.session-token"}
 CONFIGS = [(f, s) for s in ("jwt", "database") for f in ("v4", "v5")]
 #: Each site and how it is served (tests/example_servers.py).
-SITES = {"fastapi": "demo-uvicorn", "flask": "flask-waitress", "django": "django-uvicorn"}
+SITES = {
+    "fastapi": "demo-uvicorn",
+    "flask": "flask-waitress",
+    "django": "django-uvicorn",
+    "litestar": "litestar-uvicorn",
+}
 PAIRS = list(itertools.permutations(SITES, 2))
 
 
