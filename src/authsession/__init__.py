@@ -7,6 +7,8 @@ with next-auth 4 and Auth.js 5.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from authsession._core.http import AuthRequest, AuthResponse, Cookie
@@ -50,9 +52,16 @@ async def get_server_session(
             f"get_server_session() takes a Starlette/FastAPI request, not {type(request).__name__}; "
             "in a Flask view, call authsession.integrations.flask.get_server_session()"
         )
-    from authsession.integrations.starlette import get_server_session as starlette_session
+    return await _starlette_face()(request, response, options, fresh=fresh)
 
-    return await starlette_session(request, response, options, fresh=fresh)
+
+@functools.cache
+def _starlette_face() -> Callable[..., Awaitable[Session | None]]:
+    # Imported on first use, so ``import authsession`` works without Starlette; cached, because
+    # an import statement in the function body costs a trip through the import system per read.
+    from authsession.integrations.starlette import get_server_session
+
+    return get_server_session
 
 
 __all__ = [
