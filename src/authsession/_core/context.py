@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
@@ -258,9 +260,23 @@ def ascii_url(url: str) -> str:
 
 
 def iso_time(timestamp: float) -> str:
-    """``Date.prototype.toISOString()``: UTC, milliseconds, ``Z``."""
-    moment = datetime.fromtimestamp(timestamp, UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """``Date.prototype.toISOString()``: UTC, milliseconds, ``Z``.
+
+    Every session read writes one, so the date and time of a whole second are formatted once
+    (:func:`_iso_second`); the fraction is rounded to the microsecond (half to even) and then
+    cut to the millisecond, as ``datetime.fromtimestamp(...).isoformat(timespec="milliseconds")``.
+    """
+    fraction, whole = math.modf(timestamp)
+    carry, micros = divmod(round(fraction * 1_000_000), 1_000_000)
+    return _iso_second(int(whole) + carry) + _ISO_MILLIS[micros // 1000]
+
+
+_ISO_MILLIS = tuple(f".{millis:03d}Z" for millis in range(1000))
+
+
+@lru_cache(maxsize=8)
+def _iso_second(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def build_context(
