@@ -171,9 +171,13 @@ def encrypt(plaintext: bytes, key: bytes, enc: Enc, kid: str | None = None) -> s
 # --- decryption -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CompactJWE:
-    """A structurally valid compact JWE whose header passed the checks; not yet authenticated."""
+    """A structurally valid compact JWE whose header passed the checks; not yet authenticated.
+
+    Not frozen: one is built on every session read, and a frozen dataclass takes several times
+    as long to build (each field set through ``object.__setattr__``). Nothing changes it.
+    """
 
     header: Mapping[str, Any]
     enc: Enc
@@ -247,7 +251,7 @@ def parse_compact(token: str, allowed_enc: tuple[Enc, ...]) -> CompactJWE:
     if len(iv) != _IV_LENGTHS[enc] or len(tag) != _TAG_LENGTHS[enc]:
         raise JWEError("malformed", "JWE IV or tag has the wrong length")
     ciphertext = b64url_decode(ciphertext_part)
-    return CompactJWE(header=header, enc=enc, aad=protected.encode("ascii"), iv=iv, ciphertext=ciphertext, tag=tag)
+    return CompactJWE(header, enc, protected.encode("ascii"), iv, ciphertext, tag)
 
 
 def decrypt(jwe: CompactJWE, key: bytes) -> bytes:

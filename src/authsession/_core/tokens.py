@@ -117,19 +117,18 @@ def encode(
     return jwe.encrypt(plaintext, key, "A256CBC-HS512", jwe.key_id(key))
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 def _check_claims(claims: dict[str, Any], now: float | None) -> None:
     # jose's checks, with NextAuth's 15 s tolerance: iat/nbf/exp must be numbers when present.
+    # An absent claim reads as a number that passes; the claims come from JSON, so a number is
+    # exactly an int or a float (never a bool, which JSON keeps apart).
     current = int(time.time() if now is None else now)
-    for claim in ("iat", "nbf", "exp"):
-        if claim in claims and not _is_number(claims[claim]):
+    iat, nbf, exp = claims.get("iat", 0), claims.get("nbf", current), claims.get("exp", current)
+    for claim, value in (("iat", iat), ("nbf", nbf), ("exp", exp)):
+        if type(value) is not int and type(value) is not float:
             raise TokenDecodeError("invalid_claims", f'"{claim}" claim must be a number')
-    if "nbf" in claims and claims["nbf"] > current + CLOCK_TOLERANCE:
+    if nbf > current + CLOCK_TOLERANCE:
         raise TokenDecodeError("not_yet_valid", "token is not valid yet (nbf)")
-    if "exp" in claims and claims["exp"] <= current - CLOCK_TOLERANCE:
+    if exp <= current - CLOCK_TOLERANCE:
         raise TokenDecodeError("expired", "token has expired (exp)")
 
 
@@ -173,10 +172,15 @@ def decode_or_raise(
     :raises MissingSecret: when ``secret`` is empty.
     """
     secrets = secrets_of(secret)
+    return decode_claims(token, secrets, _default_salt(format) if salt is None else salt, format, now)
+
+
+def decode_claims(token: str, secrets: tuple[str, ...], salt: str, format: Format, now: float | None) -> dict[str, Any]:
+    """:func:`decode_or_raise` for a caller whose ``secrets`` are already checked and whose salt is
+    known: the session strategy, with ``AuthOptions.secrets`` (checked once, when the options were
+    built), on every read."""
     if not token:
         raise TokenDecodeError("malformed", "empty token")
-    if salt is None:
-        salt = _default_salt(format)
     if format == "v4":
         plaintext = _decrypt_v4(jwe.parse_compact(token, _V4_ENCS), secrets, salt)
     else:

@@ -166,9 +166,7 @@ class JWTSessionStrategy:
             if options.jwt.decode is not None:
                 result = await call(options.jwt.decode, token=value, secret=_secret_arg(ctx), salt=salt)
                 return dict(result) if result else None
-            return tokens.decode_or_raise(
-                token=value, secret=options.secrets, salt=salt, format=options.format, now=ctx.now
-            )
+            return tokens.decode_claims(value, options.secrets, salt, options.format, ctx.now)
         except TokenError as exc:
             logger.info("JWT_SESSION_ERROR: %s", exc)
         except Exception:
