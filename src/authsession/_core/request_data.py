@@ -106,7 +106,7 @@ def build_auth_request(
     Raises :class:`~authsession._core.limits.RequestRefused` for a request that breaks a bound
     (header count, query fields) or whose host cannot be used (``authsession._core.origin``).
     """
-    pairs = list(headers)
+    pairs = headers if isinstance(headers, list) else list(headers)
     if len(pairs) > MAX_HEADER_COUNT:
         raise RequestRefused(431, f"More than {MAX_HEADER_COUNT} request headers")
     by_name: dict[str, str] = {}
@@ -120,15 +120,10 @@ def build_auth_request(
     scheme = _HTTP_SCHEME_OF.get(scheme, scheme)
     origin = request_origin(options, by_name, scheme, server)
     url = f"{origin}{path}" + (f"?{query_string}" if query_string else "")
-    return AuthRequest(
-        method=method,
-        url=url,
-        headers=by_name,
-        cookies=parse_cookies("; ".join(cookie_header)) if cookie_header else {},
-        query=parse_query(query_string) if query_string else {},
-        body=body,
-        client=client,
-    )
+    cookies = parse_cookies("; ".join(cookie_header)) if cookie_header else {}
+    query = parse_query(query_string) if query_string else {}
+    # Positional, in field order: one is built per request, and keywords cost a third more here.
+    return AuthRequest(method, url, by_name, cookies, query, body, client)
 
 
 def check_declared_body_size(content_length: str | None, limit: int) -> None:
