@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import operator
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -283,8 +284,12 @@ def read_chunks(cookies: Mapping[str, str], name: str, format: Format = "v5") ->
         logger.info("Ignoring %d cookie(s) named like %s whose suffix is no chunk number of ours", ignored, name)
     if not found:
         return None, []
-    found.sort(key=lambda item: item[0])
-    return "".join(v for _, _, v in found) or None, [n for _, n, _ in found]
+    if len(found) > 1:  # a chunked token; most are one cookie
+        found.sort(key=_chunk_order)
+    return "".join([v for _, _, v in found]) or None, [n for _, n, _ in found]
+
+
+_chunk_order = operator.itemgetter(0)
 
 
 def chunk_cookies(

@@ -205,6 +205,8 @@ def csrf_token(scope: Scope, options: AuthOptions) -> tuple[str, list[SetCookie]
 
 def queue_cookies(scope: Scope, cookies: list[Cookie]) -> list[SetCookie]:
     """``cookies`` serialised, and queued for :func:`add_pending_cookies` when the request has a queue."""
+    if not cookies:  # most session reads refresh nothing
+        return []
     serialised = [(c.name.encode("latin-1"), c.serialize().encode("latin-1")) for c in cookies]
     pending = scope.get("state", {}).get(PENDING)
     if pending is not None:

@@ -134,7 +134,7 @@ async def has_second_factor(request: HTTPConnection, options: AuthOptions) -> bo
 
 
 def _put_on(response: Response | None, cookies: list[SetCookie]) -> None:
-    if response is not None:
+    if response is not None and cookies:  # most reads refresh nothing
         response.raw_headers.extend((b"set-cookie", value) for _, value in cookies)
 
 

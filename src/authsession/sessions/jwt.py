@@ -200,13 +200,16 @@ class JWTSessionStrategy:
         return result
 
 
+_NUMBER_TYPES = (int, float)
+
+
 def _kept_until(token: dict[str, Any], now: float, session: SessionSettings) -> float | None:
     """When the cookie of a token still young enough to keep expires, or ``None`` to refresh it now."""
     threshold = session.refresh_threshold
-    iat, exp = token.get("iat"), token.get("exp")
-    if threshold is None or not isinstance(iat, int | float) or not isinstance(exp, int | float):
-        return None
-    if isinstance(iat, bool) or isinstance(exp, bool):
+    iat: Any = token.get("iat")
+    exp: Any = token.get("exp")
+    # Numbers only: a bool is an int to isinstance, so the types are compared exactly.
+    if threshold is None or type(iat) not in _NUMBER_TYPES or type(exp) not in _NUMBER_TYPES:
         return None
     # The cookie was written with the token, so it ends max_age after iat; the token may end sooner.
     ends = min(iat + session.max_age, exp)
