@@ -27,7 +27,7 @@ import concurrent.futures
 import contextvars
 import os
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -62,7 +62,13 @@ def _running_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
-def _submit(coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+def _start(
+    coro: Coroutine[Any, Any, T], when_started: Callable[[], bool], when_done: Callable[[asyncio.Task[T]], None]
+) -> None:
+    """Run ``coro`` as a task on the bridge loop, in the caller's context; ``when_done`` gets the task.
+
+    ``when_started`` runs on the loop first; if it says no (the caller gave up), ``coro`` is closed.
+    """
     loop = _running_loop()
     if threading.current_thread() is _thread:
         coro.close()
@@ -70,17 +76,21 @@ def _submit(coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
             "authsession's sync face was called from its own event loop (a callback or adapter calling "
             "get_server_session?): await the async API there instead"
         )
-    result: concurrent.futures.Future[T] = concurrent.futures.Future()
     context = contextvars.copy_context()
 
     def start() -> None:
-        if not result.set_running_or_notify_cancel():
+        if not when_started():
             coro.close()
             return
-        task = loop.create_task(coro, context=context)
-        task.add_done_callback(lambda done: _copy_outcome(done, result))
+        loop.create_task(coro, context=context).add_done_callback(when_done)
 
     loop.call_soon_threadsafe(start)
+
+
+def _submit(coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+    # For run_async: a future asyncio.wrap_future can await on another loop, and cancel.
+    result: concurrent.futures.Future[T] = concurrent.futures.Future()
+    _start(coro, result.set_running_or_notify_cancel, lambda done: _copy_outcome(done, result))
     return result
 
 
@@ -100,7 +110,7 @@ def run(coro: Coroutine[Any, Any, T], *, inline: bool = False) -> T:
     stopped with a :class:`RuntimeError`.
     """
     if not inline:
-        return _submit(coro).result()
+        return _wait(coro)
     try:
         coro.send(None)
     except StopIteration as finished:
@@ -108,6 +118,26 @@ def run(coro: Coroutine[Any, Any, T], *, inline: bool = False) -> T:
         return result
     coro.close()
     raise RuntimeError("authsession ran a coroutine inline that waited on I/O; run it on the bridge loop")
+
+
+def _wait(coro: Coroutine[Any, Any, T]) -> T:
+    # The loop releases a bare lock the caller waits on. A concurrent.futures.Future (its
+    # Condition, its state machine) made the hop to the loop and back about a third dearer.
+    done = threading.Lock()
+    done.acquire()
+    finished: list[asyncio.Task[T]] = []
+
+    def wake(task: asyncio.Task[T]) -> None:
+        finished.append(task)
+        done.release()
+
+    _start(coro, _always, wake)
+    done.acquire()
+    return finished[0].result()
+
+
+def _always() -> bool:
+    return True
 
 
 async def run_async(coro: Coroutine[Any, Any, T]) -> T:
