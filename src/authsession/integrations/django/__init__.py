@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from functools import lru_cache
 from http.cookies import Morsel
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
@@ -103,11 +103,31 @@ def to_auth_request(request: HttpRequest, options: AuthOptions, body: dict[str, 
         scheme=request.scheme or "http",
         path=request.path_info,
         query_string=meta.get("QUERY_STRING", ""),
-        headers=request.headers.items(),
+        headers=_headers(meta),
         server=(meta.get("SERVER_NAME", ""), int(port) if port.isdigit() else None),
         body=body,
         client=meta.get("REMOTE_ADDR"),
     )
+
+
+#: The two request headers CGI (and so ``request.META``) keeps without the ``HTTP_`` prefix.
+_UNPREFIXED_HEADERS = ("CONTENT_TYPE", "CONTENT_LENGTH")
+
+
+def _headers(meta: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The request headers in ``request.META``, as ``request.headers`` names them (case aside).
+
+    Read straight from ``META``: ``request.headers`` builds a case-insensitive mapping first,
+    about half the cost of turning a Django request into an ``AuthRequest``, and
+    ``build_auth_request`` lower-cases the names anyway.
+    """
+    pairs = []
+    for key, value in meta.items():
+        if key.startswith("HTTP_"):
+            pairs.append((key[5:].replace("_", "-"), value))
+        elif key in _UNPREFIXED_HEADERS:
+            pairs.append((key.replace("_", "-"), value))
+    return pairs
 
 
 def to_django_response(response: AuthResponse) -> HttpResponse:
