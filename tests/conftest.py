@@ -1,4 +1,5 @@
-"""Shared fixtures: Node oracles, a clean environment, the wire format, a clock and a core client.
+"""Shared fixtures: Node oracles, a clean environment, the wire format, a clock, a core client,
+and the Django ORM adapter's databases (SQLite per test, PostgreSQL per run).
 
 What they are built on (``requires``, ``make_options``, ``CoreClient``, ...) lives in
 ``tests/helpers.py``; test modules import it from there.
@@ -8,13 +9,29 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Literal
 
 import pytest
 
-from helpers import AUTH_ENV, NODE_DIR, NOW, CoreClient, FakeClock, NodeOracle, make_options, requires
+from django_db import migrate, point, run_sql
+from helpers import (
+    AUTH_ENV,
+    DJANGO_POSTGRES,
+    DJANGO_SQLITE,
+    NODE_DIR,
+    NOW,
+    CoreClient,
+    FakeClock,
+    NodeOracle,
+    configure_django,
+    make_options,
+    postgres_database,
+    requires,
+)
 
 # --- Node oracles -----------------------------------------------------------------------------
 
@@ -101,3 +118,51 @@ def clock() -> FakeClock:
 def client(format: Literal["v4", "v5"], clean_auth_env: None) -> CoreClient:
     """A :class:`CoreClient` over ``make_options(format=format)`` at :data:`NOW`."""
     return CoreClient(make_options(format=format))
+
+
+# --- Django databases for the Django ORM adapter (tests/django_db.py) --------------------------
+
+
+@pytest.fixture(scope="session")
+def django_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with the migration applied, copied for each test (migrating takes longer)."""
+    configure_django()
+    template = tmp_path_factory.mktemp("django") / "template.sqlite3"
+    point(DJANGO_SQLITE, str(template))
+    migrate(DJANGO_SQLITE)
+    return template
+
+
+@pytest.fixture
+def django_sqlite(django_sqlite_template: Path, tmp_path: Path) -> str:
+    """The alias of a migrated SQLite database of this test's own."""
+    shutil.copyfile(django_sqlite_template, tmp_path / "auth.sqlite3")
+    point(DJANGO_SQLITE, str(tmp_path / "auth.sqlite3"))
+    return DJANGO_SQLITE
+
+
+@pytest.fixture(scope="session")
+def django_postgres_url() -> Iterator[str]:
+    """A PostgreSQL database of this run's own for the Django adapter: its migration adds tables
+    the SQLAlchemy tests' schema comparison must not see."""
+    with postgres_database(f"authsession_test_{os.getpid()}_{secrets.token_hex(4)}_django") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def django_postgres_migrated(django_postgres_url: str) -> str:
+    configure_django()
+    point(DJANGO_POSTGRES, django_postgres_url.rsplit("/", 1)[1])
+    migrate(DJANGO_POSTGRES)
+    return DJANGO_POSTGRES
+
+
+@pytest.fixture
+def django_postgres(django_postgres_migrated: str) -> str:
+    """The alias of the run's migrated PostgreSQL database, its tables emptied."""
+    tables = (
+        "users, accounts, sessions, verification_token, authenticators, two_factor, two_factor_recovery_codes,"
+        " session_details, session_generations, passwords"
+    )
+    run_sql(django_postgres_migrated, f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    return django_postgres_migrated

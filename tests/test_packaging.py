@@ -172,10 +172,13 @@ def test_the_wheel_is_typed_licensed_and_lean(dist: Path) -> None:
     for needed in (
         "authsession/adapters/django/migrations/0001_initial.py",
         "authsession/adapters/django/migrations/0002_two_factor.py",
+        "authsession/adapters/django/migrations/0003_session_management_and_passwords.py",
         "authsession/adapters/sql/003_authenticators.sql",
         "authsession/adapters/sql/sqlite/001_authjs_schema.sql",
         "authsession/adapters/sql/sqlite/002_two_factor.sql",
         "authsession/adapters/sql/sqlite/003_authenticators.sql",
+        "authsession/adapters/sql/sqlite/004_session_management.sql",
+        "authsession/adapters/sql/sqlite/005_passwords.sql",
     ):
         assert needed in names
     assert not [name for name in names if name.startswith(("tests/", "examples/", "bench/"))]

@@ -361,16 +361,23 @@ async def test_passkeys_python_writes_pg_adapter_reads_and_deletes(py: PyAdapter
     assert await py.get_authenticator(credential["credentialID"]) is None
 
 
-# DjangoAdapter keeps no passwords (it does not implement PasswordAdapter): SQLAlchemy only.
-@pytest.mark.parametrize("database", ["sqlalchemy"], indirect=True)
-async def test_password_accounts_keep_the_database_shared(py: SQLAlchemyAdapter, js: PgAdapter) -> None:
+async def test_password_accounts_keep_the_database_shared(py: PyAdapter, js: PgAdapter) -> None:
     """A password user (authsession's passwords table beside the Auth.js ones) is an ordinary user to
     @auth/pg-adapter: it reads the user and the user's database session, and deleting the user there
     takes the hash with it."""
     email = f"{uuid.uuid4().hex[:8]}@example.test"
     user = await py.create_user({"name": "Pat Password", "email": email, "emailVerified": at(-1)})
     await py.set_password_hash(user["id"], "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2g")
-    session = await py.create_session({"sessionToken": uuid.uuid4().hex, "userId": user["id"], "expires": at(24)})
+    # With the details "Your sessions" lists: deleting the user there cascades to them too.
+    session = await py.create_session(
+        {
+            "sessionToken": uuid.uuid4().hex,
+            "userId": user["id"],
+            "expires": at(24),
+            "createdAt": at(0),
+            "userAgent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0",
+        }
+    )
     by_email, both = js.run(
         [
             {"op": "call", "method": "getUserByEmail", "args": [email]},

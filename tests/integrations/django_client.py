@@ -40,7 +40,8 @@ class URLConf:
 
 
 class DjangoSuiteClient:
-    """A :class:`django.test.Client` with a site URL and a cookie jar; never follows redirects."""
+    """A :class:`django.test.Client` with a site URL and a cookie jar; never follows redirects.
+    ``headers`` go with every request, as a ``TestClient``'s do (a browser's ``User-Agent``)."""
 
     def __init__(self, base_url: str) -> None:
         self.client = Client()
@@ -48,6 +49,7 @@ class DjangoSuiteClient:
         self.https = site.scheme == "https"
         self.host = site.netloc
         self.cookies = Jar()
+        self.headers: dict[str, str] = {}
 
     def request(
         self,
@@ -61,7 +63,8 @@ class DjangoSuiteClient:
         follow_redirects: bool = False,
     ) -> Response:
         assert not follow_redirects, "the suite reads every redirect itself"
-        sent = {latin1(name).lower(): latin1(value) for name, value in (headers or {}).items()}
+        sent = {name.lower(): value for name, value in self.headers.items()}
+        sent.update({latin1(name).lower(): latin1(value) for name, value in (headers or {}).items()})
         sent.setdefault("host", self.host)
         # Always a Cookie header, even empty: Django's client would otherwise send its own jar.
         sent.setdefault("cookie", self.cookies.header(https=self.https))

@@ -16,6 +16,7 @@ from argon2 import PasswordHasher
 from fastapi import Depends, FastAPI
 from starlette.testclient import TestClient
 
+from account_pages import JSON, STRONG, Mailbox, csrf, follow, post, sign_in, sign_up, whoami
 from authsession import AuthOptions, Session
 from authsession.adapters import MemoryAdapter
 from authsession.integrations.fastapi import AuthSession
@@ -25,26 +26,6 @@ from authsession.session_management import SessionManagement
 from helpers import SECRET
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
-
-STRONG = "quiet-lantern-harbor-91"
-JSON = {"Accept": "application/json"}
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.sent: list[dict[str, Any]] = []
-
-    async def send_password_mail(self, *, kind: str, identifier: str, url: str | None) -> None:
-        self.sent.append({"kind": kind, "to": identifier, "url": url})
-
-    async def send_sign_in_link(self, *, identifier: str, url: str, **_: Any) -> None:
-        self.sent.append({"kind": "sign-in", "to": identifier, "url": url})
-
-    def last(self, kind: str, to: str) -> str:
-        urls = [m["url"] for m in self.sent if m["kind"] == kind and m["to"] == to]
-        assert urls, f"no {kind} mail to {to}: {self.sent}"
-        url: str = urls[-1]
-        return url
 
 
 def build(strategy: str = "database", adapter: Any = None, **extra: Any) -> tuple[FastAPI, Any, Mailbox]:
@@ -73,38 +54,6 @@ def build(strategy: str = "database", adapter: Any = None, **extra: Any) -> tupl
 
 def browser(app: FastAPI) -> TestClient:
     return TestClient(app, follow_redirects=False)
-
-
-def csrf(client: TestClient) -> str:
-    token: str = client.get("/api/auth/csrf").json()["csrfToken"]
-    return token
-
-
-def post(client: TestClient, step: str, **fields: str) -> Any:
-    return client.post(f"/api/auth/password/{step}", data={"csrfToken": csrf(client), **fields})
-
-
-def sign_in(client: TestClient, email: str, password: str) -> Any:
-    form = {"email": email, "password": password, "csrfToken": csrf(client)}
-    return client.post("/api/auth/callback/password", data=form)
-
-
-def whoami(client: TestClient) -> str | None:
-    email: str | None = client.get("/me").json()["email"]
-    return email
-
-
-def follow(client: TestClient, url: str) -> Any:
-    parts = urlsplit(url)
-    return client.get(f"{parts.path}?{parts.query}")
-
-
-def sign_up(client: TestClient, mailbox: Mailbox, email: str, password: str = STRONG) -> None:
-    answer = post(client, "sign-up", email=email, password=password, name="Pat")
-    assert answer.status_code == 200
-    confirmed = follow(client, mailbox.last("sign-up", email))
-    assert confirmed.status_code == 200
-    assert "Your account is ready" in confirmed.text
 
 
 def test_the_built_in_sign_in_page_links_to_sign_up_and_forgot_password() -> None:

@@ -13,6 +13,7 @@ import pytest
 from fastapi import Depends, FastAPI, Request, Response
 from starlette.testclient import TestClient
 
+from account_pages import JSON, LAPTOP, PHONE, csrf, revoke
 from authsession import AuthOptions, Session
 from authsession.adapters import MemoryAdapter
 from authsession.errors import ConfigurationError
@@ -25,9 +26,6 @@ from helpers import SECRET
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 
 PASSWORD = "correct horse battery staple"
-LAPTOP = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"}
-PHONE = {"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Version/18.0 Mobile Safari/604.1"}
-JSON = {"Accept": "application/json"}
 
 
 def make_app(
@@ -66,11 +64,6 @@ def make_app(
     return app, options
 
 
-def csrf(client: TestClient) -> str:
-    token: str = client.get("/api/auth/csrf").json()["csrfToken"]
-    return token
-
-
 def sign_in(client: TestClient) -> None:
     body = {"email": "ada@example.com", "password": PASSWORD, "csrfToken": csrf(client)}
     assert client.post("/api/auth/callback/credentials", data=body).status_code == 302
@@ -80,10 +73,6 @@ def sign_in(client: TestClient) -> None:
 def signed_in(client: TestClient) -> bool:
     email: str | None = client.get("/me").json()["email"]
     return email == "ada@example.com"
-
-
-def revoke(client: TestClient, target: str, **headers: str) -> Any:
-    return client.post("/api/auth/sessions", data={"csrfToken": csrf(client), "revoke": target}, headers=headers)
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ Ships with :class:`MemoryAdapter` (tests), ``authsession.adapters.sqlalchemy.SQL
 (SQLite, PostgreSQL), ``authsession.adapters.django.DjangoAdapter`` (Django's ORM) and
 ``authsession.adapters.redis.RedisAdapter``; every one passes the conformance suite in
 :mod:`authsession.testing`. Each also implements :class:`TwoFactorAdapter`, the storage of
-two-factor sign-in; all but the Django one :class:`SessionManagementAdapter`, that of "Your
-sessions", and :class:`PasswordAdapter`, that of password accounts. :class:`SessionCache` wraps
+two-factor sign-in, :class:`SessionManagementAdapter`, that of "Your sessions", and
+:class:`PasswordAdapter`, that of password accounts. :class:`SessionCache` wraps
 any of them to answer database session reads from memory for a few seconds.
 """
 

@@ -91,8 +91,9 @@ async def handle(ctx: Context) -> AuthResponse:
     except Exception as exc:
         # A store that fails (most often: the tables were never created) must not be a bare 500.
         logger.error(
-            "Password accounts: the store failed (%s: %s). Create the tables with `await adapter.create_schema()` "
-            "or apply authsession/adapters/sql/005_passwords.sql",
+            "Password accounts: the store failed (%s: %s). Create the tables with `await adapter.create_schema()`"
+            " (SQLAlchemyAdapter), `python manage.py migrate authsession_adapter` (DjangoAdapter) or by applying"
+            " authsession/adapters/sql/005_passwords.sql",
             type(exc).__name__,
             str(exc)[:300],
         )

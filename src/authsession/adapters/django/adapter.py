@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.core.exceptions import AppRegistryNotReady, ImproperlyConfigured
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db import Error as DatabaseError
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils.connection import ConnectionDoesNotExist
 
 from authsession.adapters._authjs_schema import ACCOUNT_FIELDS, USER_FIELDS, int_id, pick
@@ -35,10 +35,17 @@ _AUTHENTICATOR_ATTRS = {
     "credentialBackedUp": "credential_backed_up",
     "transports": "transports",
 }
+#: A session's details (``session_details``): record key -> model attribute.
+_DETAIL_ATTRS = {"createdAt": "created_at", "userAgent": "user_agent", "ip": "ip"}
 
 
 class DjangoAdapter:
-    """Store users, accounts, database sessions, email tokens and passkeys with Django's ORM.
+    """Store users, accounts, database sessions, email tokens, passkeys, two-factor enrolments,
+    session details and generations, and password hashes with Django's ORM.
+
+    It implements :class:`~authsession.adapters.Adapter` and every extension authsession has:
+    ``TwoFactorAdapter``, ``AuthenticatorAdapter``, ``SessionManagementAdapter`` and
+    ``PasswordAdapter``.
 
     :param using: the alias in ``settings.DATABASES`` of the database that holds the tables.
 
@@ -54,8 +61,8 @@ class DjangoAdapter:
     or outlived ``CONN_MAX_AGE``. With the default ``CONN_MAX_AGE = 0`` every call connects
     anew; set it (and ``CONN_HEALTH_CHECKS``) to keep connections between calls.
 
-    Security: the ``sessions`` table holds live session tokens. Give the database user only
-    the rights it needs.
+    Security: the ``sessions`` table holds live session tokens, ``passwords`` password hashes.
+    Give the database user only the rights it needs.
     """
 
     def __init__(self, using: str = DEFAULT_DB_ALIAS) -> None:
@@ -114,15 +121,19 @@ class DjangoAdapter:
         return updated
 
     async def delete_user(self, user_id: str) -> None:
-        """Delete the user with their accounts, sessions, passkeys and two-factor, in one transaction."""
+        """Delete the user with everything of theirs (accounts, sessions and their details, passkeys,
+        two-factor, session generation, password), in one transaction."""
         uid = int_id(user_id)
         if uid is None:
             return
 
         def work(m: ModuleType) -> None:
             with transaction.atomic(using=self.using):
-                # The database cascades too; a write first takes SQLite's write lock at once.
-                for model in (m.Session, m.Account, m.Authenticator, m.TwoFactorRecoveryCode, m.TwoFactor):
+                # The database cascades too. A write first takes SQLite's write lock at once: Django
+                # reads the sessions before it deletes them (to delete their details).
+                m.SessionDetail.objects.using(self.using).filter(session__user_id=uid).delete()
+                owned = (m.Session, m.Account, m.Authenticator, m.TwoFactorRecoveryCode, m.TwoFactor)
+                for model in (*owned, m.SessionGeneration, m.Password):
                     model.objects.using(self.using).filter(user_id=uid).delete()
                 m.User.objects.using(self.using).filter(id=uid).delete()
 
@@ -151,14 +162,23 @@ class DjangoAdapter:
     # --- sessions ---------------------------------------------------------------------------
 
     async def create_session(self, session: AdapterSession) -> AdapterSession:
+        """Insert the session, and its ``createdAt``, ``userAgent`` and ``ip`` if the record has any
+        (in ``session_details``, beside the Auth.js row)."""
         uid = int_id(session["userId"])
         if uid is None:
             raise AdapterError(f"DjangoAdapter.create_session: no user with id {session['userId']!r}")
         token, expires = session["sessionToken"], _aware(session["expires"])
+        details = {
+            key: _aware(value) if isinstance(value, datetime) else value
+            for key, value in pick(session, tuple(_DETAIL_ATTRS)).items()
+        }
 
         def work(m: ModuleType) -> AdapterSession:
-            m.Session.objects.using(self.using).create(session_token=token, user_id=uid, expires=expires)
-            return {"sessionToken": token, "userId": str(uid), "expires": expires}
+            with transaction.atomic(using=self.using):
+                m.Session.objects.using(self.using).create(session_token=token, user_id=uid, expires=expires)
+                if details:
+                    m.SessionDetail.objects.using(self.using).create(session_id=token, **_attrs(details, _DETAIL_ATTRS))
+            return {"sessionToken": token, "userId": str(uid), "expires": expires, **details}  # type: ignore[typeddict-item]
 
         return await self._run("create_session", work)
 
@@ -185,12 +205,13 @@ class DjangoAdapter:
         return await self._run("update_session", work)
 
     async def delete_session(self, session_token: str) -> AdapterSession | None:
-        """Delete and return the session (``None`` if there was none)."""
+        """Delete and return the session (``None`` if there was none). Of two concurrent deletes,
+        only the one whose DELETE removed the row gets it."""
 
         def work(m: ModuleType) -> AdapterSession | None:
-            sessions = m.Session.objects.using(self.using).filter(session_token=session_token)
-            found = _first(sessions)
-            if found is None or not sessions.delete()[0]:
+            found = _first(m.Session.objects.using(self.using).filter(session_token=session_token))
+            # With its details: Django deletes them first, in one transaction.
+            if found is None or not _deleted(m.Session, found.delete(using=self.using)):
                 return None
             return _session(found)
 
@@ -363,6 +384,113 @@ class DjangoAdapter:
             raise AdapterError("DjangoAdapter.update_authenticator_counter: no authenticator with this id")
         return updated
 
+    # --- session management (SessionManagementAdapter) -------------------------------------------
+
+    async def list_sessions_of_user(self, user_id: str) -> list[AdapterSession]:
+        """The user's unexpired sessions, oldest first, with their details (one query, a left join)."""
+        uid = int_id(user_id)
+        if uid is None:
+            return []
+
+        def work(m: ModuleType) -> list[AdapterSession]:
+            sessions = m.Session.objects.using(self.using).filter(user_id=uid, expires__gt=datetime.now(UTC))
+            rows = sessions.order_by("id").values_list(
+                "session_token", "expires", "details__created_at", "details__user_agent", "details__ip"
+            )
+            return [
+                {
+                    "sessionToken": token,
+                    "userId": str(uid),
+                    "expires": expires,
+                    "createdAt": created_at,
+                    "userAgent": user_agent,
+                    "ip": ip,
+                }
+                for token, expires, created_at, user_agent, ip in rows
+            ]
+
+        return await self._run("list_sessions_of_user", work)
+
+    async def delete_sessions_of_user(self, user_id: str, keep: str | None = None) -> int:
+        """Delete every session of the user but ``keep``, with their details; how many went."""
+        uid = int_id(user_id)
+        if uid is None:
+            return 0
+
+        def work(m: ModuleType) -> int:
+            sessions = m.Session.objects.using(self.using).filter(user_id=uid)
+            details = m.SessionDetail.objects.using(self.using).filter(session__user_id=uid)
+            if keep is not None:
+                sessions = sessions.exclude(session_token=keep)
+                details = details.exclude(session_id=keep)
+            with transaction.atomic(using=self.using):
+                # Explicit and first, as in delete_user: the write takes SQLite's lock at once.
+                details.delete()
+                return _deleted(m.Session, sessions.delete())
+
+        return await self._run("delete_sessions_of_user", work)
+
+    async def get_session_generation(self, user_id: str) -> int:
+        uid = int_id(user_id)
+        if uid is None:
+            return 0
+
+        def work(m: ModuleType) -> int:
+            generations = m.SessionGeneration.objects.using(self.using).filter(user_id=uid)
+            return int(_first(generations.values_list("generation", flat=True)) or 0)
+
+        return await self._run("get_session_generation", work)
+
+    async def bump_session_generation(self, user_id: str) -> int:
+        """An UPDATE then a read of the row it locked (an INSERT for the first bump), in one
+        transaction: concurrent bumps all count, each sees its own value."""
+        uid = int_id(user_id)
+        if uid is None:
+            raise AdapterError(f"DjangoAdapter.bump_session_generation: no user with id {user_id!r}")
+
+        def work(m: ModuleType) -> int:
+            generations = m.SessionGeneration.objects.using(self.using).filter(user_id=uid)
+            with transaction.atomic(using=self.using):
+                if not generations.update(generation=F("generation") + 1):
+                    try:
+                        with transaction.atomic(using=self.using):
+                            m.SessionGeneration.objects.using(self.using).create(user_id=uid, generation=1)
+                        return 1
+                    except IntegrityError:
+                        # Another request inserted it first (bump that row), or there is no such user.
+                        if not generations.update(generation=F("generation") + 1):
+                            raise
+                return int(_first(generations.values_list("generation", flat=True)))
+
+        return await self._run("bump_session_generation", work)
+
+    # --- passwords (PasswordAdapter) -------------------------------------------------------------
+
+    async def get_password_hash(self, user_id: str) -> str | None:
+        uid = int_id(user_id)
+        if uid is None:
+            return None
+
+        def work(m: ModuleType) -> str | None:
+            found = _first(m.Password.objects.using(self.using).filter(user_id=uid).values_list("hash", flat=True))
+            return None if found is None else str(found)
+
+        return await self._run("get_password_hash", work)
+
+    async def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        """Insert or replace the user's hash; an unknown user raises :class:`AdapterError`."""
+        uid = int_id(user_id)
+        if uid is None:
+            raise AdapterError(f"DjangoAdapter.set_password_hash: no user with id {user_id!r}")
+
+        def work(m: ModuleType) -> None:
+            values = {"hash": password_hash, "updated_at": datetime.now(UTC)}
+            with transaction.atomic(using=self.using):
+                if not m.Password.objects.using(self.using).filter(user_id=uid).update(**values):
+                    m.Password.objects.using(self.using).create(user_id=uid, **values)
+
+        await self._run("set_password_hash", work)
+
     # --- running the ORM --------------------------------------------------------------------
 
     async def _run(self, method: str, work: Callable[[ModuleType], T]) -> T:
@@ -436,6 +564,11 @@ def _attrs(record: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
 def _first(rows: QuerySet[Any]) -> Any:
     """The first row or None, by ``LIMIT 1`` (no ``ORDER BY``, unlike ``QuerySet.first``)."""
     return next(iter(rows[:1]), None)
+
+
+def _deleted(model: Any, result: tuple[int, dict[str, int]]) -> int:
+    """How many rows of ``model`` a ``delete()`` removed (its total counts cascaded rows too)."""
+    return result[1].get(model._meta.label, 0)
 
 
 def _first_user(users: QuerySet[Any]) -> User | None:

@@ -1,4 +1,5 @@
-"""The Auth.js SQL schema as Django models: the tables and columns ``@auth/pg-adapter`` uses.
+"""The Auth.js SQL schema as Django models: the tables and columns ``@auth/pg-adapter`` uses,
+and authsession's own tables beside them (two-factor, session details and generations, passwords).
 
 Table and column names are Auth.js' (``users``, ``"userId"``, ``"sessionToken"``...); the Python
 attribute names are snake_case. Ids are integers the database assigns. The tables are created by
@@ -27,6 +28,13 @@ class User(models.Model):
 
     def __str__(self) -> str:
         return self.email or self.name or f"user {self.pk}"
+
+
+def _row_of_user(related_name: str) -> models.OneToOneField[User, User]:
+    """The key of a table with one row per user at most: ``"userId"``, cascading."""
+    return models.OneToOneField(
+        User, on_delete=models.CASCADE, primary_key=True, db_column="userId", related_name=related_name
+    )
 
 
 class Account(models.Model):
@@ -126,9 +134,7 @@ class TwoFactor(models.Model):
     ``secret`` is encrypted by authsession; ``last_step`` is the newest TOTP step used.
     """
 
-    user: models.OneToOneField[User, User] = models.OneToOneField(
-        User, on_delete=models.CASCADE, primary_key=True, db_column="userId", related_name="two_factor"
-    )
+    user: models.OneToOneField[User, User] = _row_of_user("two_factor")
     user_id: int  # the column behind ``user``
     secret: models.TextField[str, str] = models.TextField()
     enabled_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
@@ -158,3 +164,60 @@ class TwoFactorRecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code of user {self.user_id}"
+
+
+class SessionDetail(models.Model):
+    """When a database session was created, and from which browser and address if the app records
+    them ("Your sessions"). A session ``@auth/pg-adapter`` created has no row here."""
+
+    session: models.OneToOneField[Session, Session] = models.OneToOneField(
+        Session,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        to_field="session_token",
+        db_column="sessionToken",
+        related_name="details",
+    )
+    session_id: str  # the column behind ``session``: the session token
+    created_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
+        null=True, db_column="createdAt"
+    )
+    user_agent: models.TextField[str | None, str | None] = models.TextField(null=True, db_column="userAgent")
+    ip: models.CharField[str | None, str | None] = models.CharField(max_length=45, null=True)
+
+    class Meta:
+        db_table = "session_details"
+
+    def __str__(self) -> str:
+        # Never the token: it is the session.
+        return f"details of a session from {self.created_at}"
+
+
+class SessionGeneration(models.Model):
+    """A user's session generation: JWT sessions issued under an older one no longer open."""
+
+    user: models.OneToOneField[User, User] = _row_of_user("session_generation")
+    user_id: int  # the column behind ``user``
+    generation: models.BigIntegerField[int, int] = models.BigIntegerField(default=0, db_default=0)
+
+    class Meta:
+        db_table = "session_generations"
+
+    def __str__(self) -> str:
+        return f"session generation {self.generation} of user {self.user_id}"
+
+
+class Password(models.Model):
+    """The argon2id hash of a password user's password (authsession.providers.password)."""
+
+    user: models.OneToOneField[User, User] = _row_of_user("password")
+    user_id: int  # the column behind ``user``
+    hash: models.TextField[str, str] = models.TextField()
+    updated_at: models.DateTimeField[datetime, datetime] = models.DateTimeField(db_column="updatedAt")
+
+    class Meta:
+        db_table = "passwords"
+
+    def __str__(self) -> str:
+        # Never the hash.
+        return f"password of user {self.user_id}"
