@@ -51,11 +51,22 @@ def _http_panel(ax: Any, http: dict[str, Any]) -> None:
     order = ["session", "profile", "session-anon", "profile-anon"]
     groups = sorted({(e, c) for _, e, c in found}, key=lambda c: (order.index(c[0]), c[1]))
     width = 0.8 / max(1, len(servers))
-    colors = _server_colors(servers)
+    colors = _server_colors([s for s in servers if "@" not in s])
     for i, server in enumerate(servers):
         values = [found[(server, e, c)]["rps"] if (server, e, c) in found else 0 for e, c in groups]
         positions = [g + (i - (len(servers) - 1) / 2) * width for g in range(len(groups))]
-        ax.bar(positions, values, width, label=http["servers"][server], color=colors[server])
+        # A server of --baseline (key@base) in its own server's colour, hatched.
+        before = "@" in server
+        color = colors[server.split("@", 1)[0]]
+        ax.bar(
+            positions,
+            values,
+            width,
+            label=http["servers"][server],
+            color=color,
+            hatch="//" if before else None,
+            alpha=0.55 if before else 1.0,
+        )
     ax.set_xticks(range(len(groups)), [f"{e}\n{c} conns" for e, c in groups])
     ax.set_ylabel("requests / s (higher is better)")
     m = http["machine"]
