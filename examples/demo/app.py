@@ -36,9 +36,8 @@ from authsession import AuthOptions, Session, get_server_session
 from authsession.adapters.sqlalchemy import SQLAlchemyAdapter
 from authsession.integrations.fastapi import AuthSession
 from authsession.providers import Email, EmailProvider, Provider
-from authsession.providers.email import send_with_smtp
 from authsession.providers.passkey import PASSKEY_SCRIPT_HASH, Passkey
-from authsession.providers.password import Password, PasswordProvider
+from authsession.providers.password import Password, PasswordProvider, smtp_mailer
 from authsession.ratelimit import RateLimits, RedisRateLimitStore
 from authsession.session_management import SessionManagement
 from authsession.theme import Theme
@@ -182,20 +181,15 @@ def email_provider_from_env(
 def password_mailer(email_signin: EmailProvider, send_email: SendEmail | None = None) -> SendEmail:
     """How the ``Password`` provider's mails go out: the same way as ``email_signin``'s links.
 
-    ``send_email`` if given; over ``email_signin``'s SMTP server if it has one (with
-    authsession's sender, whose text says "Sign in to" the site: each of these links leads
-    there); else printed by :func:`print_password_mail`.
+    ``send_email`` if given; over ``email_signin``'s SMTP server if it has one, each kind in its
+    own words (authsession's :func:`~authsession.providers.password.smtp_mailer`); else printed
+    by :func:`print_password_mail`.
     """
     if send_email is not None:
         return send_email
     if email_signin.server is None:
         return print_password_mail
-
-    async def send_over_smtp(*, kind: str, identifier: str, url: str | None) -> None:
-        if url is not None:
-            await send_with_smtp(identifier=identifier, url=url, provider=email_signin)
-
-    return send_over_smtp
+    return smtp_mailer(email_signin.server, from_address=email_signin.from_address)
 
 
 def sqlite_url(path: str | Path) -> URL:

@@ -851,6 +851,11 @@ def test_with_smtp_password_links_are_mailed(
                 ("demo@mail.test", [demo.DEMO_ACCOUNT.email]),
                 ("demo@mail.test", [demo.DEMO_ACCOUNT.email]),
             ]
+            assert [m.message["Subject"] for m in mails] == [
+                "Confirm your email for testserver",
+                "Your account on testserver",
+                "Reset your password on testserver",
+            ]
             links = [mailed_link(m.message) for m in mails]
             assert [urlsplit(link).path for link in links] == [
                 "/api/auth/password/verify",

@@ -7,6 +7,7 @@ an outside review found in the demo."""
 
 import asyncio
 import logging
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlsplit
@@ -21,9 +22,10 @@ from authsession import AuthOptions, Session
 from authsession.adapters import MemoryAdapter
 from authsession.integrations.fastapi import AuthSession
 from authsession.providers import Credentials, Email
-from authsession.providers.password import Password
+from authsession.providers.password import Password, smtp_mailer
 from authsession.session_management import SessionManagement
 from helpers import SECRET
+from smtp_sink import smtp_sink
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
 
@@ -274,3 +276,45 @@ def test_missing_tables_answer_with_a_logged_fix(tmp_path: Path, caplog: pytest.
         assert (answer.status_code, answer.json()) == (503, {"error": "Unavailable"})
     assert "create_schema()" in caplog.text
     asyncio.run(adapter.close())
+
+
+def test_smtp_mailer_mails_each_kind_in_its_own_words() -> None:
+    with smtp_sink() as smtp:
+        store = MemoryAdapter()
+        send = smtp_mailer(f"smtp://127.0.0.1:{smtp.port}", from_address="Site <site@mail.test>")
+        options = AuthOptions(
+            secret=SECRET,
+            url="http://testserver",
+            providers=[Password(adapter=store, send_email=send)],
+            adapter=store,
+        )
+        app = FastAPI()
+        AuthSession(app, options)
+        with browser(app) as client:
+            post(client, "sign-up", email="ada@example.com", password=STRONG)
+            [confirm] = smtp.mailbox.received
+            follow(client, mailed_url(confirm.message))
+            post(client, "sign-up", email="ada@example.com", password=STRONG)
+            post(client, "forgot", email="ada@example.com")
+    mails = smtp.mailbox.received
+    assert [(m.sender, m.recipients) for m in mails] == [("site@mail.test", ["ada@example.com"])] * 3
+    assert [m.message["Subject"] for m in mails] == [
+        "Confirm your email for testserver",
+        "Your account on testserver",
+        "Reset your password on testserver",
+    ]
+    paths = [urlsplit(mailed_url(m.message)).path for m in mails]
+    assert paths == ["/api/auth/password/verify", "/api/auth/password/forgot", "/api/auth/password/reset"]
+    html = mails[2].message.get_body(preferencelist=("html",))
+    assert html is not None
+    assert ">Choose a new password</a>" in html.get_content()
+    assert "Sign in to" not in "".join(str(m.message) for m in mails)
+
+
+def mailed_url(message: EmailMessage) -> str:
+    """The link in a mail's plain-text part."""
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    text: str = body.get_content()
+    [url] = [line for line in text.splitlines() if line.startswith("http://testserver/")]
+    return url

@@ -93,18 +93,37 @@ async def send_with_smtp(*, identifier: str, url: str, provider: EmailProvider, 
     """The default sender: a plain-text and an HTML part, over SMTP in a worker thread."""
     if provider.server is None:
         raise ConfigurationError("Email(server=...) is needed to send mail, or pass send_verification_request")
+    sign_in = LinkMail(
+        subject="Sign in to", button="Sign in", note="If you did not request this email you can ignore it."
+    )
+    await send_link_mail(sign_in, server=provider.server, from_address=provider.from_address, to=identifier, url=url)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkMail:
+    """The words of a mail that carries one link: ``subject`` is followed by the site's host (it
+    is also the heading), ``button`` is the link's label, ``note`` the line under it."""
+
+    subject: str
+    button: str
+    note: str
+
+
+async def send_link_mail(mail: LinkMail, *, server: SMTPServer, from_address: str, to: str, url: str) -> None:
+    """Mail ``url`` to ``to`` with the words of ``mail``: a plain-text and an HTML part, over SMTP
+    in a worker thread. Raises when the server refuses it."""
     # A custom ``normalize_identifier`` may return anything: deliver only to one plain mailbox,
     # named explicitly, so the recipients never come from parsing the To: header.
-    recipient = mailbox(identifier)
+    recipient = mailbox(to)
     host = urlsplit(url).netloc
     message = EmailMessage()
-    message["Subject"] = f"Sign in to {host}"
-    message["From"] = provider.from_address
+    message["Subject"] = f"{mail.subject} {host}"
+    message["From"] = from_address
     message["To"] = recipient
     message["Message-ID"] = make_msgid(domain="authsession")
-    message.set_content(f"Sign in to {host}\n\n{url}\n\nIf you did not request this email you can ignore it.\n")
-    message.add_alternative(_html(url, host), subtype="html")
-    await anyio.to_thread.run_sync(_deliver, provider.server, message, recipient)
+    message.set_content(f"{mail.subject} {host}\n\n{url}\n\n{mail.note}\n")
+    message.add_alternative(_html(mail, url, host), subtype="html")
+    await anyio.to_thread.run_sync(_deliver, server, message, recipient)
 
 
 def _deliver(server: SMTPServer, message: EmailMessage, recipient: str) -> None:
@@ -130,15 +149,15 @@ def _deliver(server: SMTPServer, message: EmailMessage, recipient: str) -> None:
         raise smtplib.SMTPRecipientsRefused(refused)
 
 
-def _html(url: str, host: str) -> str:
+def _html(mail: LinkMail, url: str, host: str) -> str:
     link, site = escape(url, quote=True), escape(host)
     return (
         '<!doctype html><html><body style="font-family:system-ui,sans-serif;background:#f6f7f9;padding:24px">'
         '<table role="presentation" style="max-width:480px;margin:auto;background:#fff;border-radius:8px;padding:24px">'
-        f'<tr><td><h1 style="font-size:20px">Sign in to <strong>{site}</strong></h1>'
+        f'<tr><td><h1 style="font-size:20px">{escape(mail.subject)} <strong>{site}</strong></h1>'
         f'<p><a href="{link}" style="display:inline-block;padding:10px 18px;background:#346df1;color:#fff;'
-        'border-radius:6px;text-decoration:none;font-weight:600">Sign in</a></p>'
-        '<p style="color:#555;font-size:13px">If you did not request this email you can ignore it.</p>'
+        f'border-radius:6px;text-decoration:none;font-weight:600">{escape(mail.button)}</a></p>'
+        f'<p style="color:#555;font-size:13px">{escape(mail.note)}</p>'
         "</td></tr></table></body></html>"
     )
 
@@ -184,4 +203,13 @@ def Email(
     )
 
 
-__all__ = ["Email", "EmailProvider", "SMTPServer", "mailbox", "normalize_email", "send_with_smtp"]
+__all__ = [
+    "Email",
+    "EmailProvider",
+    "LinkMail",
+    "SMTPServer",
+    "mailbox",
+    "normalize_email",
+    "send_link_mail",
+    "send_with_smtp",
+]

@@ -31,7 +31,7 @@ from __future__ import annotations
 import functools
 import logging
 import unicodedata
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
@@ -42,9 +42,11 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise ImportError("Password accounts need argon2-cffi and zxcvbn: pip install authsession[password]") from exc
 
+from authsession._core.actions.password import RESET_MAX_AGE, SIGN_UP_MAX_AGE
 from authsession._core.user_code import call
 from authsession.errors import ConfigurationError
 from authsession.providers.base import check_provider_id
+from authsession.providers.email import LinkMail, SMTPServer, send_link_mail
 from authsession.theme import ProviderStyle
 from authsession.types import CredentialInput, User
 
@@ -149,7 +151,7 @@ class PasswordProvider:
         return None
 
     async def send(self, *, kind: EmailKind, email: str, url: str | None) -> None:
-        """Mail ``url`` (``None`` for ``account-exists``, which points to the forgot page itself)."""
+        """Mail ``url``: the confirmation or reset link, or for ``account-exists`` the forgot page."""
         await call(self.send_email, kind=kind, identifier=email, url=url)
 
 
@@ -197,4 +199,50 @@ def Password(
     )
 
 
-__all__ = ["MAX_PASSWORD_LENGTH", "Password", "PasswordProvider"]
+#: What each mail says; the subject is followed by the site's host.
+PASSWORD_MAILS: Mapping[EmailKind, LinkMail] = MappingProxyType(
+    {
+        "sign-up": LinkMail(
+            subject="Confirm your email for",
+            button="Confirm your email",
+            note=(
+                f"The link finishes your sign-up and works for {SIGN_UP_MAX_AGE // 3600} hours. "
+                "If you did not sign up, ignore this email: no account is made."
+            ),
+        ),
+        "reset": LinkMail(
+            subject="Reset your password on",
+            button="Choose a new password",
+            note=(
+                f"The link works once, within {RESET_MAX_AGE // 60} minutes, and signs you out everywhere. "
+                "If you did not ask for it, ignore this email: your password stays as it is."
+            ),
+        ),
+        "account-exists": LinkMail(
+            subject="Your account on",
+            button="Choose a new password",
+            note=(
+                "Someone tried to sign up with this address, which has an account already. If it was "
+                "you, sign in with your password or choose a new one at the link; if not, ignore this email."
+            ),
+        ),
+    }
+)
+
+
+def smtp_mailer(server: str | SMTPServer, *, from_address: str = "authsession <no-reply@localhost>") -> SendEmail:
+    """A ``send_email`` for :func:`Password` that mails each kind over SMTP in its own words
+    (:data:`PASSWORD_MAILS`), as :func:`~authsession.providers.Email` mails sign-in links.
+
+    ``server`` is an :class:`~authsession.providers.email.SMTPServer` or its URL
+    (``smtp://user:pass@host:587``, ``smtps://host:465``).
+    """
+    smtp = SMTPServer.from_url(server) if isinstance(server, str) else server
+
+    async def send_email(*, kind: EmailKind, identifier: str, url: str) -> None:
+        await send_link_mail(PASSWORD_MAILS[kind], server=smtp, from_address=from_address, to=identifier, url=url)
+
+    return send_email
+
+
+__all__ = ["MAX_PASSWORD_LENGTH", "PASSWORD_MAILS", "Password", "PasswordProvider", "smtp_mailer"]
