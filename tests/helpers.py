@@ -54,6 +54,22 @@ def wait_until_answering(process: subprocess.Popen[str], url: str, timeout: floa
 # --- tool availability ------------------------------------------------------------------------
 
 
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux: read from ``/proc``)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # Fields after the command name (which may hold spaces): state, ppid, ...
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
 def in_ci() -> bool:
     return os.environ.get("CI") == "true"
 

@@ -15,26 +15,11 @@ from pathlib import Path
 
 from examples.demo import local_oidc
 
-from helpers import requires
+from helpers import children_of, requires
 from oauth.app import listening_socket
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVIDER_LINE = re.compile(r"local OIDC .*\(provider (http://127\.0\.0\.1:\d+)\)")
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # Fields after the command name (which may hold spaces): state, ppid, ...
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.append(int(entry.name))
-    return found
 
 
 def alive(pid: int) -> bool:

@@ -13,11 +13,11 @@ import time
 from pathlib import Path
 
 import httpx2
-from test_demo_sigterm import ROOT, children_of
 
-from helpers import requires
+from helpers import children_of, requires
 from oauth.app import listening_socket
 
+ROOT = Path(__file__).resolve().parents[2]
 READS = 30
 
 
