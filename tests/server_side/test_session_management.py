@@ -7,6 +7,7 @@ and the integrations' helpers."""
 import asyncio
 import re
 import time
+from datetime import datetime
 from typing import Annotated, Any
 
 import pytest
@@ -119,6 +120,11 @@ def test_a_user_lists_their_database_sessions(adapter: MemoryAdapter) -> None:
         assert "(this browser)" in page.text
         assert "Safari" in page.text
         assert "Sign out everywhere else" in page.text
+        # Times a reader can read, with the exact value kept for machines; and a way back.
+        created = datetime.fromisoformat(other["createdAt"].replace("Z", "+00:00"))
+        shown = f'<time datetime="{other["createdAt"]}">{created.day} {created:%b %Y, %H:%M} UTC</time>'
+        assert f"signed in {shown}" in page.text
+        assert '<a href="http://testserver">Back to testserver</a>' in page.text
 
 
 def test_ending_one_database_session(adapter: MemoryAdapter) -> None:

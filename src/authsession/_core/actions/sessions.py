@@ -53,6 +53,7 @@ async def _page(ctx: Context, user: User, *, notice: str | None, status: int = 2
         can_end_one=database,
         can_end_groups=database or session_management.revokes_jwt(ctx),
         notice=notice,
+        site_url=ctx.origin,
         theme=ctx.options.theme,
     )
     return ctx.html(html, status=status)
