@@ -320,8 +320,8 @@ class Jar:
 
 
 def password_sign_in_path(client: httpx2.Client) -> str:
-    """Where the site's email and password form posts: its ``Password`` provider's callback, or
-    else its ``Credentials`` provider's (the demo moved from one to the other)."""
+    """Where the site's email and password form posts: its ``Password`` provider's callback (the
+    demo's), or else its ``Credentials`` provider's (the twin's and the Next.js app's)."""
     providers = client.get("/api/auth/providers").json()
     provider = "password" if "password" in providers else "credentials"
     return f"/api/auth/callback/{provider}"

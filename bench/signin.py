@@ -3,8 +3,9 @@
     python -m bench signin [--seconds S] [--clients N] [--servers ...] [--baseline DIR]
 
 * **credentials**: what a new browser does, over and over from ``--clients`` threads for
-  ``--seconds``: ``GET /api/auth/csrf``, ``POST /api/auth/callback/credentials``, then the
-  session and the profile page it lands on (:func:`bench.http.sign_in`). The demo hashes
+  ``--seconds``: ``GET /api/auth/csrf``, ``POST /api/auth/callback/<id>`` (the demo's
+  ``password``, the others' ``credentials``), then the session and the profile page it lands on
+  (:func:`bench.http.sign_in`). The demo hashes
   passwords with argon2, the twin and the Next.js app compare them as plain text, so compare each
   server with itself before and after, not the demo with Next.js.
 * **oidc** (the demo, whose ``make demo`` starts the local OpenID Provider, oidc-provider on

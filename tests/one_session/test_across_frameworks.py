@@ -93,7 +93,7 @@ def _migrate(env: dict[str, str], log: Path) -> None:
 
 def _sign_in(browser: httpx2.Client, site: str) -> None:
     """Sign in with the site's email and password form: its ``Password`` provider's, when it has one
-    (as the demo moves its accounts onto it), else its credentials provider's, whatever its id."""
+    (the demo's), else its credentials provider's, whatever its id (the other examples')."""
     providers = browser.get(f"{site}/api/auth/providers").json()
     provider = providers.get("password") or next(p for p in providers.values() if p["type"] == "credentials")
     token = browser.get(f"{site}/api/auth/csrf").json()["csrfToken"]
