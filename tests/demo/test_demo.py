@@ -915,6 +915,46 @@ def test_the_site_url_of_the_runner(demo: ModuleType) -> None:
     assert demo.site_url_for("0.0.0.0", 8123, {"AUTH_URL": "https://demo.test"}) == "https://demo.test"  # noqa: S104
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_runner_picks_its_event_loop_and_serves_from_a_frozen_heap(
+    demo: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """``make demo`` runs one worker on asyncio's loop (uvloop served some connections far later
+    than others under load) and freezes the heap once the app has started, in every worker."""
+    import gc
+    import signal
+
+    import uvicorn
+
+    for name in ("AUTH_SECRET", "AUTH_URL", "DEMO_DB"):  # main() hands these to its workers
+        monkeypatch.setenv(name, "")
+    monkeypatch.setenv("AUTH_SECRET", "a-test-secret-that-is-long-enough-1234")
+    monkeypatch.setenv("PORT", "8123")
+    monkeypatch.setenv("DEMO_DB", str(tmp_path / "demo.sqlite3"))
+    monkeypatch.setenv("DEMO_WORKERS", str(workers))
+    monkeypatch.setenv("DEMO_LOCAL_OIDC", "0")
+    monkeypatch.setattr(signal, "signal", lambda *args: None)  # main's SIGTERM handler stays out of pytest
+    served: list[tuple[Any, dict[str, Any]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda target, **kwargs: served.append((target, kwargs)))
+
+    demo.main()
+
+    [(target, kwargs)] = served
+    # asyncio's loop for one worker; uvloop for several, whose shared socket asyncio would serve
+    # without TCP_NODELAY (40 ms per response).
+    assert kwargs.get("loop", "auto") == ("asyncio" if workers == 1 else "auto")
+    assert kwargs["access_log"] is False
+    assert kwargs.get("workers", 1) == workers
+    app = target if workers == 1 else demo.worker_app()
+    gc.unfreeze()
+    try:
+        with TestClient(app) as started:
+            assert gc.get_freeze_count() > 10_000  # the modules and the app, not a handful
+            assert started.get("/").status_code == 200
+    finally:
+        gc.unfreeze()  # pytest's own objects go back to the collector
+
+
 # --- where the demo's passwords live ----------------------------------------------------------
 
 
