@@ -14,6 +14,7 @@ latest results of both kinds. The peers are installed on first use into their ow
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -60,6 +61,9 @@ def main(argv: list[str] | None = None) -> None:
     profile.add_argument("--seconds", type=float, default=10.0)
     profile.add_argument("--server", default="as-1w", help="the 1-worker server py-spy samples (default as-1w)")
     args = parser.parse_args(argv)
+    # The servers run in process groups of their own, which only this process's `finally` blocks
+    # stop: a SIGTERM (`kill`, `timeout`, a CI runner) must unwind them, not end Python on the spot.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
 
     print(machine.describe())
     if args.command in (None, "inprocess"):
@@ -82,6 +86,10 @@ def main(argv: list[str] | None = None) -> None:
         from bench import profile
 
         profile.main(args.seconds, RESULTS / "profile", args.server)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    sys.exit(128 + signum)
 
 
 if __name__ == "__main__":

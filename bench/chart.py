@@ -1,11 +1,13 @@
-"""docs/performance.png from the latest results: HTTP throughput per case, and in-process cost.
+"""docs/performance.png from the latest results: HTTP throughput and latency tail per case, and in-process cost.
 
 matplotlib comes from the benchmark's own site (``bench/peers/python``), not the project.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,16 +28,16 @@ def draw(inprocess_json: Path, http_json: Path, output: Path = OUTPUT) -> Path:
     import matplotlib.pyplot as plt
 
     inprocess, http = _load(inprocess_json), _load(http_json)
-    panels = [p for p in (http, inprocess) if p is not None]
+    panels: list[Callable[[Any], None]] = []
+    if http is not None:
+        panels += [functools.partial(_throughput_panel, http=http), functools.partial(_tail_panel, http=http)]
+    if inprocess is not None:
+        panels.append(functools.partial(_inprocess_panel, inprocess=inprocess))
     if not panels:
         raise FileNotFoundError("no results yet: run `python -m bench` or `python -m bench http` first")
     fig, axes = plt.subplots(len(panels), 1, figsize=(13, 6.5 * len(panels)), squeeze=False)
-    row = 0
-    if http is not None:
-        _http_panel(axes[row][0], http)
-        row += 1
-    if inprocess is not None:
-        _inprocess_panel(axes[row][0], inprocess)
+    for row, panel in enumerate(panels):
+        panel(axes[row][0])
     fig.tight_layout()
     output.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(output, dpi=110)
@@ -43,17 +45,40 @@ def draw(inprocess_json: Path, http_json: Path, output: Path = OUTPUT) -> Path:
     return output
 
 
-def _http_panel(ax: Any, http: dict[str, Any]) -> None:
+def _throughput_panel(ax: Any, http: dict[str, Any]) -> None:
+    _http_bars(ax, http, lambda run: run["rps"], lambda conns: True)
+    ax.set_ylabel("requests / s (higher is better)")
+    m = http["machine"]
+    ax.set_title(
+        f"HTTP throughput, wrk on 127.0.0.1, {http['duration_s']:g} s per case — {m['nproc']} cores, {m['cpu']},"
+        f" Python {m['python']}, Node {m['node']}",
+        fontsize=10,
+    )
+
+
+def _tail_panel(ax: Any, http: dict[str, Any]) -> None:
+    from bench.http import TAIL_CONNECTIONS, TAIL_TARGET, _tail
+
+    _http_bars(ax, http, _tail, lambda conns: conns == TAIL_CONNECTIONS)
+    ax.axhline(TAIL_TARGET, color="#555555", linestyle="--", linewidth=1)
+    ax.set_ylabel("p99 / p50 (lower is better; dashed: the target)")
+    ax.set_title(f"Latency tail: p99 over p50 at {TAIL_CONNECTIONS} connections, same run", fontsize=10)
+
+
+def _http_bars(
+    ax: Any, http: dict[str, Any], value: Callable[[dict[str, Any]], float], shown: Callable[[int], bool]
+) -> None:
+    """One bar per server and case (``value`` of its median run), for the connection counts ``shown``."""
     from bench.http import cases
 
     found = cases(http)
     servers = [k for k in http["servers"] if any(key[0] == k for key in found)]
     order = ["session", "profile", "session-anon", "profile-anon"]
-    groups = sorted({(e, c) for _, e, c in found}, key=lambda c: (order.index(c[0]), c[1]))
+    groups = sorted({(e, c) for _, e, c in found if shown(c)}, key=lambda c: (order.index(c[0]), c[1]))
     width = 0.8 / max(1, len(servers))
     colors = _server_colors([s for s in servers if "@" not in s])
     for i, server in enumerate(servers):
-        values = [found[(server, e, c)]["rps"] if (server, e, c) in found else 0 for e, c in groups]
+        values = [value(found[(server, e, c)]) if (server, e, c) in found else 0 for e, c in groups]
         positions = [g + (i - (len(servers) - 1) / 2) * width for g in range(len(groups))]
         # A server of --baseline (key@base) in its own server's colour, hatched.
         before = "@" in server
@@ -68,14 +93,7 @@ def _http_panel(ax: Any, http: dict[str, Any]) -> None:
             alpha=0.55 if before else 1.0,
         )
     ax.set_xticks(range(len(groups)), [f"{e}\n{c} conns" for e, c in groups])
-    ax.set_ylabel("requests / s (higher is better)")
-    m = http["machine"]
-    ax.set_title(
-        f"HTTP throughput, wrk on 127.0.0.1, {http['duration_s']:g} s per case — {m['nproc']} cores, {m['cpu']},"
-        f" Python {m['python']}, Node {m['node']}",
-        fontsize=10,
-    )
-    ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.1))
+    ax.legend(fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.1))
     ax.grid(axis="y", alpha=0.3)
 
 

@@ -97,18 +97,20 @@ def baseline(chosen: list[Server], checkout: Path) -> list[Server]:
     """Each chosen authsession server again, running the code of ``checkout`` (say, ``main`` as it
     was: ``git worktree add /tmp/base <commit>``), for before and after in one run.
 
-    With one worker the demo there is ``python -m examples.demo`` too. Before ``DEMO_WORKERS`` it
-    had no way to start more, so with more it is its app under the ``uvicorn`` command, with
-    uvicorn's defaults as ``make demo`` had them (a log line per request), and no local OpenID
-    Provider.
+    The demo there is ``python -m examples.demo`` too, as ``make demo`` ran it. A checkout from
+    before ``DEMO_WORKERS`` had no way to start more than one worker, so with more its demo is its
+    app under the ``uvicorn`` command, with uvicorn's defaults as ``make demo`` had them (a log line
+    per request), and no local OpenID Provider.
     """
+    demo = checkout / "examples" / "demo" / "app.py"
+    has_workers = demo.is_file() and "DEMO_WORKERS" in demo.read_text(errors="replace")
     out = []
     for server in chosen:
         if server.command == "next":
             continue
         label = f"{server.label}, before ({checkout.name})"
         changes: dict[str, Any] = {"key": f"{server.key}@base", "label": label, "checkout": checkout.resolve()}
-        if server.command == "demo" and server.workers > 1:
+        if server.command == "demo" and server.workers > 1 and not has_workers:
             changes.update(command="uvicorn", app=DEMO_APP)
         out.append(Server(**{**server.__dict__, **changes}))
     return out
@@ -505,6 +507,7 @@ def print_report(result: dict[str, Any]) -> None:
     for title, group in (("JWT sessions", jwt), ("database sessions and the demo app", other)):
         if group:
             _tables(result, found, title, ["next", *group] if "next" in keys else group)
+    _targets(result, found)
     for s in result["skipped"]:
         print(f"\nskipped {s['server']}: {s['reason'][:500]}")
 
@@ -536,8 +539,45 @@ def _tables(
         cells = []
         for key in keys:
             run = found.get((key, endpoint, conns))
-            cells.append(f"{run['p50_ms']:.2f} / {run['p99_ms']:.2f}" if run else "-")
+            cells.append(f"{run['p50_ms']:.2f} / {run['p99_ms']:.2f} ({_tail(run):.1f}x)" if run else "-")
         print(f"| {endpoint} | {conns} | " + " | ".join(cells) + " |")
+
+
+#: Issue 11's targets for the demo as shipped: its requests/s over Next.js + next-auth's in the same
+#: case, per endpoint, and p99 over p50 at :data:`TAIL_CONNECTIONS`.
+THROUGHPUT_TARGETS = {"session": 3.0, "profile": 5.0}
+TAIL_TARGET = 5.0
+TAIL_CONNECTIONS = 50
+
+
+def _tail(run: dict[str, Any]) -> float:
+    return float(run["p99_ms"] / run["p50_ms"]) if run["p50_ms"] else float("inf")
+
+
+def _targets(result: dict[str, Any], found: dict[tuple[str, str, int], dict[str, Any]]) -> None:
+    """Each target of the demo as shipped, met or not, from this run's median rounds."""
+    demos = [key for key in result["servers"] if key.startswith("demo")]
+    rows = []
+    for key in demos:
+        for endpoint, target in THROUGHPUT_TARGETS.items():
+            for conns in sorted({c for server, e, c in found if server == key and e == endpoint}):
+                run, peer = found[(key, endpoint, conns)], found.get(("next", endpoint, conns))
+                ratio = f"{run['rps'] / peer['rps']:.1f}x" if peer else "-"
+                met = ("yes" if run["rps"] >= target * peer["rps"] else "**no**") if peer else "-"
+                tail, tail_met = "", ""
+                if conns == TAIL_CONNECTIONS:
+                    tail = f"{_tail(run):.1f}x"
+                    tail_met = "yes" if _tail(run) <= TAIL_TARGET else "**no**"
+                rows.append(f"| {key} | {endpoint} | {conns} | {ratio} | {target:g}x | {met} | {tail} | {tail_met} |")
+    if not rows:
+        return
+    print(
+        f"\nTargets of the demo as shipped (issue 11): at least {THROUGHPUT_TARGETS['session']:g}x Next.js's"
+        f" requests/s on the session endpoint and {THROUGHPUT_TARGETS['profile']:g}x on the profile page;"
+        f" p99 at most {TAIL_TARGET:g}x p50 at {TAIL_CONNECTIONS} connections\n"
+    )
+    print("| server | endpoint | conns | x Next.js | target | met | p99 / p50 | met |")
+    print("|---|---|---:|---:|---:|---|---:|---|\n" + "\n".join(rows))
 
 
 def _endpoint_order(key: str) -> int:
