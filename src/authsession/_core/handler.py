@@ -119,7 +119,7 @@ async def handle(request: AuthRequest, options: CoreOptions, *, now: float | Non
     try:
         ctx = build_context(request, options, action, provider_id, now)
     except ConfigurationError as exc:
-        logger.error("%s: %s", exc.type, exc)
+        logger.error("%s: %s", exc.type, str(exc))
         return config_error_json(dialect)
     try:
         if route is None or (not v4 and action == "signin" and method == "GET" and provider_id):
@@ -143,11 +143,11 @@ def on_error(ctx: Context, exc: AuthError, method: str) -> AuthResponse:
     """NextAuth's answer to an error: sign-in errors go to the sign-in page, others to the
     error page as ``Configuration`` unless allowlisted. The browser never sees details."""
     if isinstance(exc, CallbackUrlInRequest):
-        logger.warning("%s: %s", exc.type, exc)
+        logger.warning("%s: %s", exc.type, str(exc))
     elif isinstance(exc, ConfigurationError | UnknownAction):
-        logger.error("%s: %s", exc.type, exc)
+        logger.error("%s: %s", exc.type, str(exc))
     else:
-        logger.info("%s: %s", exc.type, exc)
+        logger.info("%s: %s", exc.type, str(exc))
     assertion = isinstance(exc, FAILED_ASSERTIONS)
     if assertion or not ctx.dialect.keeps_cookies_on_error:
         # @auth/core 0.41.3 answers errors with a fresh Response, so no Set-Cookie at all (checked

@@ -71,7 +71,7 @@ async def serve(scope: Scope, receive: Receive, options: AuthOptions, max_body_s
             body = parse_body(_header(scope, b"content-type"), raw)
         request = to_auth_request(scope, options, body)
     except RequestRefused as exc:
-        logger.info("Refused %s %s: %s", scope["method"], log_safe(scope["path"], 200), exc)
+        logger.info("Refused %s %s: %s", scope["method"], log_safe(scope["path"], 200), str(exc))
         return refusal(exc)
     return await handle(request, options)
 
@@ -148,7 +148,7 @@ async def read_session(
     try:
         auth_request = to_auth_request(scope, options)
     except RequestRefused as exc:
-        logger.info("No session for a refused request: %s", exc)
+        logger.info("No session for a refused request: %s", str(exc))
         state[key] = None
         return None, []
     session, cookies = await get_session(auth_request, options)
@@ -172,7 +172,7 @@ async def update_session(scope: Scope, options: AuthOptions, data: Any) -> tuple
     try:
         auth_request = to_auth_request(scope, options)
     except RequestRefused as exc:
-        logger.info("No session to update for a refused request: %s", exc)
+        logger.info("No session to update for a refused request: %s", str(exc))
         return None, []
     session, cookies = await core_update_session(auth_request, options, data)
     scope.setdefault("state", {})[f"authsession.session.{id(options)}"] = session
@@ -186,7 +186,7 @@ async def manage_sessions(
     try:
         auth_request = to_auth_request(scope, options)
     except RequestRefused as exc:
-        logger.info("No sessions to manage for a refused request: %s", exc)
+        logger.info("No sessions to manage for a refused request: %s", str(exc))
         return None, []
     result, cookies = await core_manage_sessions(auth_request, options, action, session_id)
     return result, queue_cookies(scope, cookies)

@@ -60,7 +60,7 @@ def _auth_request(make_request: Callable[[], AuthRequest]) -> AuthRequest | None
     try:
         return make_request()
     except RequestRefused as exc:
-        logger.info("No session for a refused request: %s", exc)
+        logger.info("No session for a refused request: %s", str(exc))
         return None
 
 

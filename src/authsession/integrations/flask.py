@@ -100,7 +100,7 @@ class AuthSession:
                 body = parse_body(current_request.content_type or "", _read_body(current_request, self.max_body_size))
             auth_request = to_auth_request(current_request, self.options, body)
         except RequestRefused as exc:
-            logger.info("Refused %s %s: %s", current_request.method, log_safe(current_request.path, 200), exc)
+            logger.info("Refused %s %s: %s", current_request.method, log_safe(current_request.path, 200), str(exc))
             return to_flask_response(refusal(exc))
         return to_flask_response(_bridge.run(handle(auth_request, self.options)))
 
@@ -258,7 +258,7 @@ def get_csrf_token(request: FlaskRequest | None = None, response: FlaskResponse 
     try:
         auth_request = to_auth_request(request, options)
     except RequestRefused as exc:
-        logger.info("No CSRF token for a refused request: %s", exc)
+        logger.info("No CSRF token for a refused request: %s", str(exc))
         abort(exc.status)
     return _pages.csrf_token(_state(request), auth_request, options, _put(response))
 

@@ -130,7 +130,7 @@ def get_csrf_token(request: Connection, options: AuthOptions | None = None) -> s
     try:
         token, _ = _asgi.csrf_token(_scope(request), _options(request, options))
     except RequestRefused as exc:
-        logger.info("No CSRF token for a refused request: %s", exc)
+        logger.info("No CSRF token for a refused request: %s", str(exc))
         raise HTTPException(status_code=exc.status) from None
     return token
 

@@ -143,7 +143,7 @@ async def get_csrf_token(request: HTTPConnection, response: Response | None, opt
     try:
         token, cookies = csrf_token(request.scope, options)
     except RequestRefused as exc:
-        logger.info("No CSRF token for a refused request: %s", exc)
+        logger.info("No CSRF token for a refused request: %s", str(exc))
         raise HTTPException(exc.status) from None
     _put_on(response, cookies)
     return token

@@ -104,7 +104,7 @@ async def refresh_access_token(
             tokens = await request_tokens(provider, client, metadata, form, now=current)
     except (OAuthError, ConfigurationError, httpx2.HTTPError, ValueError) as exc:
         # The messages carry a status, an OAuth error code or a URL; never a token value.
-        logger.warning("REFRESH_ACCESS_TOKEN_ERROR for provider %r: %s: %s", provider.id, type(exc).__name__, exc)
+        logger.warning("REFRESH_ACCESS_TOKEN_ERROR for provider %r: %s: %s", provider.id, type(exc).__name__, str(exc))
         return {**token, "error": REFRESH_ACCESS_TOKEN_ERROR}
     refreshed = {key: value for key, value in token.items() if key != "error"}
     refreshed["access_token"] = tokens["access_token"]

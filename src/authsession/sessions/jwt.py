@@ -168,7 +168,7 @@ class JWTSessionStrategy:
                 return dict(result) if result else None
             return tokens.decode_claims(value, options.secrets, salt, options.format, ctx.now)
         except TokenError as exc:
-            logger.info("JWT_SESSION_ERROR: %s", exc)
+            logger.info("JWT_SESSION_ERROR: %s", str(exc))
         except Exception:
             logger.exception("JWT_SESSION_ERROR: the custom jwt.decode raised")
         return None

@@ -56,7 +56,7 @@ async def oauth(ctx: Context, provider: OAuthConfig) -> AuthResponse:
     try:
         result = await provider.callback(ctx)
     except ProviderCallbackError as exc:
-        logger.warning("OAUTH_CALLBACK_ERROR for provider %r: %s", provider.id, exc)
+        logger.warning("OAUTH_CALLBACK_ERROR for provider %r: %s", provider.id, str(exc))
         # next-auth 4: the provider's error response is `Callback`, any other failure `OAuthCallback`.
         # Auth.js: the former is `OAuthCallbackError` (sign-in page); a failed check, token request
         # or ID token is a CallbackRouteError, which reaches the browser as `Configuration`.
@@ -195,7 +195,7 @@ async def complete_sign_in(
             except OAuthAccountNotLinked as exc:
                 if not ctx.v4:
                     raise
-                logger.info("OAuthAccountNotLinked: %s", exc)  # next-auth 4 goes through its error page
+                logger.info("OAuthAccountNotLinked: %s", str(exc))  # next-auth 4 goes through its error page
                 return ctx.redirect(ctx.url("error", error="OAuthAccountNotLinked"))
         elif not ctx.v4:
             # Auth.js gives a user without a database a fresh id; the provider's id stays in the account.

@@ -105,7 +105,7 @@ async def to_provider(ctx: Context, provider: OAuthConfig) -> AuthResponse:
     try:
         url = await provider.authorization_url(ctx)
     except OAuthSignInError as exc:
-        logger.error("OAUTH_SIGNIN_ERROR for provider %r: %s", provider.id, exc)
+        logger.error("OAUTH_SIGNIN_ERROR for provider %r: %s", provider.id, str(exc))
         if ctx.v4:
             return ctx.redirect(ctx.url("error", error="OAuthSignin"))
         # Auth.js lets this error through unwrapped: the error page, as Configuration.
@@ -121,7 +121,7 @@ async def send_link(ctx: Context, provider: EmailConfig) -> AuthResponse:
         normalize = provider.normalize_identifier
         identifier = normalize(raw) if normalize else normalize_email(raw, ctx.v4)
     except ValueError as exc:
-        logger.info("EmailSignin: %s", exc)
+        logger.info("EmailSignin: %s", str(exc))
         return email_failed(ctx, "invalid email address")
     if (limited := await ratelimit.check_email_request(ctx, identifier)) is not None:
         return limited

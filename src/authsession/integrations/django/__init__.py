@@ -159,7 +159,7 @@ def auth_view(request: HttpRequest, action: str = "") -> HttpResponse:
             body = parse_body(request.content_type or "", _read_body(request, DEFAULT_MAX_BODY_SIZE))
         auth_request = to_auth_request(request, options, body)
     except RequestRefused as exc:
-        logger.info("Refused %s %s: %s", request.method, log_safe(request.path, 200), exc)
+        logger.info("Refused %s %s: %s", request.method, log_safe(request.path, 200), str(exc))
         return to_django_response(refusal(exc))
     return to_django_response(_bridge.run(handle(auth_request, options)))
 
@@ -283,7 +283,7 @@ def get_csrf_token(request: HttpRequest, response: HttpResponseBase | None = Non
     try:
         auth_request = to_auth_request(request, options)
     except RequestRefused as exc:
-        logger.info("No CSRF token for a refused request: %s", exc)
+        logger.info("No CSRF token for a refused request: %s", str(exc))
         return ""
     return _pages.csrf_token(_state(request), auth_request, options, _put(response))
 
