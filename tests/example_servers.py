@@ -5,15 +5,20 @@ or in Chromium."""
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import IO
 
+import httpx2
+
 from helpers import requires
 from oauth.app import listening_socket
 
 ROOT = Path(__file__).resolve().parents[1]
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+CSRF = re.compile(r'name="csrfToken" value="([0-9a-f]{64})"')
 
 #: The arguments after ``python`` for each (example, server); ``{port}`` is the port to listen on.
 #: The demo and the Litestar example read ``HOST`` and ``PORT`` themselves (``python -m examples.demo``).
@@ -62,3 +67,17 @@ def stop(process: subprocess.Popen[str]) -> None:
     process.wait(timeout=10)
     if process.stdout:
         process.stdout.close()
+
+
+def check_demo_user_pages_then_sign_out(client: httpx2.Client) -> None:
+    """The seed's pages for the signed-in demo account, then a sign-out with the profile page's
+    CSRF token, after which ``/api/me`` knows nobody."""
+    profile = client.get("/profile").text
+    assert "Welcome, Demo User!" in profile
+    assert "Your email is demo@example.com" in profile
+    assert client.get("/api/me").json() == {"userEmail": "demo@example.com"}
+    token = CSRF.search(profile)
+    assert token is not None
+    signed_out = client.post("/api/auth/signout", data={"csrfToken": token.group(1)})
+    assert signed_out.status_code == 302
+    assert client.get("/api/me").json() == {"userEmail": None}

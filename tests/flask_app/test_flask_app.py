@@ -4,17 +4,21 @@ signed in with credentials over HTTP as a browser would: the seed's pages, befor
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 
 import httpx2
 import pytest
 
-from example_servers import free_port, requires_waitress, start_example, stop
+from example_servers import (
+    BROWSER,
+    CSRF,
+    check_demo_user_pages_then_sign_out,
+    free_port,
+    requires_waitress,
+    start_example,
+    stop,
+)
 from helpers import wait_until_answering
-
-BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-CSRF = re.compile(r'name="csrfToken" value="([0-9a-f]{64})"')
 
 
 @pytest.fixture
@@ -59,13 +63,4 @@ def test_the_seed_pages_under_waitress(server: str) -> None:
         assert signed_in.status_code == 302
         assert signed_in.headers["location"] == f"{server}/dashboard"
         assert client.get("/dashboard", headers=BROWSER).status_code == 200
-        profile = client.get("/profile").text
-        assert "Welcome, Demo User!" in profile
-        assert "Your email is demo@example.com" in profile
-        assert client.get("/api/me").json() == {"userEmail": "demo@example.com"}
-
-        token = CSRF.search(profile)
-        assert token is not None
-        signed_out = client.post("/api/auth/signout", data={"csrfToken": token.group(1)})
-        assert signed_out.status_code == 302
-        assert client.get("/api/me").json() == {"userEmail": None}
+        check_demo_user_pages_then_sign_out(client)

@@ -6,7 +6,6 @@ Connect sign-in through the real OpenID Provider (``tests/oidc_provider.py``).""
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +14,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from example_servers import free_port, start_example, stop
+from example_servers import BROWSER, check_demo_user_pages_then_sign_out, free_port, start_example, stop
 from helpers import SESSION, wait_until_answering
 from oauth.app import UserAgent, page_form
 from oidc_provider import ProviderProcess, oidc_node
@@ -25,8 +24,6 @@ __all__ = ["oidc_node"]
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "litestar-example-test-secret-0123456789"
-BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-CSRF = re.compile(r'name="csrfToken" value="([0-9a-f]{64})"')
 MUST_LOG_IN = "You must be logged in to view this page."
 
 
@@ -87,16 +84,7 @@ def test_the_seed_pages_under_uvicorn(format: str, strategy: str, tmp_path: Path
         assert SESSION[format] in client.cookies
         assert session_rows(database) == (1 if strategy == "database" else None)
         assert "Signed in as demo@example.com" in client.get("/dashboard", headers=BROWSER).text
-        profile = client.get("/profile").text
-        assert "Welcome, Demo User!" in profile
-        assert "Your email is demo@example.com" in profile
-        assert client.get("/api/me").json() == {"userEmail": "demo@example.com"}
-
-        token = CSRF.search(profile)
-        assert token is not None
-        signed_out = client.post("/api/auth/signout", data={"csrfToken": token.group(1)})
-        assert signed_out.status_code == 302
-        assert client.get("/api/me").json() == {"userEmail": None}
+        check_demo_user_pages_then_sign_out(client)
         assert MUST_LOG_IN in client.get("/profile").text
         assert session_rows(database) == (0 if strategy == "database" else None)
 
