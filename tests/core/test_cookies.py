@@ -448,3 +448,23 @@ async def test_debug_is_a_property_of_one_options_instance(caplog: pytest.LogCap
     assert records[0].name.startswith("authsession")
     assert log.level == before
     assert not log.isEnabledFor(logging.DEBUG)
+
+
+def test_copy_changes_the_named_fields_and_keeps_the_rest() -> None:
+    template = Cookie(name="next-auth.session-token", value="", secure=True, domain="example.com", max_age=60)
+    copied = template.copy(value="token", expires=1_700_000_000.5)
+    assert copied == Cookie(
+        name="next-auth.session-token",
+        value="token",
+        secure=True,
+        domain="example.com",
+        max_age=60,
+        expires=1_700_000_000.5,
+    )
+    assert (template.value, template.expires) == ("", None)  # the template is untouched
+    assert template.copy() == template
+
+
+def test_copy_refuses_a_field_cookie_does_not_have() -> None:
+    with pytest.raises(TypeError, match="'expiry'"):
+        Cookie(name="a", value="b").copy(expiry=1.0)

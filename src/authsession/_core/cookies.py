@@ -59,15 +59,30 @@ class Cookie:
 
     def copy(self, **changes: Any) -> Cookie:
         """This cookie with some fields changed (a cheaper ``dataclasses.replace``: it runs per request)."""
-        values = {name: getattr(self, name) for name in _COOKIE_FIELDS}
-        values.update(changes)
-        return Cookie(**values)
+        if not changes.keys() <= _COOKIE_FIELDS:
+            raise TypeError(f"Cookie has no field {sorted(changes.keys() - _COOKIE_FIELDS)[0]!r}")
+        get = changes.get
+        # Positional, in field order: keyword arguments cost a third more, and a dict of every
+        # field built first twice that.
+        return Cookie(
+            get("name", self.name),
+            get("value", self.value),
+            get("path", self.path),
+            get("http_only", self.http_only),
+            get("same_site", self.same_site),
+            get("secure", self.secure),
+            get("domain", self.domain),
+            get("max_age", self.max_age),
+            get("expires", self.expires),
+        )
 
     def serialize(self) -> str:
         return serialize_cookie(self)
 
 
-_COOKIE_FIELDS = ("name", "value", "path", "http_only", "same_site", "secure", "domain", "max_age", "expires")
+_COOKIE_FIELDS = frozenset(
+    ("name", "value", "path", "http_only", "same_site", "secure", "domain", "max_age", "expires")
+)
 
 
 @dataclass(frozen=True, slots=True)

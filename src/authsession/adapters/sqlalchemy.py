@@ -758,16 +758,20 @@ class SQLAlchemyAdapter:
 
         ``params`` are strings and integers, which every driver takes as they are.
         """
-        engine = self._autocommit
-        with self._errors(method):
+        # try/except, not ``with self._errors(method)``: every database session read passes here,
+        # and the two context managers cost more than the rest of this method.
+        try:
             if self._sqlite_file is not None:
-                # A writer's lock (rare with WAL): wait for it in aiosqlite's thread, not on the loop.
-                with contextlib.suppress(sqlite3.OperationalError):
+                try:
                     return self._read_sqlite(self._statement(query), params)
+                except sqlite3.OperationalError:
+                    pass  # a writer's lock (rare with WAL): wait for it in aiosqlite's thread, not on the loop
             elif self._on_asyncpg:
-                return await greenlet_spawn(self._read_asyncpg, engine, self._statement(query), params)
-            async with engine.connect() as conn:
+                return await greenlet_spawn(self._read_asyncpg, self._autocommit, self._statement(query), params)
+            async with self._autocommit.connect() as conn:
                 return cast("Mapping[str, Any] | None", (await conn.execute(query, params)).mappings().first())
+        except self._failures as exc:
+            raise self._error(method, exc) from exc
 
     def _statement(self, query: Select[Any]) -> _Statement:
         statement = self._statements.get(query)
@@ -819,10 +823,13 @@ class SQLAlchemyAdapter:
         try:
             yield
         except self._failures as exc:
-            message = f"SQLAlchemyAdapter.{method} failed: {_describe(exc)}"
-            if self._password:
-                message = message.replace(self._password, "***")
-            raise AdapterError(message, cause=exc) from exc
+            raise self._error(method, exc) from exc
+
+    def _error(self, method: str, exc: Exception) -> AdapterError:
+        message = f"SQLAlchemyAdapter.{method} failed: {_describe(exc)}"
+        if self._password:
+            message = message.replace(self._password, "***")
+        return AdapterError(message, cause=exc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -847,7 +854,7 @@ class _Statement:
         )
 
     def arguments(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
-        return tuple(params[name] for name in self.names)
+        return tuple([params[name] for name in self.names])
 
     def row(self, values: Sequence[Any]) -> dict[str, Any]:
         return {

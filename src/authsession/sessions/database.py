@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from authsession._core import session_management, two_factor
@@ -39,8 +39,9 @@ class DatabaseSessionStrategy:
             ctx.set_cookies(store.clean())
             return None
         stored, user = found
-        now = datetime.fromtimestamp(ctx.now, UTC)
-        expires: datetime = stored["expires"]
+        # In unix seconds: one conversion of the stored expiry, then plain float arithmetic.
+        now = ctx.now
+        expires = stored["expires"].timestamp()
         if expires <= now:
             try:
                 await call(adapter.delete_session, token)
@@ -49,22 +50,23 @@ class DatabaseSessionStrategy:
             ctx.set_cookies(store.clean())
             return None
         max_age = options.session.max_age
-        due = expires - timedelta(seconds=max_age) + timedelta(seconds=options.session.update_age)
-        if due <= now:
+        if expires - max_age + options.session.update_age <= now:  # extended update_age ago or earlier
             try:
-                await call(adapter.update_session, token, now + timedelta(seconds=max_age))
+                await call(adapter.update_session, token, datetime.fromtimestamp(now + max_age, UTC))
             except Exception:
                 logger.exception("SESSION_ERROR: could not extend a session; it keeps its old expiry")
         # NextAuth reports the expiry read from the database, even when it was just extended.
-        session: Any = {"user": _public_user(user), "expires": iso_time(expires.timestamp())}
+        session: Any = {"user": _public_user(user), "expires": iso_time(expires)}
         callback = options.callbacks.get("session")
         if callback is not None:
             params: dict[str, Any] = {"session": session, "user": user, "new_session": new_session}
             if is_update:
                 params["trigger"] = "update"
             session = await callback(**params)
-        ctx.set_cookies(store.replace(token, expires=ctx.now + max_age))
-        await fire(options.events.get("session"), session=session, token=None)
+        ctx.set_cookies(store.replace(token, expires=now + max_age))
+        event = options.events.get("session")
+        if event is not None:
+            await fire(event, session=session, token=None)
         return session  # type: ignore[no-any-return]
 
     async def create(
