@@ -117,15 +117,18 @@ def encode(
     return jwe.encrypt(plaintext, key, "A256CBC-HS512", jwe.key_id(key))
 
 
+_NUMBERS = (int, float)
+
+
 def _check_claims(claims: dict[str, Any], now: float | None) -> None:
     # jose's checks, with NextAuth's 15 s tolerance: iat/nbf/exp must be numbers when present.
     # An absent claim reads as a number that passes; the claims come from JSON, so a number is
     # exactly an int or a float (never a bool, which JSON keeps apart).
     current = int(time.time() if now is None else now)
     iat, nbf, exp = claims.get("iat", 0), claims.get("nbf", current), claims.get("exp", current)
-    for claim, value in (("iat", iat), ("nbf", nbf), ("exp", exp)):
-        if type(value) is not int and type(value) is not float:
-            raise TokenDecodeError("invalid_claims", f'"{claim}" claim must be a number')
+    if type(iat) not in _NUMBERS or type(nbf) not in _NUMBERS or type(exp) not in _NUMBERS:
+        claim = next(name for name in ("iat", "nbf", "exp") if type(claims.get(name, 0)) not in _NUMBERS)
+        raise TokenDecodeError("invalid_claims", f'"{claim}" claim must be a number')
     if nbf > current + CLOCK_TOLERANCE:
         raise TokenDecodeError("not_yet_valid", "token is not valid yet (nbf)")
     if exp <= current - CLOCK_TOLERANCE:
