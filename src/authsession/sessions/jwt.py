@@ -29,12 +29,13 @@ class JWTSessionStrategy:
         if not store.value:
             return None
         decoded = await self._decode(ctx, store.value)
+        options = ctx.options
         if decoded is None or (
-            session_management.revokes_jwt(ctx) and not await session_management.generation_is_current(ctx, decoded)
+            session_management.revokes_jwt_with(options)
+            and not await session_management.generation_is_current(ctx, decoded)
         ):
             ctx.set_cookies(store.clean())
             return None
-        options = ctx.options
         callbacks = options.callbacks
         max_age = options.session.max_age
         # session.refresh_threshold: a young token is kept as it is, unless a callback changes it;
@@ -47,7 +48,7 @@ class JWTSessionStrategy:
             params["trigger"] = "update"
         # next-auth 4 fills session.user from the token as decoded, Auth.js from the callback's result.
         user = _session_user(decoded) if ctx.v4 else None
-        token = await self._run_jwt_callback(ctx, params)
+        token = await self._run_jwt_callback(ctx, params) if "jwt" in callbacks else decoded
         if token is None:
             ctx.set_cookies(store.clean())
             return None
@@ -157,7 +158,7 @@ class JWTSessionStrategy:
 
     @staticmethod
     def _salt(ctx: Context) -> str:
-        return ctx.dialect.session_salt(ctx.session_store.name)
+        return ctx.options.dialect.session_salt(ctx.cookie_templates.session_token.name)
 
     async def _decode(self, ctx: Context, value: str) -> dict[str, Any] | None:
         options = ctx.options
