@@ -5,6 +5,7 @@
     python -m bench signin [--seconds S] [--servers ...] [--baseline DIR]     sign-ins/s, idle RSS
     python -m bench chart                                                    redraw docs/performance.png
     python -m bench profile [--seconds S] [--server KEY]                     pyinstrument + py-spy
+    python -m bench instructions [--calls N]                                 callgrind counts per read
 
 Results go to ``bench/results/*.json``; each run redraws ``docs/performance.png`` from the
 latest results of both kinds. The peers are installed on first use into their own folders
@@ -60,6 +61,8 @@ def main(argv: list[str] | None = None) -> None:
     profile = sub.add_parser("profile", help="profile get_server_session and the HTTP path")
     profile.add_argument("--seconds", type=float, default=10.0)
     profile.add_argument("--server", default="as-1w", help="the 1-worker server py-spy samples (default as-1w)")
+    instructions = sub.add_parser("instructions", help="instructions per session read under callgrind")
+    instructions.add_argument("--calls", type=int, default=1_000, help="calls per measured process (and 3x that)")
     args = parser.parse_args(argv)
     # The servers run in process groups of their own, which only this process's `finally` blocks
     # stop: a SIGTERM (`kill`, `timeout`, a CI runner) must unwind them, not end Python on the spot.
@@ -86,6 +89,10 @@ def main(argv: list[str] | None = None) -> None:
         from bench import profile
 
         profile.main(args.seconds, RESULTS / "profile", args.server)
+    elif args.command == "instructions":
+        from bench import instructions
+
+        instructions.main(args.calls, RESULTS / "instructions.json")
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
