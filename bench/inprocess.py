@@ -178,16 +178,20 @@ def _salt(format: str) -> str:
     return "" if format == "v4" else cookie_names("v5", False).session_token
 
 
+def floor_for(format: str, token: str) -> Callable[[], Any]:
+    """The floor of ``format`` for ``token``, its key already derived."""
+    if format == "v4":
+        return floor_v4(token, jwe.derive_v4_key(SECRET, ""))
+    return floor_v5(token, jwe.derive_v5_key(SECRET, _salt(format)))
+
+
 def mint(format: str, claims: dict[str, Any] = CLAIMS) -> str:
     return jwt.encode(token=claims, secret=SECRET, salt=_salt(format), format=format)  # type: ignore[arg-type]
 
 
 async def python_rows(format: str, token: str, iterations: int, skipped: list[Skipped]) -> list[Row]:
     rows: list[Row] = []
-    if format == "v4":
-        floor = floor_v4(token, jwe.derive_v4_key(SECRET, ""))
-    else:
-        floor = floor_v5(token, jwe.derive_v5_key(SECRET, _salt(format)))
+    floor = floor_for(format, token)
     floor_median, floor_p99 = summary(_samples(floor, iterations, floor).case)
     rows.append(Row(format, "floor: AES decrypt + json.loads", floor_median, floor_p99, 1.0, "floor"))
 

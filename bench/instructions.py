@@ -31,15 +31,11 @@ _COLLECTED = re.compile(r"Collected : (\d+)")
 def run_case(format: str, case: str, calls: int) -> None:
     """The measured process: warm up, then make ``calls`` calls of ``case``."""
     from authsession import AuthOptions
-    from authsession._core import jwe
     from bench import asgi, inprocess
 
     token = inprocess.mint(format)
     if case == "floor":
-        if format == "v4":
-            floor = inprocess.floor_v4(token, jwe.derive_v4_key(inprocess.SECRET, ""))
-        else:
-            floor = inprocess.floor_v5(token, jwe.derive_v5_key(inprocess.SECRET, inprocess._salt(format)))
+        floor = inprocess.floor_for(format, token)
 
         async def call() -> Any:
             return floor()
@@ -74,12 +70,16 @@ def main(calls: int, out: Path) -> None:
         return
     rows = []
     for format in FORMATS:
-        per_call = {}
-        for case in CASES:
-            per_call[case] = (count(format, case, 3 * calls) - count(format, case, calls)) / (2 * calls)
-        for case in CASES:
-            rows.append({"format": format, "case": case, "instructions": round(per_call[case])})
-            rows[-1]["ratio"] = per_call[case] / per_call["floor"]
+        per_call = {case: (count(format, case, 3 * calls) - count(format, case, calls)) / (2 * calls) for case in CASES}
+        for case, instructions in per_call.items():
+            rows.append(
+                {
+                    "format": format,
+                    "case": case,
+                    "instructions": round(instructions),
+                    "ratio": instructions / per_call["floor"],
+                }
+            )
     print(f"\nInstructions per call under callgrind ({calls:,} and {3 * calls:,} calls, the difference per call)")
     print("\n| format | case | instructions per call | x floor |\n|---|---|---:|---:|")
     for row in rows:
