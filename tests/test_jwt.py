@@ -385,6 +385,17 @@ def test_structure_checks() -> None:
         assert jwt.decode(token=token, secret=SECRET, format="v4", now=NOW) is None, name
 
 
+@pytest.mark.parametrize("stray", [" ", "\n", "!", "%", "=", "\x00", "é"])
+def test_a_stray_character_in_a_part_is_malformed_not_skipped(stray: str) -> None:
+    # Four strays keep the length a multiple of 4: a lenient base64 decoder skips them and hands
+    # the real ciphertext to AES-GCM, and the token would open.
+    p = jwt.encode(token={}, secret=SECRET, format="v4", now=NOW).split(".")
+    ciphertext = p[3][:10] + stray * 4 + p[3][10:]
+    with pytest.raises(jwe.JWEError) as info:
+        jwt.decode_or_raise(token=".".join([*p[:3], ciphertext, p[4]]), secret=SECRET, format="v4", now=NOW)
+    assert info.value.reason == "malformed"
+
+
 def test_errors_belong_to_the_authsession_tree() -> None:
     # The session route catches errors.TokenError; a missing secret is a configuration error.
     assert issubclass(jwe.JWEError, jwt.TokenDecodeError)

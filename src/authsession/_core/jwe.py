@@ -24,7 +24,6 @@ import hashlib
 import hmac
 import json
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -56,7 +55,6 @@ _IV_LENGTHS = {"A256GCM": 12, "A256CBC-HS512": 16}
 _TAG_LENGTHS = {"A256GCM": 16, "A256CBC-HS512": 32}
 _V4_INFO = "NextAuth.js Generated Encryption Key"
 _V5_INFO = "Auth.js Generated Encryption Key"
-_B64URL = re.compile(r"[A-Za-z0-9_-]*")
 _B64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 # Bits a canonical encoder leaves zero in the last character, by ``len(part) % 4``.
 _UNUSED_BITS = {2: 0x0F, 3: 0x03}
@@ -113,14 +111,18 @@ def b64url_encode(data: bytes) -> str:
 def b64url_decode(part: str) -> bytes:
     """Strict, unpadded, canonical base64url; raises :class:`JWEError` otherwise."""
     rem = len(part) % 4
-    if rem == 1 or not _B64URL.fullmatch(part):
+    # "+", "/" and "=" are base64 but not unpadded base64url. Once "-_" read as "+/", strict
+    # a2b_base64 refuses every other character outside the alphabet, and non-ASCII fails to encode.
+    if rem == 1 or "+" in part or "/" in part or "=" in part:
         raise JWEError("malformed", "JWE part is not base64url")
+    try:
+        standard = (part + "=" * (-rem % 4)).encode("ascii").translate(_URLSAFE_TO_STANDARD)
+        data = binascii.a2b_base64(standard, strict_mode=True)
+    except (binascii.Error, ValueError):  # UnicodeEncodeError is a ValueError
+        raise JWEError("malformed", "JWE part is not base64url") from None
     if rem and _B64URL_ALPHABET.index(part[-1]) & _UNUSED_BITS[rem]:
         raise JWEError("malformed", "JWE part is not canonical base64url")
-    try:
-        return binascii.a2b_base64((part + "=" * (-len(part) % 4)).encode("ascii").translate(_URLSAFE_TO_STANDARD))
-    except (binascii.Error, ValueError) as exc:  # pragma: no cover - excluded by the checks above
-        raise JWEError("malformed", "JWE part is not base64url") from exc
+    return data
 
 
 # --- ciphers ----------------------------------------------------------------------------------
