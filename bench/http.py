@@ -485,11 +485,17 @@ def main(
     return result
 
 
-def cases(result: dict[str, Any]) -> dict[tuple[str, str, int], dict[str, Any]]:
-    """One run per (server, endpoint, connections): the median-throughput one of its rounds."""
+def rounds_of(result: dict[str, Any]) -> dict[tuple[str, str, int], list[dict[str, Any]]]:
+    """Every round's run per (server, endpoint, connections), in the order they ran."""
     grouped: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
     for run in result["runs"]:
         grouped.setdefault((run["server"], run["endpoint"], run["connections"]), []).append(run)
+    return grouped
+
+
+def cases(result: dict[str, Any]) -> dict[tuple[str, str, int], dict[str, Any]]:
+    """One run per (server, endpoint, connections): the median-throughput one of its rounds."""
+    grouped = rounds_of(result)
     return {key: sorted(found, key=lambda r: r["rps"])[(len(found) - 1) // 2] for key, found in grouped.items()}
 
 
@@ -562,6 +568,7 @@ def _tail(run: dict[str, Any]) -> float:
 def _targets(result: dict[str, Any], found: dict[tuple[str, str, int], dict[str, Any]]) -> None:
     """Each target of the demo as shipped, met or not, from this run's median rounds."""
     demos = [key for key in result["servers"] if key.startswith("demo")]
+    rounds = rounds_of(result)
     rows = []
     for key in demos:
         for endpoint, target in THROUGHPUT_TARGETS.items():
@@ -573,14 +580,14 @@ def _targets(result: dict[str, Any], found: dict[tuple[str, str, int], dict[str,
                 tail, tail_met = "", ""
                 if conns == TAIL_CONNECTIONS:
                     tail = f"{_tail(run):.1f}x"
-                    tails = [_tail(r) for r in result["runs"] if (r["server"], r["endpoint"], r["connections"]) == case]
+                    tails = [_tail(r) for r in rounds[case]]
                     if len(tails) > 1:
                         tail += f" ({min(tails):.1f}x to {max(tails):.1f}x)"
                     tail_met = "yes" if _tail(run) <= TAIL_TARGET else "**no**"
-                spread = _round_ratios(result, key, endpoint, conns)
-                rounds = f"{min(spread):.1f}x to {max(spread):.1f}x" if len(spread) > 1 else ""
+                spread = _round_ratios(rounds[case], rounds.get(("next", endpoint, conns), []))
+                each = f"{min(spread):.1f}x to {max(spread):.1f}x" if len(spread) > 1 else ""
                 rows.append(
-                    f"| {key} | {endpoint} | {conns} | {ratio} | {rounds} | {target:g}x | {met} | {tail} | {tail_met} |"
+                    f"| {key} | {endpoint} | {conns} | {ratio} | {each} | {target:g}x | {met} | {tail} | {tail_met} |"
                 )
     if not rows:
         return
@@ -593,18 +600,11 @@ def _targets(result: dict[str, Any], found: dict[tuple[str, str, int], dict[str,
     print("|---|---|---:|---:|---:|---:|---|---:|---|\n" + "\n".join(rows))
 
 
-def _round_ratios(result: dict[str, Any], key: str, endpoint: str, conns: int) -> list[float]:
+def _round_ratios(runs: list[dict[str, Any]], peer_runs: list[dict[str, Any]]) -> list[float]:
     """The server's requests/s over Next.js's in each round, from runs made one after the other:
     how far the verdict of the median moves with the machine's noise."""
-    by_round: dict[tuple[str, int], float] = {}
-    for run in result["runs"]:
-        if run["endpoint"] == endpoint and run["connections"] == conns and run["server"] in (key, "next"):
-            by_round[(run["server"], run.get("round", 0))] = run["rps"]
-    return [
-        rps / by_round[("next", round_)]
-        for (server, round_), rps in sorted(by_round.items())
-        if server == key and by_round.get(("next", round_))
-    ]
+    peer = {run.get("round", 0): run["rps"] for run in peer_runs}
+    return [run["rps"] / peer[run.get("round", 0)] for run in runs if peer.get(run.get("round", 0))]
 
 
 def _endpoint_order(key: str) -> int:
