@@ -23,6 +23,7 @@ from joserfc.jwk import OctKey
 from authsession import errors, jwt
 from authsession._core import jwe
 from authsession._core.cookies import chunk_size
+from authsession._core.limits import MAX_COOKIE_COUNT, MAX_COOKIE_HEADER_LENGTH
 from authsession.types import Format
 
 SECRET = "s3cret"
@@ -519,6 +520,16 @@ def test_get_token_from_cookie_header(format: Format, secure: bool) -> None:
     # the other prefix is a different cookie
     assert jwt.get_token(req, secret=SECRET, secure_cookie=not secure, format=format, now=NOW) is None
     assert jwt.get_token(req, secret=SECRET, secure_cookie=secure, format=format, raw=True) == token
+
+
+def test_get_token_ignores_a_cookie_header_beyond_the_bounds() -> None:
+    # The same bounds as a session read: a hostile header is not parsed pair by pair.
+    token = jwt.encode(token={"sub": "1"}, secret=SECRET, now=NOW)
+    crowded = "; ".join([f"{V5_SALT}={token}", *(f"c{i}=1" for i in range(MAX_COOKIE_COUNT))])
+    padded = f"{V5_SALT}={token}; pad=" + "x" * MAX_COOKIE_HEADER_LENGTH
+    assert jwt.get_token(request({"cookie": f"{V5_SALT}={token}"}), secret=SECRET, now=NOW) is not None
+    assert jwt.get_token(request({"cookie": crowded}), secret=SECRET, now=NOW) is None
+    assert jwt.get_token(request({"cookie": padded}), secret=SECRET, now=NOW) is None
 
 
 def test_get_token_falls_back_to_request_cookies_only_without_cookie_header() -> None:

@@ -11,8 +11,11 @@ import logging
 import pytest
 
 from authsession._core.callback_url import default_redirect, is_http_url, origin_of
+from authsession._core.cookies import parse_cookie_header
 from authsession._core.jwe import JWEError, b64url_encode, parse_compact
 from authsession._core.limits import (
+    MAX_COOKIE_COUNT,
+    MAX_COOKIE_HEADER_LENGTH,
     MAX_JSON_DEPTH,
     MAX_LOG_TEXT,
     MAX_TOKEN_LENGTH,
@@ -21,7 +24,7 @@ from authsession._core.limits import (
     json_depth_within_bounds,
     log_safe,
 )
-from authsession._core.request_data import parse_body, parse_cookies, parse_query
+from authsession._core.request_data import parse_body, parse_query
 from helpers import ORIGIN
 
 pytestmark = pytest.mark.usefixtures("clean_auth_env")
@@ -57,11 +60,23 @@ def test_long_headers_and_tokens_are_malformed_before_parsing() -> None:
 
 
 def test_cookie_headers_beyond_the_bounds_are_ignored_whole(caplog: pytest.LogCaptureFixture) -> None:
-    assert parse_cookies("a=1; b=2") == {"a": "1", "b": "2"}
+    assert parse_cookie_header("a=1; b=2") == {"a": "1", "b": "2"}
     with caplog.at_level(logging.INFO, logger="authsession"):
-        assert parse_cookies("a=1; " + "b=" + "x" * (64 * KB)) == {}
-        assert parse_cookies("; ".join(f"c{i}=1" for i in range(1000))) == {}
+        assert parse_cookie_header("a=1; " + "b=" + "x" * (64 * KB)) == {}
+        assert parse_cookie_header("; ".join(f"c{i}=1" for i in range(1000))) == {}
     assert caplog.text.count("Ignoring a Cookie header") == 2
+
+
+def test_cookie_header_bounds_are_exact(caplog: pytest.LogCaptureFixture) -> None:
+    # The count is of ";"-separated parts, so an empty or nameless part counts too.
+    at_count = "; ".join(f"c{i}=1" for i in range(MAX_COOKIE_COUNT))
+    assert len(parse_cookie_header(at_count)) == MAX_COOKIE_COUNT
+    assert parse_cookie_header(at_count + ";") == {}
+    at_length = "a=" + "x" * (MAX_COOKIE_HEADER_LENGTH - 2)
+    assert parse_cookie_header(at_length) == {"a": "x" * (MAX_COOKIE_HEADER_LENGTH - 2)}
+    with caplog.at_level(logging.INFO, logger="authsession"):
+        assert parse_cookie_header(at_length + "x") == {}
+    assert "Ignoring a Cookie header of 65537 bytes and 1 cookies" in caplog.text
 
 
 def test_query_field_count_is_bounded() -> None:

@@ -28,11 +28,11 @@ from starlette.routing import Route
 
 from authsession import AuthOptions, get_server_session, jwt
 from authsession._core.callback_url import default_redirect, is_http_url, origin_of
-from authsession._core.cookies import chunk_size, encode_uri_component
+from authsession._core.cookies import chunk_size, encode_uri_component, parse_cookie_header
 from authsession._core.csrf import check_csrf, csrf_hash
 from authsession._core.handler import handle
 from authsession._core.limits import RequestRefused
-from authsession._core.request_data import parse_body, parse_cookies
+from authsession._core.request_data import parse_body
 from authsession.integrations.starlette import install
 from authsession.types import Format
 from helpers import AUTH_ENV, NOW, ORIGIN, SECRET, USER, make_options, make_request
@@ -147,7 +147,7 @@ cookie_values = st.one_of(st.text(max_size=300), st.text(alphabet=B64URL + ".|%"
     )
 )
 def test_cookie_header_parser(header: str) -> None:
-    cookies = parse_cookies(header)
+    cookies = parse_cookie_header(header)
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in cookies.items())
 
 

@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from authsession import AuthOptions, get_server_session
+from authsession import AuthOptions, get_server_session, jwt
 from authsession.integrations.starlette import (
     AuthSessionMiddleware,
     get_csrf_token,
@@ -20,7 +20,7 @@ from authsession.integrations.starlette import (
     parse_body,
     to_auth_request,
 )
-from helpers import SESSION, USER, make_options
+from helpers import SECRET, SESSION, USER, make_options
 
 from .session_suite import SessionSuite, cookie_names, sign_in
 
@@ -154,6 +154,52 @@ def test_to_auth_request() -> None:
     assert request.body == {"k": "v"}
     trusted = to_auth_request(scope, make_options(trust_host=True))
     assert trusted.url.startswith("https://localhost:8080/")
+
+
+class _Undecodable(bytes):
+    """A header value that fails the test if anything decodes it."""
+
+    def decode(self, *args: Any, **kwargs: Any) -> str:
+        raise AssertionError(f"decoded {bytes(self)!r}")
+
+
+@pytest.mark.usefixtures("clean_auth_env")
+async def test_a_session_read_decodes_no_header_but_the_cookie() -> None:
+    options = make_options(url="http://localhost:8080")
+    token = jwt.encode(token={"sub": "1", "name": "Ada"}, secret=SECRET, salt=SESSION["v5"])
+    browser = [
+        (b"host", _Undecodable(b"localhost:8080")),
+        (b"user-agent", _Undecodable(b"Mozilla/5.0")),
+        (b"accept", _Undecodable(b"text/html")),
+        (b"Cookie", f"{SESSION['v5']}={token}".encode()),
+        (b"sec-fetch-mode", _Undecodable(b"navigate")),
+    ]
+    scope = {"type": "http", "method": "GET", "path": "/profile", "headers": browser, "query_string": b""}
+    session = await get_server_session(Request(scope), Response(), options)
+    assert session is not None
+    assert session["user"] == {"name": "Ada"}
+    # Looked up, they are decoded after all: lazily, not skipped.
+    request = to_auth_request(scope, options)
+    with pytest.raises(AssertionError, match="decoded"):
+        request.headers.get("user-agent")
+
+
+@pytest.mark.usefixtures("clean_auth_env")
+def test_request_headers_by_lower_case_name_and_no_value_in_their_repr() -> None:
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "headers": [(b"Accept", b"a"), (b"X-Thing", b"1"), (b"x-thing", b"2"), (b"COOKIE", b"secret-value=1")],
+        "server": ("127.0.0.1", 8000),
+    }
+    request = to_auth_request(scope, make_options(url="http://localhost:8080"))
+    assert dict(request.headers) == {"accept": "a", "x-thing": "2", "cookie": "secret-value=1"}
+    assert "x-thing" in request.headers
+    assert request.headers.get("X-Thing") is None  # names are looked up in lower case, as before
+    assert request.cookies == {"secret-value": "1"}
+    assert repr(request.headers) == "RequestHeaders(['accept', 'x-thing', 'cookie'])"
+    assert "=1" not in repr(request)
 
 
 @pytest.mark.usefixtures("clean_auth_env")

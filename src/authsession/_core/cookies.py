@@ -19,6 +19,7 @@ from typing import Any, Literal
 from urllib.parse import quote, unquote, unquote_to_bytes
 
 from authsession._core.config import dialect_for
+from authsession._core.limits import MAX_COOKIE_COUNT, MAX_COOKIE_HEADER_LENGTH
 from authsession.types import Format
 
 logger = logging.getLogger("authsession")
@@ -217,9 +218,19 @@ class RequestCookies(Mapping[str, str]):
 
 def parse_cookie_header(header: str) -> RequestCookies:
     """Parse a ``Cookie`` header like the npm ``cookie`` package: first name wins, values are
-    percent-decoded when that works and kept raw when it does not, surrounding quotes dropped."""
+    percent-decoded when that works and kept raw when it does not, surrounding quotes dropped.
+
+    A header longer than :data:`~authsession._core.limits.MAX_COOKIE_HEADER_LENGTH` or with more
+    than :data:`~authsession._core.limits.MAX_COOKIE_COUNT` cookies is ignored whole (no cookies,
+    a log line): a partial set could pair session chunks that were never written together.
+    """
+    # One scan both splits and counts: past the bound, the split stops and leaves the rest whole.
+    pairs = header.split(";", MAX_COOKIE_COUNT) if len(header) <= MAX_COOKIE_HEADER_LENGTH else None
+    if pairs is None or len(pairs) > MAX_COOKIE_COUNT:
+        logger.info("Ignoring a Cookie header of %d bytes and %d cookies", len(header), header.count(";") + 1)
+        return RequestCookies({})
     cookies: dict[str, str] = {}
-    for pair in header.split(";"):
+    for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep:
             continue
@@ -290,7 +301,7 @@ def read_chunks(cookies: Mapping[str, str], name: str, format: Format = "v5") ->
         value = cookies[cookie_name]  # only these are decoded (RequestCookies)
         if skip_empty and not value:
             continue
-        index = _chunk_index(cookie_name)
+        index = -1 if cookie_name == name else _chunk_index(cookie_name)
         if index is None or len(found) > MAX_SESSION_CHUNKS:
             ignored += 1
             continue
@@ -299,8 +310,10 @@ def read_chunks(cookies: Mapping[str, str], name: str, format: Format = "v5") ->
         logger.info("Ignoring %d cookie(s) named like %s whose suffix is no chunk number of ours", ignored, name)
     if not found:
         return None, []
-    if len(found) > 1:  # a chunked token; most are one cookie
-        found.sort(key=_chunk_order)
+    if len(found) == 1:  # most tokens fit in one cookie: nothing to order or join
+        _, found_name, value = found[0]
+        return value or None, [found_name]
+    found.sort(key=_chunk_order)
     return "".join([v for _, _, v in found]) or None, [n for _, n, _ in found]
 
 

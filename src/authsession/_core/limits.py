@@ -46,11 +46,6 @@ class RequestRefused(Exception):
         self.status = status
 
 
-def cookie_header_within_bounds(header: str) -> bool:
-    """Whether a ``Cookie`` header is small enough to parse at all."""
-    return len(header) <= MAX_COOKIE_HEADER_LENGTH and header.count(";") < MAX_COOKIE_COUNT
-
-
 def json_depth_within_bounds(text: str) -> bool:
     """Whether ``text`` nests arrays and objects at most :data:`MAX_JSON_DEPTH` deep.
 

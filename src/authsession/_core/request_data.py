@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -20,7 +20,6 @@ from authsession._core.limits import (
     MAX_JSON_DEPTH,
     MAX_TOKEN_LENGTH,
     RequestRefused,
-    cookie_header_within_bounds,
     json_depth_within_bounds,
     log_safe,
 )
@@ -30,15 +29,6 @@ if TYPE_CHECKING:
     from authsession._core.context import CoreOptions
 
 logger = logging.getLogger("authsession")
-
-
-def parse_cookies(header: str) -> Mapping[str, str]:
-    """The cookies of a ``Cookie`` header; none at all when it is over the size or count bound."""
-    if not cookie_header_within_bounds(header):
-        # Ignored whole: a partial set could pair chunks that were never written together.
-        logger.info("Ignoring a Cookie header of %d bytes and %d cookies", len(header), header.count(";") + 1)
-        return {}
-    return parse_cookie_header(header)
 
 
 def parse_query(query_string: str) -> dict[str, str]:
@@ -87,6 +77,57 @@ def bearer_token(authorization: str | None) -> str | None:
     return decode_uri_component(words[1]) or None
 
 
+#: A header as a server hands it over: bytes from ASGI, latin-1 text from WSGI.
+HeaderPair = tuple[bytes, bytes] | tuple[str, str]
+
+
+def _text(data: bytes | str) -> str:
+    return data if isinstance(data, str) else data.decode("latin-1")
+
+
+class RequestHeaders(Mapping[str, str]):
+    """The headers of one request by lower-case name (a repeated name keeps its last value),
+    decoded from the server's pairs when first looked up.
+
+    A session read needs the ``Cookie`` header, which :meth:`cookie` finds without decoding the
+    rest; the dozen other headers a browser sends (``User-Agent``, ``Accept``, ``Sec-Fetch-*``
+    ...) are decoded only if something asks for one, such as the ``Host`` header when no ``url``
+    is set. The repr names the headers only: ``Cookie`` and ``Authorization`` hold secrets.
+    """
+
+    __slots__ = ("_by_name", "_pairs")
+
+    def __init__(self, pairs: Sequence[HeaderPair]) -> None:
+        self._pairs = pairs
+        self._by_name: dict[str, str] | None = None
+
+    def cookie(self) -> str | None:
+        """The ``Cookie`` header; several are joined with ``"; "``, as HTTP/2 clients split it."""
+        found = None
+        for name, value in self._pairs:
+            # Only a six-letter name can be "cookie": the others are skipped without a method call.
+            if len(name) == 6 and _text(name).lower() == "cookie":
+                found = _text(value) if found is None else f"{found}; {_text(value)}"
+        return found
+
+    def _decoded(self) -> dict[str, str]:
+        if self._by_name is None:
+            self._by_name = {_text(name).lower(): _text(value) for name, value in self._pairs}
+        return self._by_name
+
+    def __getitem__(self, name: str) -> str:
+        return self._decoded()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._decoded())
+
+    def __len__(self) -> int:
+        return len(self._decoded())
+
+    def __repr__(self) -> str:
+        return f"RequestHeaders({list(self._decoded())!r})"
+
+
 def build_auth_request(
     options: CoreOptions,
     *,
@@ -94,14 +135,15 @@ def build_auth_request(
     scheme: str,
     path: str,
     query_string: str,
-    headers: Iterable[tuple[str, str]],
+    headers: Iterable[HeaderPair],
     server: tuple[str, int | None] | None,
     body: Mapping[str, Any] | None = None,
     client: str | None = None,
 ) -> AuthRequest:
     """The :class:`AuthRequest` of one HTTP request, from the parts every server gives.
 
-    ``headers`` are (name, value) pairs as received (latin-1 text), repeated names allowed;
+    ``headers`` are (name, value) pairs as received, bytes (ASGI) or latin-1 text (WSGI), in any
+    case, repeated names allowed; they are decoded only when looked up (:class:`RequestHeaders`).
     ``client`` is the peer's address as the server saw it.
     Raises :class:`~authsession._core.limits.RequestRefused` for a request that breaks a bound
     (header count, query fields) or whose host cannot be used (``authsession._core.origin``).
@@ -109,21 +151,16 @@ def build_auth_request(
     pairs = headers if isinstance(headers, list) else list(headers)
     if len(pairs) > MAX_HEADER_COUNT:
         raise RequestRefused(431, f"More than {MAX_HEADER_COUNT} request headers")
-    by_name: dict[str, str] = {}
-    cookie_header = []
-    for raw_name, value in pairs:
-        name = raw_name.lower()
-        if name == "cookie":
-            cookie_header.append(value)
-        by_name[name] = value
+    request_headers = RequestHeaders(pairs)
     # A WebSocket handshake is an HTTP request: its session and origin are those of http(s).
     scheme = _HTTP_SCHEME_OF.get(scheme, scheme)
-    origin = request_origin(options, by_name, scheme, server)
+    origin = request_origin(options, request_headers, scheme, server)
     url = f"{origin}{path}" + (f"?{query_string}" if query_string else "")
-    cookies = parse_cookies("; ".join(cookie_header)) if cookie_header else {}
+    cookie_header = request_headers.cookie()
+    cookies = parse_cookie_header(cookie_header) if cookie_header is not None else {}
     query = parse_query(query_string) if query_string else {}
     # Positional, in field order: one is built per request, and keywords cost a third more here.
-    return AuthRequest(method, url, by_name, cookies, query, body, client)
+    return AuthRequest(method, url, request_headers, cookies, query, body, client)
 
 
 def check_declared_body_size(content_length: str | None, limit: int) -> None:

@@ -55,7 +55,7 @@ def to_auth_request(scope: Scope, options: AuthOptions, body: dict[str, Any] | N
         scheme=scope.get("scheme") or "http",
         path=scope.get("path", "/"),
         query_string=scope.get("query_string", b"").decode("latin-1"),
-        headers=[(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]],
+        headers=scope["headers"],
         server=scope.get("server"),
         body=body,
         client=peer[0] if (peer := scope.get("client")) else None,
