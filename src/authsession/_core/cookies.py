@@ -44,9 +44,14 @@ COOKIE_KEYS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Cookie:
-    """A ``Set-Cookie`` to send. ``value`` is raw; serialisation percent-encodes it."""
+    """A ``Set-Cookie`` to send. ``value`` is raw; serialisation percent-encodes it.
+
+    Read-only by convention (change one with :meth:`copy`), not frozen: a read that refreshes
+    the session builds one, and a frozen dataclass of nine fields takes five times as long to
+    build (each field set through ``object.__setattr__``).
+    """
 
     name: str
     value: str

@@ -17,13 +17,16 @@ __all__ = ["AuthRequest", "AuthResponse", "Cookie", "Method", "SameSite"]
 Method = Literal["GET", "POST", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AuthRequest:
     """One HTTP request, already parsed.
 
     ``url`` is the absolute URL as the server saw it (scheme and host taken from the
     ``Host``/``X-Forwarded-*`` headers only when the options trust them).
     ``headers`` keys are lower-case. ``body`` is the flat form or JSON object of a POST.
+
+    Read-only by convention, not frozen: one is built for every request, and a frozen dataclass
+    takes three times as long to build (each field set through ``object.__setattr__``).
     """
 
     method: str
