@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from authsession import jwt
 from authsession._core.cookies import (
@@ -87,6 +90,17 @@ def test_v5_names() -> None:
 )
 def test_values_are_encoded_like_encode_uri_component(raw: str, encoded: str) -> None:
     assert encode_uri_component(raw) == encoded
+
+
+# Every ASCII character, the boundaries of the safe set, and a few beyond ASCII.
+_NEAR_SAFE = st.text(st.sampled_from([chr(c) for c in range(128)] + ["é", "\u2028", "日", "\U0001f600"]), max_size=40)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(raw=_NEAR_SAFE | st.text(max_size=40))
+def test_encoding_matches_quote_with_the_safe_set(raw: str) -> None:
+    # What encode_uri_component was before it skipped values that need no escaping.
+    assert encode_uri_component(raw) == quote(raw, safe="-_.!~*'()")
 
 
 def test_http_date() -> None:

@@ -28,6 +28,8 @@ SameSite = Literal["lax", "strict", "none"]
 
 #: Characters ``encodeURIComponent`` leaves alone besides letters and digits.
 _URI_COMPONENT_SAFE = "-_.!~*'()"
+#: Any character it escapes: everything but ASCII letters, digits and the safe ones above.
+_URI_COMPONENT_ESCAPED = re.compile(r"[^A-Za-z0-9\-_.!~*'()]")
 #: Browsers cap one cookie at 4096 bytes; NextAuth budgets this much for name and attributes.
 ALLOWED_COOKIE_SIZE = 4096
 #: Seconds the OAuth check cookies (``state``, ``pkce``, ``nonce``) live: NextAuth's 15 minutes.
@@ -155,6 +157,10 @@ class CookieSet:
 
 
 def encode_uri_component(value: str) -> str:
+    # Session tokens (JWEs, UUIDs) need no escaping: one scan finds that out, where
+    # quote() would first encode the value and build its safe set again.
+    if _URI_COMPONENT_ESCAPED.search(value) is None:
+        return value
     return quote(value, safe=_URI_COMPONENT_SAFE)
 
 
