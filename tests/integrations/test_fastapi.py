@@ -95,6 +95,12 @@ def test_require_session_redirects_browsers(app_client: TestClient) -> None:
     assert response.headers["location"] == "/api/auth/signin?callbackUrl=%2Fdashboard%3Ftab%3Da%2520b%26x%3D1"
 
 
+def test_require_session_sends_a_url_too_long_to_come_back_to_the_sign_in_page_alone(app_client: TestClient) -> None:
+    response = app_client.get("/dashboard?x=" + "y" * 5000, headers=BROWSER)
+    assert response.status_code == 307
+    assert response.headers["location"] == "/api/auth/signin"
+
+
 def test_require_session_answers_401_to_api_clients(app_client: TestClient) -> None:
     response = app_client.get("/dashboard", headers={"Accept": "application/json"})
     assert response.status_code == 401

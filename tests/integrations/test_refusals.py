@@ -185,6 +185,19 @@ def test_a_host_header_that_is_not_a_host(format: str, host: str, configured: di
         assert client.get("/me", headers={"host": host}).json() is None
 
 
+def test_a_long_query_string_is_no_server_error(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    # No url is set, so the origin comes from the request; the URL is far longer than a callback
+    # URL may be, which once made the origin unreadable: a 500 and the whole URL in the log.
+    signed_in(client)
+    with caplog.at_level(logging.INFO, logger="authsession"):
+        session = client.get("/api/auth/session?x=" + "y" * 60 * KB)
+        unknown = client.get("/api/auth/" + "z" * 60 * KB)
+    assert session.status_code == 200
+    assert session.json()["user"]["name"]
+    assert unknown.status_code == 400
+    assert max(len(record.getMessage()) for record in caplog.records) < 1000
+
+
 def test_a_configured_url_ignores_the_host_header(format: str) -> None:
     options = make_options(format=format, url="https://app.example.com")
     with unsafe_client(options) as client:

@@ -22,7 +22,7 @@ from authsession._core.callback_url import default_redirect, is_http_url, origin
 from authsession._core.config import Dialect, JWTSettings, PageSettings, SessionSettings
 from authsession._core.cookies import CookieSet
 from authsession._core.csrf import CsrfCheck, check_csrf, csrf_secret
-from authsession._core.http import AuthRequest, AuthResponse, Cookie
+from authsession._core.http import AuthRequest, AuthResponse, Cookie, split_url
 from authsession._core.limits import log_safe
 from authsession._core.pages.headers import PAGE_HEADERS
 from authsession._core.session_store import SessionStore
@@ -287,9 +287,12 @@ def _iso_second(seconds: int) -> str:
 def build_context(
     request: AuthRequest, options: CoreOptions, action: str, provider_id: str | None, now: float | None = None
 ) -> Context:
-    origin = options.origin or origin_of(request.url)
+    # The URL's scheme and host alone: the whole URL can be longer than origin_of takes.
+    origin = options.origin or origin_of(split_url(request.url)[0])
     if origin is None:
-        raise ConfigurationError(f"Cannot tell the site's origin from {request.url!r}: set AuthOptions(url=...)")
+        raise ConfigurationError(
+            f"Cannot tell the site's origin from {log_safe(request.url, 200)!r}: set AuthOptions(url=...)"
+        )
     base_url = origin + options.base_path
     secure = options.use_secure_cookies
     if secure is None:

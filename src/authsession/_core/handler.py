@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from urllib.parse import urlsplit
 
 from authsession._core.actions import (
     callback,
@@ -37,7 +36,8 @@ from authsession._core.context import (
     init_callback_url,
     init_csrf,
 )
-from authsession._core.http import AuthRequest, AuthResponse
+from authsession._core.http import AuthRequest, AuthResponse, split_url
+from authsession._core.limits import log_safe
 from authsession._core.pages import render_error
 from authsession.errors import (
     AuthError,
@@ -100,7 +100,8 @@ def parse_action(path: str, base_path: str) -> tuple[str, str | None] | None:
 async def handle(request: AuthRequest, options: CoreOptions, *, now: float | None = None) -> AuthResponse:
     """Answer one request to the auth API the way NextAuth (``v4``) or Auth.js (``v5``) would."""
     method = request.method.upper()
-    parsed = parse_action(urlsplit(request.url).path, options.base_path)
+    path = split_url(request.url)[1]
+    parsed = parse_action(path, options.base_path)
     dialect = options.dialect
     v4 = dialect.v4
     known = V4_ACTIONS if v4 else V5_ACTIONS
@@ -110,7 +111,7 @@ async def handle(request: AuthRequest, options: CoreOptions, *, now: float | Non
         or (parsed[0] in EXTENSION_ACTIONS and getattr(options, EXTENSION_ACTIONS[parsed[0]]) is None)
         or (not v4 and parsed[1] is not None and parsed[0] not in PROVIDER_ACTIONS)
     ):
-        logger.info("Unknown auth route %s %s", method, urlsplit(request.url).path)
+        logger.info("Unknown auth route %s %s", log_safe(method, 20), log_safe(path, 200))
         return bad_request(method, dialect)
     action, provider_id = parsed
     route = ROUTES.get((method, action))

@@ -6,13 +6,14 @@ calls :func:`authsession._core.handler.handle`, and writes the :class:`AuthRespo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from authsession._core.cookies import Cookie, SameSite
 
-__all__ = ["AuthRequest", "AuthResponse", "Cookie", "Method", "SameSite"]
+__all__ = ["AuthRequest", "AuthResponse", "Cookie", "Method", "SameSite", "split_url"]
 
 Method = Literal["GET", "POST", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -48,3 +49,18 @@ class AuthResponse:
     headers: dict[str, str] = field(default_factory=dict)
     cookies: list[Cookie] = field(default_factory=list)
     redirect: str | None = None
+
+
+_SCHEME_AND_AUTHORITY = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/?#]*")
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """``(scheme://authority, path)`` of a request's URL, its query and fragment left out; the
+    first is ``""`` for a relative URL.
+
+    What ``urlsplit`` gives, without its cache: Python 3.11 keeps the last 128 URLs it split,
+    and a request's URL, its query string included, can be tens of kilobytes long.
+    """
+    prefix = _SCHEME_AND_AUTHORITY.match(url)
+    start = prefix.end() if prefix is not None else 0
+    return url[:start], url[start:].partition("?")[0].partition("#")[0]

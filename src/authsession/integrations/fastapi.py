@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from fastapi import HTTPException, Response, WebSocketException, status
 from starlette.requests import HTTPConnection
 
-from authsession._core.limits import DEFAULT_MAX_BODY_SIZE
+from authsession._core.limits import DEFAULT_MAX_BODY_SIZE, MAX_URL_LENGTH
 from authsession.integrations.starlette import (
     end_sessions,
     get_csrf_token,
@@ -123,6 +123,11 @@ class AuthSession:
 
 
 def _with_callback(target: str, request: HTTPConnection) -> str:
+    scope = request.scope
+    if len(scope["path"]) + len(scope.get("query_string", b"")) > MAX_URL_LENGTH:
+        # Too long to come back to (the callback-url cookie could not hold it), and request.url
+        # would hand the whole of it to urlsplit's cache.
+        return target
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return f"{target}{'&' if '?' in target else '?'}{urlencode({'callbackUrl': here})}"
 
