@@ -17,14 +17,39 @@ from authsession import AuthOptions, get_server_session, jwt
 Call = Callable[[], Awaitable[Any]]
 
 
-def _scope(cookie_header: str) -> dict[str, Any]:
-    headers = [(b"host", b"localhost:8000"), (b"cookie", cookie_header.encode())]
+#: What Chromium sends besides Host and Cookie when it navigates to a page of the same site.
+BROWSER_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"connection", b"keep-alive"),
+    (b"sec-ch-ua", b'"Chromium";v="156", "Not-A.Brand";v="24"'),
+    (b"sec-ch-ua-mobile", b"?0"),
+    (b"sec-ch-ua-platform", b'"Linux"'),
+    (b"upgrade-insecure-requests", b"1"),
+    (
+        b"user-agent",
+        b"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36",
+    ),
+    (b"accept", b"text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"),
+    (b"sec-fetch-site", b"same-origin"),
+    (b"sec-fetch-mode", b"navigate"),
+    (b"sec-fetch-user", b"?1"),
+    (b"sec-fetch-dest", b"document"),
+    (b"referer", b"http://localhost:8000/"),
+    (b"accept-encoding", b"gzip, deflate, br, zstd"),
+    (b"accept-language", b"en-US,en;q=0.9"),
+    (b"priority", b"u=0, i"),
+)
+
+
+def _scope(cookie_header: str, extra_headers: Sequence[tuple[bytes, bytes]] = ()) -> dict[str, Any]:
+    headers = [(b"host", b"localhost:8000"), *extra_headers, (b"cookie", cookie_header.encode())]
     return {"type": "http", "method": "GET", "path": "/profile", "headers": headers, "query_string": b""}
 
 
-def starlette_session_call(options: AuthOptions, cookie_header: str) -> Call:
+def starlette_session_call(
+    options: AuthOptions, cookie_header: str, extra_headers: Sequence[tuple[bytes, bytes]] = ()
+) -> Call:
     """``get_server_session(request, response, options)``, as a page handler calls it."""
-    headers = _scope(cookie_header)["headers"]
+    headers = _scope(cookie_header, extra_headers)["headers"]
 
     async def call() -> Any:
         scope = {"type": "http", "method": "GET", "path": "/profile", "headers": headers, "query_string": b""}

@@ -228,6 +228,8 @@ async def python_rows(format: str, token: str, iterations: int, skipped: list[Sk
 
     add("get_session (core, default)", await _async_samples(core, iterations, floor))
     add(STARLETTE, await _async_samples(asgi.starlette_session_call(options, header), iterations, floor))
+    browser = asgi.starlette_session_call(options, header, asgi.BROWSER_HEADERS)
+    add(f"{FACE} (a browser's 17 request headers)", await _async_samples(browser, iterations, floor))
     try:
         from bench import wsgi
     except ImportError as exc:  # an environment without the flask extra
