@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 
 
-@dataclass(slots=True)  # not frozen: one is built per request, and frozen costs three times as much
+@dataclass(slots=True)  # not frozen: one is built per request, and frozen costs twice as much
 class CsrfCheck:
     token: str
     #: The cookie value to set, or ``None`` when the request's cookie is reused.
